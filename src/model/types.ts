@@ -1,0 +1,84 @@
+/**
+ * What the web layer sees of a model. The inference core (text/, features/, model/) implements
+ * these; routes and protocols depend only on them.
+ */
+import type { ModelCard } from './schema';
+
+/** One request row: input field name → text. Missing optional fields are absent or ''. */
+export type InputRow = Readonly<Record<string, string>>;
+
+/** A class label as sklearn knows it (int or string). */
+export type LabelValue = number | string;
+
+export interface TermContribution {
+  /** The vocabulary term (a word, an n-gram or a character n-gram). */
+  term: string;
+  /** The input field whose block produced it. */
+  field: string;
+  /** feature value × coefficient toward the predicted class (positive pushes toward it). */
+  contribution: number;
+}
+
+export interface Explanation {
+  /** The class the contributions are measured toward (index into card.classes). */
+  classIndex: number;
+  /** Largest positive contributions first. */
+  toward: TermContribution[];
+  /** Most negative contributions first. */
+  against: TermContribution[];
+  intercept: number;
+}
+
+export interface Coverage {
+  /** Tokens (word analyzers) or n-grams (char analyzers) the vectorizer produced from the row. */
+  total: number;
+  /** How many of them are in the vocabulary. */
+  known: number;
+  /** known / total, 0 when total is 0. */
+  ratio: number;
+}
+
+export interface RowPrediction {
+  /** Predicted class index (first maximum); for multi-label, the first positive label or -1. */
+  classIndex: number;
+  /** Multi-label models: indices of every positive label. Single-label: [classIndex]. */
+  positives: number[];
+  /** Probabilities (or scores) in card.classes order. */
+  values: number[];
+  coverage: Coverage;
+  explanation?: Explanation;
+}
+
+export interface PredictOptions {
+  explain?: boolean;
+  /** How many terms each side of an explanation (default 10). */
+  topTerms?: number;
+}
+
+export interface ModelStatus {
+  /** Loaded and its golden self-test passed. */
+  ready: boolean;
+  /** Why it is not ready (self-test difference, runtime failure...). */
+  reason?: string;
+}
+
+export interface LoadedModel {
+  readonly name: string;
+  readonly card: ModelCard;
+  readonly output: 'probabilities' | 'scores';
+  status(): ModelStatus;
+  /**
+   * Rows must already be validated (strings only). Rejects with an error whose `status` is 503
+   * when the model is not ready or the runtime fails.
+   */
+  predict(rows: readonly InputRow[], options?: PredictOptions): Promise<RowPrediction[]>;
+  /** Release native resources (ONNX session). */
+  close(): Promise<void>;
+}
+
+export interface ModelRegistry {
+  readonly defaultModel: string;
+  list(): readonly LoadedModel[];
+  get(name: string): LoadedModel | undefined;
+  close(): Promise<void>;
+}
