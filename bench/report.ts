@@ -1,0 +1,245 @@
+/**
+ * Pure: the targets of issue 5 checked against one run's results, and the Markdown report.
+ */
+import type { BenchResults, InProcessSample, Measurement, TargetCheck } from './results';
+
+export const SERVERS = {
+  sift2: 'sift (2 workers)',
+  sift1: 'sift (1 worker)',
+  seeds: 'seeds: flask+sklearn (gunicorn -w 2)',
+  express2: 'bare express (2 workers)',
+  express1: 'bare express (1 worker)',
+} as const;
+
+/** The connection count the targets are judged at. */
+export const TARGET_CONNECTIONS = 32;
+export const TARGET_BATCH = 1000;
+const MB = 1024 * 1024;
+
+function find(rows: readonly Measurement[], server: string, connections: number): Measurement | undefined {
+  return rows.find((m) => m.server === server && m.connections === connections);
+}
+
+function findInProcess(rows: readonly InProcessSample[], engine: InProcessSample['engine'], batch: number) {
+  return rows.find((s) => s.engine === engine && s.batch === batch && !s.explain);
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.POSITIVE_INFINITY);
+const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '∞');
+
+export function checkTargets(results: Omit<BenchResults, 'targets'>): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const sift = find(results.single, SERVERS.sift2, TARGET_CONNECTIONS);
+  const seeds = find(results.single, SERVERS.seeds, TARGET_CONNECTIONS);
+  const express = find(results.single, SERVERS.express2, TARGET_CONNECTIONS);
+  const at = `at ${TARGET_CONNECTIONS} connections`;
+
+  if (sift && seeds) {
+    const r = ratio(sift.load.requestsPerSecond, seeds.load.requestsPerSecond);
+    checks.push({
+      target: `single-text req/s ${at} ≥ 3× the seeds' stack`,
+      measured: `${fixed(r, 2)}× (${fixed(sift.load.requestsPerSecond, 0)} vs ${fixed(seeds.load.requestsPerSecond, 0)} req/s)`,
+      pass: r >= 3,
+    });
+  } else {
+    checks.push({ target: `single-text req/s ${at} ≥ 3× the seeds' stack`, measured: 'not measured', pass: null });
+  }
+  if (sift && express) {
+    const r = ratio(sift.load.requestsPerSecond, express.load.requestsPerSecond);
+    checks.push({
+      target: `single-text req/s ${at} ≥ 0.6× bare Express`,
+      measured: `${fixed(r, 2)}× (${fixed(sift.load.requestsPerSecond, 0)} vs ${fixed(express.load.requestsPerSecond, 0)} req/s)`,
+      pass: r >= 0.6,
+    });
+    const p = ratio(sift.load.latencyMs.p99, express.load.latencyMs.p99);
+    checks.push({
+      target: `p99 ${at} ≤ 1.5× bare Express's p99`,
+      measured: `${fixed(p, 2)}× (${fixed(sift.load.latencyMs.p99, 2)} vs ${fixed(express.load.latencyMs.p99, 2)} ms)`,
+      pass: p <= 1.5,
+    });
+  } else {
+    checks.push({ target: `single-text req/s ${at} ≥ 0.6× bare Express`, measured: 'not measured', pass: null });
+    checks.push({ target: `p99 ${at} ≤ 1.5× bare Express's p99`, measured: 'not measured', pass: null });
+  }
+
+  const batches = results.batch.filter((m) => m.server === SERVERS.sift2);
+  const bestBatch = batches.reduce<Measurement | undefined>(
+    (best, m) => (best === undefined || m.textsPerSecond > best.textsPerSecond ? m : best),
+    undefined,
+  );
+  const sklearn = findInProcess(results.inProcess, 'scikit-learn', TARGET_BATCH);
+  if (bestBatch && sklearn) {
+    checks.push({
+      target: `batch texts/s over HTTP ≥ scikit-learn in-process (batch ${TARGET_BATCH})`,
+      measured: `${fixed(bestBatch.textsPerSecond, 0)} (HTTP, batch ${bestBatch.batch}) vs ${fixed(sklearn.textsPerSecond, 0)} texts/s`,
+      pass: bestBatch.textsPerSecond >= sklearn.textsPerSecond,
+    });
+  } else {
+    checks.push({
+      target: `batch texts/s over HTTP ≥ scikit-learn in-process (batch ${TARGET_BATCH})`,
+      measured: 'not measured',
+      pass: null,
+    });
+  }
+
+  for (const server of [SERVERS.sift1, SERVERS.sift2]) {
+    const memory = results.memory.find((m) => m.server === server && m.phase === 'after load');
+    checks.push({
+      target: `RSS ≤ 150 MB after load, both models, ${server.replace('sift ', '')}`,
+      measured: memory
+        ? `${fixed(memory.totalBytes / MB, 1)} MB` +
+          (memory.processes > 1 ? ` (sum of ${memory.processes} processes, largest ${fixed(memory.largestBytes / MB, 1)} MB)` : '')
+        : 'not measured',
+      pass: memory ? memory.totalBytes <= 150 * MB : null,
+    });
+  }
+  for (const server of [SERVERS.sift1, SERVERS.sift2]) {
+    const startup = results.startup.find((s) => s.server === server);
+    checks.push({
+      target: `ready < 1.5 s from process start, ${server.replace('sift ', '')} (median)`,
+      measured: startup ? `${fixed(startup.medianMs, 0)} ms` : 'not measured',
+      pass: startup ? startup.medianMs < 1500 : null,
+    });
+  }
+  return checks;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  const align = header.map((_, i) => (i === 0 ? '---' : '---:'));
+  return [line(header), line(align), ...rows.map(line)].join('\n');
+}
+
+const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
+const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const errors = (m: Measurement) => {
+  const total = m.load.socketErrors + m.load.badStatus;
+  return total === 0 ? '0' : `${total} (${m.load.badStatus} status)`;
+};
+
+function loadRows(rows: readonly Measurement[], withBatch: boolean): string[][] {
+  return rows.map((m) => [
+    m.server,
+    ...(withBatch ? [String(m.batch)] : []),
+    String(m.connections),
+    int(m.load.requestsPerSecond),
+    ...(withBatch ? [int(m.textsPerSecond)] : []),
+    ms(m.load.latencyMs.p50),
+    ms(m.load.latencyMs.p99),
+    errors(m),
+    int(m.serverCpuMicrosPerRequest / Math.max(1, withBatch ? m.batch : 1)),
+    `${Math.round(m.machineBusy * 100)}%`,
+  ]);
+}
+
+export function renderMarkdown(results: BenchResults): string {
+  const env = results.environment;
+  const out: string[] = [];
+  out.push(`# Sift benchmark${env.quick ? ' (quick smoke run: numbers are not representative)' : ''}`);
+  out.push('');
+  out.push(
+    `${env.startedAt} · ${env.cpus} × ${env.cpuModel} · Node ${env.node} · ` +
+      `${env.loadGenerator.name} ${env.loadGenerator.version} · scikit-learn ${env.sklearn ?? 'n/a'} (Python ${env.python ?? 'n/a'}) · ` +
+      `commit ${env.gitCommit?.slice(0, 10) ?? 'n/a'}${env.gitDirty ? ' (uncommitted changes)' : ''}`,
+  );
+  out.push('');
+  out.push(
+    `Model \`${env.model}\` from \`${env.artifactsDir}\`; ${env.durationSeconds} s per measurement after ${env.warmupSeconds} s warm-up; ` +
+      `pool of ${env.pool.rows} request rows (${env.pool.source}). ${env.cpuSharing} ` +
+      `Load average ${env.loadAverageStart.toFixed(2)} before, ${env.loadAverageEnd.toFixed(2)} after. ` +
+      `The seeds' model: ${env.seedsTrainedOn}.`,
+  );
+  out.push('');
+  out.push('## Targets');
+  out.push('');
+  out.push(
+    table(
+      ['target', 'measured', 'result'],
+      results.targets.map((t) => [t.target, t.measured, t.pass === null ? 'n/a' : t.pass ? 'PASS' : 'FAIL']),
+    ),
+  );
+  out.push('');
+  const loadHeader = ['server', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU µs/req', 'machine busy'];
+  out.push('## Single-text POST /predict');
+  out.push('');
+  out.push(table(loadHeader, loadRows(results.single, false)));
+  out.push('');
+  if (results.explain.length > 0) {
+    out.push('## Explanations: single-text with and without `?explain=true`');
+    out.push('');
+    const pairs: string[][] = [];
+    for (const withExplain of results.explain.filter((m) => m.explain)) {
+      const without = results.explain.find(
+        (m) => !m.explain && m.server === withExplain.server && m.connections === withExplain.connections,
+      );
+      if (without === undefined) continue;
+      pairs.push([
+        withExplain.server,
+        String(withExplain.connections),
+        int(without.load.requestsPerSecond),
+        int(withExplain.load.requestsPerSecond),
+        `${fixed(ratio(withExplain.load.requestsPerSecond, without.load.requestsPerSecond), 2)}×`,
+        `${ms(without.load.latencyMs.p99)} → ${ms(withExplain.load.latencyMs.p99)}`,
+        `${int(without.serverCpuMicrosPerRequest)} → ${int(withExplain.serverCpuMicrosPerRequest)}`,
+      ]);
+    }
+    out.push(
+      table(['server', 'conns', 'req/s without', 'req/s with', 'with/without', 'p99 ms', 'server CPU µs/req'], pairs),
+    );
+    out.push('');
+  }
+  out.push('## Batch POST /predict {"instances": [...]}');
+  out.push('');
+  out.push(
+    table(
+      ['server', 'batch', 'conns', 'req/s', 'texts/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU µs/text', 'machine busy'],
+      loadRows(results.batch, true),
+    ),
+  );
+  out.push('');
+  out.push('## In process (no HTTP): vectorize + classify');
+  out.push('');
+  out.push(
+    table(
+      ['engine', 'batch', 'explain', 'texts/s'],
+      results.inProcess.map((s) => [
+        s.engine === 'sift' ? 'Sift (TypeScript + onnxruntime-node)' : "scikit-learn transform + predict_proba",
+        String(s.batch),
+        s.explain ? 'yes' : 'no',
+        int(s.textsPerSecond),
+      ]),
+    ),
+  );
+  out.push('');
+  out.push('## Start-up and memory');
+  out.push('');
+  const rows: string[][] = [];
+  for (const s of results.startup) {
+    rows.push([`ready after start: ${s.server}`, `${ms(s.medianMs)} ms median (${s.runsMs.map((r) => ms(r)).join(', ')})`]);
+  }
+  for (const m of results.memory) {
+    rows.push([
+      `RSS ${m.phase}: ${m.server}`,
+      `${(m.totalBytes / MB).toFixed(1)} MB` +
+        (m.processes > 1 ? ` (${m.processes} processes, largest ${(m.largestBytes / MB).toFixed(1)} MB)` : ''),
+    ]);
+  }
+  rows.push([
+    'Docker image `sift`',
+    results.dockerImageBytes === null
+      ? `n/a (${results.dockerImageNote})`
+      : `${(results.dockerImageBytes / MB).toFixed(0)} MB (${results.dockerImageNote})`,
+  ]);
+  if (results.labelAgreement !== null) {
+    rows.push(['Sift vs seeds: same label on pool rows', `${(results.labelAgreement * 100).toFixed(1)}%`]);
+  }
+  out.push(table(['measure', 'value'], rows));
+  out.push('');
+  if (results.notes.length > 0) {
+    out.push('## Notes');
+    out.push('');
+    for (const note of results.notes) out.push(`- ${note}`);
+    out.push('');
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,429 @@
+/**
+ * `npm run bench`: Sift against the seeds' stack (Flask + scikit-learn under gunicorn) and bare
+ * Express, side by side in one run on this machine. Prints a Markdown report on stdout (progress
+ * on stderr) and writes bench/results/latest.md and latest.json. `--help` lists the options.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { generatedRows, mixRows, slice, type BenchRow } from './corpus';
+import { chooseLoadGenerator, type LoadGenerator } from './loadgen';
+import { measure } from './measure';
+import { parseOptions, USAGE, type BenchOptions } from './options';
+import { checkAnswers, labelAgreement } from './preflight';
+import { freePort, startServer, type RunningServer, type ServerSpec } from './processes';
+import { treeMemory } from './procfs';
+import { runProfile } from './profile';
+import { checkTargets, renderMarkdown, SERVERS, TARGET_BATCH } from './report';
+import type { BenchResults, InProcessSample, Measurement, MemorySample, StartupSample } from './results';
+import { expressServer, pythonCommand, repoRoot, seedsServer, siftServer } from './servers';
+
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+interface CardSummary {
+  name: string;
+  inputs: { name: string }[];
+  data?: { file?: string };
+}
+
+/** The input fields of the model, from card.json (the bench sends exactly these). */
+function readCard(bundleDir: string): CardSummary {
+  return JSON.parse(readFileSync(join(bundleDir, 'card.json'), 'utf8')) as CardSummary;
+}
+
+/** Rows with exactly the model's input fields: generated values where the field is known, else ''. */
+function shapeRows(rows: readonly BenchRow[], fields: readonly string[]): Record<string, string>[] {
+  return rows.map((row) => {
+    const shaped: Record<string, string> = {};
+    for (const field of fields) shaped[field] = (row as unknown as Record<string, string | undefined>)[field] ?? '';
+    return shaped;
+  });
+}
+
+/** Up to `count` rows spread evenly over the training CSV (only when it is present). */
+function realRows(csvPath: string, count: number): BenchRow[] {
+  if (count === 0 || !existsSync(csvPath)) return [];
+  const records = parse(readFileSync(csvPath, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<
+    string,
+    string
+  >[];
+  const step = Math.max(1, Math.floor(records.length / count));
+  const rows: BenchRow[] = [];
+  for (let i = 0; i < records.length && rows.length < count; i += step) {
+    const r = records[i];
+    rows.push({ ...r, text: r.text ?? '', keyword: r.keyword ?? '', location: r.location ?? '' });
+  }
+  return rows;
+}
+
+function gitInfo(root: string): { commit?: string; dirty?: boolean } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const status = execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8' });
+    return { commit, dirty: status.trim() !== '' };
+  } catch {
+    return {};
+  }
+}
+
+function dockerImageSize(root: string): { bytes: number | null; note: string } {
+  const tools = [resolve(root, '..', 'shared', 'tools', 'docker'), '/work/shared/tools/docker'].filter((dir) =>
+    existsSync(join(dir, 'docker')),
+  );
+  const env = { ...process.env, PATH: [...tools, process.env.PATH ?? ''].join(':') };
+  const probe = spawnSync('docker', ['image', 'inspect', 'sift', '--format', '{{.Size}}'], {
+    env,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (probe.error) return { bytes: null, note: `docker not available: ${probe.error.message}` };
+  if (probe.status !== 0) {
+    const reason = (probe.stderr || probe.stdout).trim().split('\n')[0] ?? '';
+    return { bytes: null, note: `image "sift" not built here (${reason}); build it with docker build -t sift .` };
+  }
+  return { bytes: Number(probe.stdout.trim()), note: 'docker image inspect sift' };
+}
+
+function pythonVersions(): { python?: string; sklearn?: string; problem?: string } {
+  const probe = spawnSync(
+    pythonCommand(),
+    ['-c', 'import sys, sklearn, flask, gunicorn; print(sys.version.split()[0], sklearn.__version__)'],
+    { encoding: 'utf8' },
+  );
+  if (probe.status !== 0) {
+    return { problem: (probe.stderr || String(probe.error?.message ?? '')).trim().split('\n').slice(-1)[0] };
+  }
+  const [python, sklearn] = probe.stdout.trim().split(' ');
+  return { python, sklearn };
+}
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function runJsonChild(command: string, args: readonly string[], cwd: string): unknown {
+  const child = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 16 << 20, timeout: 600_000 });
+  if (child.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} failed (${String(child.status)}):\n${child.stderr}`);
+  }
+  const line = child.stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as unknown;
+}
+
+interface InProcessJson {
+  batches: { batch: number; explain?: boolean; textsPerSecond?: number; texts_per_s?: number }[];
+}
+
+async function startAll(specs: readonly ServerSpec[]): Promise<Map<string, RunningServer>> {
+  const started = new Map<string, RunningServer>();
+  const outcomes = await Promise.allSettled(
+    specs.map(async (spec) => {
+      const server = await startServer(spec);
+      started.set(spec.name, server);
+      log(`${spec.name} ready in ${server.readyAfterMs.toFixed(0)} ms (pid ${server.pid}, port ${spec.port})`);
+    }),
+  );
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) {
+    await Promise.all([...started.values()].map((s) => s.stop()));
+    throw failed.reason;
+  }
+  return started;
+}
+
+function memorySample(server: RunningServer, phase: MemorySample['phase']): MemorySample {
+  return { server: server.spec.name, phase, ...treeMemory(server.pid) };
+}
+
+async function compare(options: BenchOptions, root: string): Promise<void> {
+  const startedAt = new Date();
+  const loadAverageStart = loadavg()[0];
+  const bundleDir = resolve(root, options.artifactsDir, options.model);
+  if (!existsSync(join(root, 'dist', 'server.js'))) throw new Error('dist/server.js is missing: run npm run build');
+  if (!existsSync(join(bundleDir, 'card.json'))) {
+    throw new Error(
+      `no bundle ${bundleDir}: the bench needs the shipped model (or pass --artifacts DIR --model NAME, e.g. ` +
+        `--artifacts test/fixtures/bundles --model tweets-mini while developing)`,
+    );
+  }
+  const versions = pythonVersions();
+  if (versions.problem !== undefined) {
+    throw new Error(
+      `the seeds' stack needs Flask, gunicorn and scikit-learn for ${pythonCommand()} (${versions.problem}): ` +
+        `run bash scripts/bench-setup.sh`,
+    );
+  }
+  const generator = chooseLoadGenerator(options.loadGenerator);
+  const notes: string[] = [];
+
+  const card = readCard(bundleDir);
+  const fields = card.inputs.map((i) => i.name);
+  const trainCsv = resolve(root, options.dataDir, options.model, card.data?.file ?? 'train.csv');
+  const generated = generatedRows(options.quick ? 1000 : 2000);
+  const real = realRows(trainCsv, options.realRows);
+  const pool = shapeRows(mixRows(generated, real), fields);
+  const poolSource =
+    real.length > 0
+      ? `${generated.length} written for the bench and varied, ${real.length} tweets from ${options.dataDir}`
+      : `${generated.length} written for the bench and varied; no shared data found`;
+  log(`pool: ${pool.length} rows (${poolSource})`);
+
+  const workDir = mkdtempSync(join(tmpdir(), 'sift-bench-'));
+  const rowsFile = join(workDir, 'rows.json');
+  writeFileSync(rowsFile, JSON.stringify(pool));
+  const singleBodies = pool.map((row) => JSON.stringify(row));
+  const batchBodies = (size: number) => {
+    const count = Math.max(4, Math.min(64, Math.floor(pool.length / size)));
+    return Array.from({ length: count }, (_, k) => JSON.stringify({ instances: slice(pool, k * size, size) }));
+  };
+
+  const specs = [
+    siftServer({ root, port: await freePort(), artifactsDir: options.artifactsDir, model: options.model, workers: 2, name: SERVERS.sift2 }),
+    siftServer({ root, port: await freePort(), artifactsDir: options.artifactsDir, model: options.model, workers: 1, name: SERVERS.sift1 }),
+    seedsServer({
+      root,
+      port: await freePort(),
+      bundleDir,
+      trainCsv: existsSync(trainCsv) ? trainCsv : undefined,
+      fallbackRowsFile: rowsFile,
+      workers: 2,
+      name: SERVERS.seeds,
+    }),
+    expressServer({ root, port: await freePort(), workers: 2, name: SERVERS.express2 }),
+    expressServer({ root, port: await freePort(), workers: 1, name: SERVERS.express1 }),
+  ];
+  const seedsTrainedOn = existsSync(trainCsv)
+    ? `LogisticRegression trained at start-up on ${trainCsv} with the bundle's vectorizer settings and vocabulary`
+    : `no training CSV at ${trainCsv}: idf fitted on the pool, coefficients from the bundle`;
+  log(`starting ${specs.length} servers (the seeds' workers train at start-up)...`);
+  const servers = await startAll(specs);
+  const server = (name: string) => servers.get(name) as RunningServer;
+
+  const single: Measurement[] = [];
+  const explain: Measurement[] = [];
+  const batch: Measurement[] = [];
+  const memory: MemorySample[] = [];
+  let agreement: number | null = null;
+  try {
+    await sleep(1500); // cluster workers finish loading after the first one answers /ready
+    for (const s of servers.values()) memory.push(memorySample(s, 'idle'));
+
+    const batchCheck = { body: JSON.stringify({ instances: slice(pool, 0, 3) }), rows: 3 };
+    for (const s of servers.values()) {
+      await checkAnswers(s, singleBodies[0], batchCheck, s.spec.name.startsWith('sift'));
+    }
+    agreement = await labelAgreement(server(SERVERS.sift1), server(SERVERS.seeds), slice(pool, 0, Math.min(1000, pool.length)));
+    log(`answers checked; Sift and the seeds agree on ${(agreement * 100).toFixed(1)}% of labels`);
+
+    const common = { durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds };
+    const singleOrder = [SERVERS.seeds, SERVERS.express2, SERVERS.sift2, SERVERS.express1, SERVERS.sift1];
+    for (const connections of options.connections) {
+      for (const name of singleOrder) {
+        const m = await measure(generator, server(name), {
+          scenario: 'single',
+          path: '/predict',
+          bodies: singleBodies,
+          connections,
+          batch: 1,
+          explain: false,
+          ...common,
+        });
+        single.push(m);
+        log(`single  ${name.padEnd(38)} c=${String(connections).padEnd(3)} ${m.load.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${m.load.latencyMs.p99.toFixed(2)} ms`);
+      }
+    }
+
+    for (const connections of options.explainConnections) {
+      for (const name of [SERVERS.sift2, SERVERS.sift1]) {
+        for (const withExplain of [false, true]) {
+          const m = await measure(generator, server(name), {
+            scenario: 'explain',
+            path: withExplain ? '/predict?explain=true' : '/predict',
+            bodies: singleBodies,
+            connections,
+            batch: 1,
+            explain: withExplain,
+            ...common,
+          });
+          explain.push(m);
+          log(`explain ${name.padEnd(38)} c=${connections} explain=${String(withExplain).padEnd(5)} ${m.load.requestsPerSecond.toFixed(0).padStart(6)} req/s`);
+        }
+      }
+    }
+
+    for (const size of options.batchSizes) {
+      const bodies = batchBodies(size);
+      for (const name of [SERVERS.sift2, SERVERS.seeds]) {
+        const m = await measure(generator, server(name), {
+          scenario: 'batch',
+          path: '/predict',
+          bodies,
+          connections: options.batchConnections,
+          batch: size,
+          explain: false,
+          ...common,
+        });
+        batch.push(m);
+        log(`batch   ${name.padEnd(38)} n=${String(size).padEnd(4)} ${m.textsPerSecond.toFixed(0).padStart(7)} texts/s`);
+      }
+    }
+
+    await sleep(1000);
+    for (const s of servers.values()) memory.push(memorySample(s, 'after load'));
+  } finally {
+    await Promise.all([...servers.values()].map((s) => s.stop()));
+  }
+
+  log('in process: Sift core and scikit-learn...');
+  const inProcess: InProcessSample[] = [];
+  const batchSizes = [1, TARGET_BATCH].join(',');
+  const sift = runJsonChild(
+    process.execPath,
+    [
+      join(__dirname, 'inprocess.js'),
+      '--artifacts',
+      resolve(root, options.artifactsDir),
+      '--model',
+      options.model,
+      '--rows',
+      rowsFile,
+      '--seconds',
+      String(options.inProcessSeconds),
+      '--batch-sizes',
+      batchSizes,
+      '--explain-batch-sizes',
+      '1',
+    ],
+    root,
+  ) as InProcessJson;
+  for (const b of sift.batches) {
+    inProcess.push({ engine: 'sift', batch: b.batch, explain: b.explain ?? false, textsPerSecond: b.textsPerSecond ?? 0 });
+  }
+  const sklearn = runJsonChild(
+    pythonCommand(),
+    [
+      join(root, 'bench', 'baselines', 'sklearn_inprocess.py'),
+      '--bundle',
+      bundleDir,
+      '--rows',
+      rowsFile,
+      ...(existsSync(trainCsv) ? ['--train-csv', trainCsv] : []),
+      '--seconds',
+      String(options.inProcessSeconds),
+      '--batch-sizes',
+      batchSizes,
+    ],
+    root,
+  ) as InProcessJson;
+  for (const b of sklearn.batches) {
+    inProcess.push({ engine: 'scikit-learn', batch: b.batch, explain: false, textsPerSecond: b.texts_per_s ?? 0 });
+  }
+
+  log(`start-up to ready, ${options.startupRuns}× per configuration...`);
+  const startup: StartupSample[] = [];
+  for (const [name, workers] of [
+    [SERVERS.sift1, 1],
+    [SERVERS.sift2, 2],
+  ] as const) {
+    const runsMs: number[] = [];
+    for (let i = 0; i < options.startupRuns; i += 1) {
+      const s = await startServer(
+        siftServer({ root, port: await freePort(), artifactsDir: options.artifactsDir, model: options.model, workers, name }),
+      );
+      runsMs.push(s.readyAfterMs);
+      await s.stop();
+    }
+    startup.push({ server: name, runsMs, medianMs: median(runsMs) });
+  }
+
+  const docker = dockerImageSize(root);
+  rmSync(workDir, { recursive: true, force: true });
+  generator.close();
+
+  const erroneous = [...single, ...explain, ...batch].filter((m) => m.load.socketErrors + m.load.badStatus > 0);
+  for (const m of erroneous) {
+    notes.push(
+      `${m.server}, ${m.scenario} at ${m.connections} connections${m.batch > 1 ? `, batch ${m.batch}` : ''}: ` +
+        `${m.load.socketErrors} socket errors/timeouts and ${m.load.badStatus} non-2xx answers (counted in req/s, not in texts/s).`,
+    );
+  }
+  notes.push(
+    'Sift runs with its defaults (LOG_LEVEL=info, request logs to /dev/null, metrics on), NODE_ENV=production. ' +
+      "The seeds' stack: Flask, gunicorn sync workers; bare Express parses the JSON body and answers a constant.",
+  );
+  if (options.quick) notes.push('Quick smoke run: too short to compare; use npm run bench for numbers.');
+
+  const git = gitInfo(root);
+  const withoutTargets: Omit<BenchResults, 'targets'> = {
+    environment: {
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      quick: options.quick,
+      node: process.version,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      cpus: cpus().length,
+      memoryBytes: totalmem(),
+      loadAverageStart,
+      loadAverageEnd: loadavg()[0],
+      cpuSharing:
+        `Not pinned: every server and the load generator share the same ${cpus().length} cores, as they would on a small host; ` +
+        "'server CPU µs/req' is the server's own CPU time per answer, 'machine busy' the whole machine's.",
+      loadGenerator: { name: generator.name, version: generator.version },
+      python: versions.python,
+      sklearn: versions.sklearn,
+      gitCommit: git.commit,
+      gitDirty: git.dirty,
+      artifactsDir: options.artifactsDir,
+      model: options.model,
+      pool: { rows: pool.length, generated: generated.length, fromSharedData: real.length, source: poolSource },
+      durationSeconds: options.durationSeconds,
+      warmupSeconds: options.warmupSeconds,
+      seedsTrainedOn,
+    },
+    single,
+    explain,
+    batch,
+    inProcess,
+    memory,
+    startup,
+    dockerImageBytes: docker.bytes,
+    dockerImageNote: docker.note,
+    labelAgreement: agreement,
+    notes,
+  };
+  const results: BenchResults = { ...withoutTargets, targets: checkTargets(withoutTargets) };
+  const markdown = renderMarkdown(results);
+  const outDir = resolve(root, options.outDir);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(join(outDir, 'latest.md'), markdown);
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  writeFileSync(join(outDir, `run-${stamp}${options.quick ? '-quick' : ''}.json`), JSON.stringify(results) + '\n');
+  process.stdout.write(markdown + '\n');
+  log(`wrote ${join(options.outDir, 'latest.md')} and latest.json`);
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const root = repoRoot();
+  if (options.profile) {
+    await runProfile(options, root);
+    return;
+  }
+  await compare(options, root);
+}
+
+main().catch((error: unknown) => {
+  log(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

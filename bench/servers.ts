@@ -1,0 +1,112 @@
+/**
+ * The contenders, as process specs: Sift (node dist/server.js), the seeds' stack (Flask under
+ * gunicorn, one worker per core) and bare Express answering a constant.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { ServerSpec } from './processes';
+
+/** The repository root: the nearest folder above this file with Sift's package.json. */
+export function repoRoot(from: string = __dirname): string {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'sift') {
+      return dir;
+    }
+    if (dirname(dir) === dir) throw new Error(`no Sift package.json above ${from}`);
+  }
+}
+
+/** Debian's Python (it has scikit-learn); SIFT_BENCH_PYTHON overrides. */
+export function pythonCommand(): string {
+  if (process.env.SIFT_BENCH_PYTHON) return process.env.SIFT_BENCH_PYTHON;
+  return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+}
+
+export interface SiftOptions {
+  root: string;
+  port: number;
+  artifactsDir: string;
+  model: string;
+  workers: number;
+  /** Extra node flags, e.g. --cpu-prof. */
+  nodeFlags?: readonly string[];
+  name: string;
+}
+
+export function siftServer(o: SiftOptions): ServerSpec {
+  return {
+    name: o.name,
+    command: process.execPath,
+    args: [...(o.nodeFlags ?? []), join(o.root, 'dist', 'server.js')],
+    env: {
+      NODE_ENV: 'production',
+      PORT: String(o.port),
+      HOST: '127.0.0.1',
+      ARTIFACTS_DIR: resolve(o.root, o.artifactsDir),
+      DEFAULT_MODEL: o.model,
+      WEB_CONCURRENCY: String(o.workers),
+      RATE_LIMIT_PER_MINUTE: '0',
+    },
+    cwd: o.root,
+    port: o.port,
+    readyPath: '/ready',
+    readyTimeoutMs: 60_000,
+  };
+}
+
+export interface SeedsOptions {
+  root: string;
+  port: number;
+  bundleDir: string;
+  trainCsv?: string;
+  fallbackRowsFile: string;
+  workers: number;
+  name: string;
+}
+
+export function seedsServer(o: SeedsOptions): ServerSpec {
+  return {
+    name: o.name,
+    command: pythonCommand(),
+    args: [
+      '-m',
+      'gunicorn',
+      '--workers',
+      String(o.workers),
+      '--bind',
+      `127.0.0.1:${o.port}`,
+      '--chdir',
+      join(o.root, 'bench', 'baselines'),
+      // Each worker trains at import; the default 30 s would kill a slow first boot.
+      '--timeout',
+      '180',
+      '--log-level',
+      'warning',
+      'flask_app:app',
+    ],
+    env: {
+      SEED_BUNDLE_DIR: resolve(o.root, o.bundleDir),
+      SEED_TRAIN_CSV: o.trainCsv ?? '',
+      SEED_FALLBACK_ROWS: o.fallbackRowsFile,
+      PYTHONDONTWRITEBYTECODE: '1',
+    },
+    cwd: o.root,
+    port: o.port,
+    readyPath: '/ready',
+    readyTimeoutMs: 300_000,
+  };
+}
+
+export function expressServer(o: { root: string; port: number; workers: number; name: string }): ServerSpec {
+  return {
+    name: o.name,
+    command: process.execPath,
+    args: [join(o.root, 'bench', 'baselines', 'express-constant.js')],
+    env: { NODE_ENV: 'production', PORT: String(o.port), WEB_CONCURRENCY: String(o.workers) },
+    cwd: o.root,
+    port: o.port,
+    readyPath: '/ready',
+    readyTimeoutMs: 30_000,
+  };
+}

@@ -1,0 +1,303 @@
+/**
+ * Configuration: every setting comes from an environment variable, is validated once at start-up
+ * and frozen. The README's configuration table is generated from the block below; keep them in step.
+ *
+ * ENVIRONMENT VARIABLES
+ *
+ * | Variable                 | Default        | Meaning |
+ * |--------------------------|----------------|---------|
+ * | PORT                     | 3000           | TCP port to listen on. |
+ * | HOST                     | 0.0.0.0        | Interface to bind (`127.0.0.1` for local only). |
+ * | ARTIFACTS_DIR            | ./artifacts    | Folder holding one sub-folder per model bundle. |
+ * | DEFAULT_MODEL            | (first loaded) | Model used by `/predict` when the request names none. |
+ * | LOG_LEVEL                | info           | fatal, error, warn, info, debug, trace or silent. |
+ * | LOG_INPUTS               | false          | Log submitted text (off: only sizes and counts are logged). |
+ * | MAX_BODY_BYTES           | 1048576        | Largest JSON / urlencoded / text body, measured after decompression. |
+ * | MAX_TEXT_CHARS           | 10000          | Longest value of one input field, in characters. |
+ * | MAX_BATCH                | 1000           | Most rows in one JSON batch (`instances`, `input`). |
+ * | MAX_UPLOAD_BYTES         | 5242880        | Largest uploaded CSV file. |
+ * | MAX_CSV_ROWS             | 10000          | Most data rows in one CSV upload. |
+ * | MAX_FIELDS               | 20             | Most non-file fields in one multipart or urlencoded form. |
+ * | MAX_FILES                | 1              | Most files in one multipart request. |
+ * | MAX_URL_PARAMS           | 100            | Most parameters in a query string or urlencoded body. |
+ * | MAX_JSON_DEPTH           | 32             | Deepest nesting accepted in a JSON body. |
+ * | RATE_LIMIT_PER_MINUTE    | 0              | Requests per client IP per minute on the API and form; 0 turns it off. |
+ * | TRUST_PROXY              | false          | `false`, `true`, a hop count (`1`) or a comma list of proxy addresses/subnets. Set it behind a load balancer so client IPs (rate limit, logs) are right; leave it off when clients connect directly, or they can spoof `X-Forwarded-For`. |
+ * | CORS_ORIGINS             | (empty: off)   | Comma list of origins allowed to call the JSON API from a browser, or `*`. |
+ * | API_KEYS                 | (empty: off)   | Comma list of keys; when set, JSON API routes need `Authorization: Bearer KEY` or `X-API-Key: KEY`. |
+ * | PROTECT_FORM             | false          | With API_KEYS set, also require a key for the HTML pages and form. |
+ * | EXPLAIN_DEFAULT          | false          | Include explanations in JSON answers unless the request says otherwise. |
+ * | HTTPS_ONLY               | false          | The site is only reached over HTTPS (TLS at a proxy): send HSTS and CSP `upgrade-insecure-requests`. |
+ * | WEB_CONCURRENCY          | 1              | Worker processes (node:cluster) when above 1. |
+ * | SHUTDOWN_TIMEOUT_MS      | 8000           | On SIGTERM, time allowed for in-flight requests before exiting. |
+ * | HEADERS_TIMEOUT_MS       | 10000          | Time a client has to send all request headers. |
+ * | REQUEST_TIMEOUT_MS       | 30000          | Time a client has to send the whole request. |
+ * | KEEP_ALIVE_TIMEOUT_MS    | 5000           | Idle time before a keep-alive connection is closed (set above the load balancer's idle timeout). |
+ * | MAX_CONNECTIONS          | 1024           | Simultaneous TCP connections; more are refused. |
+ * | MAX_HEADERS_COUNT        | 100            | Most request headers parsed (header bytes are capped by Node's --max-http-header-size, 16 KB). |
+ * | SAGEMAKER_BIND_TO_PORT   | 8080           | Port used when started with the `serve` argument (SageMaker). |
+ *
+ * Booleans accept true/false, 1/0, yes/no, on/off. Sizes are plain byte counts.
+ */
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Express' `trust proxy` setting: off, everything, a hop count, or addresses/subnets/names. */
+export type TrustProxy = boolean | number | readonly string[];
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly artifactsDir: string;
+  readonly defaultModel?: string;
+  readonly logLevel: LogLevel;
+  readonly logInputs: boolean;
+  readonly maxBodyBytes: number;
+  readonly maxTextChars: number;
+  readonly maxBatch: number;
+  readonly maxUploadBytes: number;
+  readonly maxCsvRows: number;
+  readonly maxFields: number;
+  readonly maxFiles: number;
+  readonly maxUrlParams: number;
+  readonly maxJsonDepth: number;
+  readonly rateLimitPerMinute: number;
+  readonly trustProxy: TrustProxy;
+  /** Empty: CORS off. `['*']`: any origin. */
+  readonly corsOrigins: readonly string[];
+  /** Empty: no authentication. */
+  readonly apiKeys: readonly string[];
+  readonly protectForm: boolean;
+  readonly explainDefault: boolean;
+  readonly httpsOnly: boolean;
+  readonly webConcurrency: number;
+  readonly shutdownTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly maxConnections: number;
+  readonly maxHeadersCount: number;
+  readonly sagemakerBindToPort: number;
+  /** Started as `serve` (SageMaker): `port` is then SAGEMAKER_BIND_TO_PORT. */
+  readonly sagemakerServe: boolean;
+}
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
+
+const bool = (fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx): boolean => {
+      const value = raw?.trim().toLowerCase();
+      if (value === undefined || value === '') return fallback;
+      if (TRUE_WORDS.has(value)) return true;
+      if (FALSE_WORDS.has(value)) return false;
+      ctx.addIssue({ code: 'custom', message: `expected true or false, got "${raw}"` });
+      return z.NEVER;
+    });
+
+const int = (fallback: number, min: number, max: number = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx): number => {
+      const value = raw?.trim();
+      if (value === undefined || value === '') return fallback;
+      if (!/^\d+$/.test(value)) {
+        ctx.addIssue({ code: 'custom', message: `expected a whole number, got "${raw}"` });
+        return z.NEVER;
+      }
+      const parsed = Number(value);
+      if (parsed < min || parsed > max) {
+        ctx.addIssue({ code: 'custom', message: `must be between ${min} and ${max}, got ${parsed}` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const list = z
+  .string()
+  .optional()
+  .transform((raw): string[] =>
+    (raw ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((raw, ctx): TrustProxy => {
+    const value = raw?.trim() ?? '';
+    const lower = value.toLowerCase();
+    if (value === '' || FALSE_WORDS.has(lower)) return false;
+    if (lower === 'true') return true;
+    if (/^\d+$/.test(value)) {
+      const hops = Number(value);
+      if (hops > 100) {
+        ctx.addIssue({ code: 'custom', message: `hop count ${hops} is not plausible` });
+        return z.NEVER;
+      }
+      return hops;
+    }
+    const entries = value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0);
+    const bad = entries.filter(
+      (item) => !/^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)$/.test(item),
+    );
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected false, true, a hop count or addresses/subnets (or loopback, linklocal, uniquelocal); cannot read ${bad.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
+const corsOrigins = list.superRefine((origins, ctx) => {
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${origin}" is not an origin like https://example.com (no path)`,
+      });
+    }
+  }
+});
+
+const apiKeys = list.superRefine((keys, ctx) => {
+  for (const key of keys) {
+    if (key.length < 16)
+      ctx.addIssue({ code: 'custom', message: 'every key must be at least 16 characters' });
+  }
+});
+
+const envSchema = z.object({
+  PORT: int(3000, 0, 65535),
+  HOST: z.string().trim().min(1).optional().default('0.0.0.0'),
+  ARTIFACTS_DIR: z.string().trim().min(1).optional().default('./artifacts'),
+  DEFAULT_MODEL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v)),
+  LOG_LEVEL: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .optional()
+    .default('info')
+    .pipe(z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` })),
+  LOG_INPUTS: bool(false),
+  MAX_BODY_BYTES: int(1024 * 1024, 1024),
+  MAX_TEXT_CHARS: int(10_000, 1),
+  MAX_BATCH: int(1000, 1),
+  MAX_UPLOAD_BYTES: int(5 * 1024 * 1024, 1024),
+  MAX_CSV_ROWS: int(10_000, 1),
+  MAX_FIELDS: int(20, 1, 10_000),
+  MAX_FILES: int(1, 1, 100),
+  MAX_URL_PARAMS: int(100, 1, 100_000),
+  MAX_JSON_DEPTH: int(32, 2, 1000),
+  RATE_LIMIT_PER_MINUTE: int(0, 0),
+  TRUST_PROXY: trustProxy,
+  CORS_ORIGINS: corsOrigins,
+  API_KEYS: apiKeys,
+  PROTECT_FORM: bool(false),
+  EXPLAIN_DEFAULT: bool(false),
+  HTTPS_ONLY: bool(false),
+  WEB_CONCURRENCY: int(1, 1, 256),
+  SHUTDOWN_TIMEOUT_MS: int(8000, 0),
+  HEADERS_TIMEOUT_MS: int(10_000, 1),
+  REQUEST_TIMEOUT_MS: int(30_000, 0),
+  KEEP_ALIVE_TIMEOUT_MS: int(5000, 0),
+  MAX_CONNECTIONS: int(1024, 1),
+  MAX_HEADERS_COUNT: int(100, 1, 10_000),
+  SAGEMAKER_BIND_TO_PORT: int(8080, 1, 65535),
+});
+
+/**
+ * Validate the environment once. `args` are the command-line arguments after the script name:
+ * `serve` (how SageMaker starts a container) switches the port to SAGEMAKER_BIND_TO_PORT.
+ * Throws ConfigError listing every bad variable.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  args: readonly string[] = [],
+): Readonly<Config> {
+  const problems: string[] = [];
+  const unknownArgs = args.filter((arg) => arg !== 'serve');
+  if (unknownArgs.length > 0)
+    problems.push(`unknown argument(s): ${unknownArgs.join(' ')} (only "serve" is accepted)`);
+
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push(`${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+    }
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+
+  const e = parsed.data;
+  const sagemakerServe = args.includes('serve');
+  if (e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS && e.REQUEST_TIMEOUT_MS !== 0) {
+    throw new ConfigError([
+      `HEADERS_TIMEOUT_MS (${e.HEADERS_TIMEOUT_MS}) must not exceed REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS})`,
+    ]);
+  }
+
+  return Object.freeze({
+    port: sagemakerServe ? e.SAGEMAKER_BIND_TO_PORT : e.PORT,
+    host: e.HOST,
+    artifactsDir: e.ARTIFACTS_DIR,
+    defaultModel: e.DEFAULT_MODEL,
+    logLevel: e.LOG_LEVEL,
+    logInputs: e.LOG_INPUTS,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    maxTextChars: e.MAX_TEXT_CHARS,
+    maxBatch: e.MAX_BATCH,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    maxCsvRows: e.MAX_CSV_ROWS,
+    maxFields: e.MAX_FIELDS,
+    maxFiles: e.MAX_FILES,
+    maxUrlParams: e.MAX_URL_PARAMS,
+    maxJsonDepth: e.MAX_JSON_DEPTH,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    trustProxy: Array.isArray(e.TRUST_PROXY) ? Object.freeze([...e.TRUST_PROXY]) : e.TRUST_PROXY,
+    corsOrigins: Object.freeze([...e.CORS_ORIGINS]),
+    apiKeys: Object.freeze([...e.API_KEYS]),
+    protectForm: e.PROTECT_FORM,
+    explainDefault: e.EXPLAIN_DEFAULT,
+    httpsOnly: e.HTTPS_ONLY,
+    webConcurrency: e.WEB_CONCURRENCY,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+    maxConnections: e.MAX_CONNECTIONS,
+    maxHeadersCount: e.MAX_HEADERS_COUNT,
+    sagemakerBindToPort: e.SAGEMAKER_BIND_TO_PORT,
+    sagemakerServe,
+  });
+}
+
+/** Defaults for every key: what tests start from (`testConfig({ maxBatch: 2 })`). */
+export function defaultConfig(overrides: Partial<Config> = {}): Readonly<Config> {
+  return Object.freeze({ ...loadConfig({}), ...overrides });
+}

@@ -1,0 +1,207 @@
+/**
+ * The bundle's feature blocks → one sparse row per input row, reproducing sklearn's `transform`
+ * (TfidfVectorizer / CountVectorizer + TfidfTransformer, hstacked by a ColumnTransformer) step by step
+ * in float64, rounded to float32 at the end.
+ */
+import type { FeatureBlock, VectorizerSpec } from '../model/schema';
+import type { InputRow } from '../model/types';
+import { createAnalyzer, type Analyzer } from '../text/analyzer';
+import type { PythonUnicode } from '../text/unicode';
+
+/** Column indices ascending; values are float32 (the ONNX input type). */
+export interface SparseRow {
+  readonly indices: Int32Array;
+  readonly values: Float32Array;
+}
+
+export interface VectorizedRow extends SparseRow {
+  /** Terms the analyzers produced from the row (all blocks). */
+  readonly total: number;
+  /** How many of them are in a vocabulary. */
+  readonly known: number;
+}
+
+export interface CompiledBlock {
+  readonly spec: FeatureBlock;
+  readonly analyzer: Analyzer;
+  readonly vocabulary: ReadonlyMap<string, number>;
+  readonly idf: Float64Array | null;
+}
+
+export interface Vectorizer {
+  readonly width: number;
+  readonly blocks: readonly CompiledBlock[];
+  transformRow(row: InputRow): VectorizedRow;
+  transform(rows: readonly InputRow[]): VectorizedRow[];
+  /** Each block's analyzer output for the row, in block order (for parity checks). */
+  analyzeRow(row: InputRow): string[][];
+  /** The vocabulary term and input field of a column. */
+  describeColumn(column: number): { term: string; field: string };
+}
+
+function compileBlock(spec: FeatureBlock, uni: PythonUnicode): CompiledBlock {
+  const vocabulary = new Map<string, number>();
+  spec.vocabulary.forEach((term, j) => {
+    if (vocabulary.has(term)) throw new RangeError(`vocabulary term ${JSON.stringify(term)} appears twice`);
+    vocabulary.set(term, j);
+  });
+  const useIdf = spec.kind === 'tfidf' && spec.use_idf;
+  if (useIdf && spec.idf === null) throw new RangeError('use_idf is true but idf is null');
+  return {
+    spec,
+    analyzer: createAnalyzer(spec, uni),
+    vocabulary,
+    idf: useIdf && spec.idf !== null ? Float64Array.from(spec.idf) : null,
+  };
+}
+
+export function createVectorizer(spec: VectorizerSpec, uni: PythonUnicode): Vectorizer {
+  const blocks = spec.blocks.map((b, i) => {
+    try {
+      return compileBlock(b, uni);
+    } catch (error) {
+      throw new RangeError(`blocks[${i}] (field ${b.field}): ${(error as Error).message}`, { cause: error });
+    }
+  });
+  const width = spec.width;
+  const maxBlockWidth = blocks.reduce((m, b) => Math.max(m, b.spec.width), 0);
+  // Scratch space reused across rows (transform is synchronous, so never shared concurrently).
+  const counts = new Float64Array(maxBlockWidth);
+  let touched = new Int32Array(256);
+  let scratch = new Float64Array(256);
+
+  const transformRow = (row: InputRow): VectorizedRow => {
+    let total = 0;
+    let known = 0;
+    const outIndices: number[] = [];
+    const outValues: number[] = [];
+    for (const block of blocks) {
+      const text = row[block.spec.field] ?? '';
+      const terms = block.analyzer.analyze(text);
+      total += terms.length;
+      let distinct = 0;
+      const vocabulary = block.vocabulary;
+      for (let t = 0; t < terms.length; t++) {
+        const j = vocabulary.get(terms[t]);
+        if (j === undefined) continue;
+        known++;
+        if (counts[j] === 0) {
+          if (distinct === touched.length) {
+            const grown = new Int32Array(touched.length * 2);
+            grown.set(touched);
+            touched = grown;
+          }
+          touched[distinct++] = j;
+        }
+        counts[j] += 1;
+      }
+      if (distinct === 0) continue;
+      if (scratch.length < distinct) scratch = new Float64Array(Math.max(distinct, scratch.length * 2));
+      const columns = touched.subarray(0, distinct).sort();
+      weighRow(block, columns, counts, scratch);
+      const offset = block.spec.offset;
+      const weight = block.spec.weight;
+      for (let k = 0; k < distinct; k++) {
+        const j = columns[k];
+        counts[j] = 0;
+        outIndices.push(offset + j);
+        outValues.push(weight === 1 ? scratch[k] : scratch[k] * weight);
+      }
+    }
+    return {
+      indices: Int32Array.from(outIndices),
+      values: Float32Array.from(outValues),
+      total,
+      known,
+    };
+  };
+
+  const blockOffsets = blocks.map((b) => b.spec.offset);
+  return {
+    width,
+    blocks,
+    transformRow,
+    transform: (rows) => rows.map(transformRow),
+    analyzeRow: (row) => blocks.map((b) => b.analyzer.analyze(row[b.spec.field] ?? '')),
+    describeColumn: (column) => {
+      if (!Number.isInteger(column) || column < 0 || column >= width) {
+        throw new RangeError(`column ${column} is outside [0, ${width})`);
+      }
+      let lo = 0;
+      let hi = blockOffsets.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1;
+        if (blockOffsets[mid] <= column) lo = mid;
+        else hi = mid - 1;
+      }
+      // Skip empty blocks that share the offset.
+      while (lo < blocks.length - 1 && blocks[lo].spec.width === 0) lo++;
+      const block = blocks[lo];
+      return { term: block.spec.vocabulary[column - block.spec.offset], field: block.spec.field };
+    },
+  };
+}
+
+/**
+ * counts → tf (binary, sublinear) → × idf → norm, for the sorted columns of one block, into `out`.
+ * The norm's sum runs in the order scipy stores the row: sklearn 1.2's `X * idf_diag` leaves the
+ * columns in descending order; without idf they stay ascending. (Only the last float64 bit can
+ * depend on it.)
+ */
+function weighRow(block: CompiledBlock, columns: Int32Array, counts: Float64Array, out: Float64Array): void {
+  const spec = block.spec;
+  const n = columns.length;
+  const idf = block.idf;
+  for (let k = 0; k < n; k++) {
+    let v = spec.binary ? 1 : counts[columns[k]];
+    if (spec.kind === 'tfidf') {
+      if (spec.sublinear_tf) v = Math.log(v) + 1;
+      if (idf !== null) v *= idf[columns[k]];
+    }
+    out[k] = v;
+  }
+  if (spec.kind !== 'tfidf' || spec.norm === null) return;
+  let sum = 0;
+  const descending = idf !== null;
+  if (spec.norm === 'l2') {
+    if (descending) for (let k = n - 1; k >= 0; k--) sum += out[k] * out[k];
+    else for (let k = 0; k < n; k++) sum += out[k] * out[k];
+    if (sum === 0) return;
+    sum = Math.sqrt(sum);
+  } else {
+    if (descending) for (let k = n - 1; k >= 0; k--) sum += Math.abs(out[k]);
+    else for (let k = 0; k < n; k++) sum += Math.abs(out[k]);
+    if (sum === 0) return;
+  }
+  for (let k = 0; k < n; k++) out[k] /= sum;
+}
+
+/**
+ * Rows [start, end) as a dense row-major float32 matrix for ONNX. `into` is reused when it is large
+ * enough (its used part is zeroed first).
+ */
+export function toDense(
+  rows: readonly SparseRow[],
+  width: number,
+  start = 0,
+  end = rows.length,
+  into?: Float32Array,
+): Float32Array {
+  const size = (end - start) * width;
+  let dense: Float32Array;
+  if (into !== undefined && into.length >= size) {
+    dense = into.subarray(0, size);
+    dense.fill(0);
+  } else dense = new Float32Array(size);
+  for (let r = start; r < end; r++) {
+    const row = rows[r];
+    const base = (r - start) * width;
+    for (let k = 0; k < row.indices.length; k++) dense[base + row.indices[k]] = row.values[k];
+  }
+  return dense;
+}
+
+/** How many rows fit in a dense float32 chunk of at most `maxBytes` (at least one). */
+export function rowsPerChunk(width: number, maxBytes = 16 * 1024 * 1024): number {
+  return Math.max(1, Math.floor(maxBytes / (4 * Math.max(1, width))));
+}

@@ -1,0 +1,72 @@
+/**
+ * Per-request context: an id (the caller's X-Request-Id when it is sane, else a new UUID), a child
+ * logger carrying it, one access-log line and the HTTP metrics when the response finishes.
+ * Submitted text is never logged here; routes log inputs only when LOG_INPUTS is on.
+ */
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type pino from 'pino';
+import type { Metrics } from '../ops/metrics';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The request id, also sent back in the X-Request-Id response header. */
+    id: string;
+    /** Logger bound to this request's id. */
+    log: pino.Logger;
+  }
+}
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+/** Route label for requests no route matched (404s, static files), to keep metric cardinality bounded. */
+export const UNMATCHED_ROUTE = '(unmatched)';
+export const STATIC_ROUTE = '(static)';
+
+/** The matched route pattern (`/models/:name`), never the raw URL, so labels stay few. */
+export function routeLabel(req: Request, res: Response): string {
+  const route = (req as { route?: { path?: unknown } }).route;
+  if (route !== undefined && typeof route.path === 'string') return `${req.baseUrl}${route.path}`;
+  const label: unknown = res.locals.routeLabel;
+  return typeof label === 'string' ? label : UNMATCHED_ROUTE;
+}
+
+export function requestContext(logger: pino.Logger, metrics: Metrics): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    const incoming = req.get('x-request-id');
+    req.id = incoming !== undefined && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    req.log = logger.child({ reqId: req.id });
+    res.setHeader('X-Request-Id', req.id);
+
+    res.once('finish', () => record(req, res, started, metrics, false));
+    res.once('close', () => {
+      if (!res.writableFinished) record(req, res, started, metrics, true);
+    });
+    next();
+  };
+}
+
+function record(req: Request, res: Response, started: bigint, metrics: Metrics, aborted: boolean): void {
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const route = routeLabel(req, res);
+  // A client that hung up before the answer is counted as 499 (nginx's convention), not as a success.
+  const status = aborted ? '499' : String(res.statusCode);
+  const labels = { method: req.method, route, status };
+  metrics.httpRequests.inc(labels);
+  metrics.httpDuration.observe(labels, seconds);
+
+  const entry = {
+    method: req.method,
+    path: req.path.length > 200 ? `${req.path.slice(0, 200)}…` : req.path,
+    route,
+    status: Number(status),
+    ms: Math.round(seconds * 1e6) / 1e3,
+    bytesIn: Number(req.get('content-length') ?? 0),
+    bytesOut: Number(res.getHeader('content-length') ?? 0),
+    ip: req.ip,
+    errorCode: res.locals.errorCode as string | undefined,
+  };
+  if (res.statusCode >= 500) req.log.error(entry, 'request failed');
+  else req.log.info(entry, aborted ? 'request aborted' : 'request');
+}

@@ -1,0 +1,153 @@
+/**
+ * The classifier's linear layer in-process over sparse rows: z = x·Cᵀ + b, then the same
+ * post-transform as the ONNX graph. Accumulates in float64 and rounds z to float32 (the ONNX
+ * graph's type); post-transforms are computed from that float32 z and rounded to float32.
+ */
+import type { SparseRow } from '../features/vectorizer';
+import type { ClassifierSpec } from './schema';
+
+export type PostTransform = ClassifierSpec['post_transform'];
+
+export interface LinearLayer {
+  readonly classes: number;
+  readonly width: number;
+  readonly postTransform: PostTransform;
+  readonly multilabel: boolean;
+  /** Coefficients by column: the C weights of feature j are at [j·C, (j+1)·C). */
+  readonly weightsByColumn: Float32Array;
+  readonly intercepts: Float32Array;
+}
+
+export function createLinearLayer(spec: ClassifierSpec): LinearLayer {
+  const classes = spec.intercepts.length;
+  const width = spec.width;
+  const weightsByColumn = new Float32Array(width * classes);
+  spec.coefficients.forEach((row, k) => {
+    if (row.length !== width) throw new RangeError(`coefficients[${k}] has ${row.length} values, width is ${width}`);
+    for (let j = 0; j < width; j++) weightsByColumn[j * classes + k] = row[j];
+  });
+  return {
+    classes,
+    width,
+    postTransform: spec.post_transform,
+    multilabel: spec.multilabel,
+    weightsByColumn,
+    intercepts: Float32Array.from(spec.intercepts),
+  };
+}
+
+/** Raw scores z (float32) for one sparse row. */
+export function decisionScores(layer: LinearLayer, row: SparseRow): Float32Array {
+  const c = layer.classes;
+  const acc = new Float64Array(c);
+  for (let k = 0; k < c; k++) acc[k] = layer.intercepts[k];
+  const weights = layer.weightsByColumn;
+  const { indices, values } = row;
+  for (let n = 0; n < indices.length; n++) {
+    const base = indices[n] * c;
+    const x = values[n];
+    for (let k = 0; k < c; k++) acc[k] += x * weights[base + k];
+  }
+  return Float32Array.from(acc);
+}
+
+const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
+const clip = (z: number): number => (z < -1 ? -1 : z > 1 ? 1 : z);
+
+/** Probabilities (or the scores themselves for `none`) from raw scores. */
+export function applyPostTransform(kind: PostTransform, z: Float32Array): Float32Array {
+  const c = z.length;
+  const out = new Float32Array(c);
+  switch (kind) {
+    case 'none':
+      out.set(z);
+      return out;
+    case 'logistic':
+      for (let k = 0; k < c; k++) out[k] = sigmoid(z[k]);
+      return out;
+    case 'logistic_l1': {
+      const p = new Float64Array(c);
+      let sum = 0;
+      for (let k = 0; k < c; k++) {
+        p[k] = Math.fround(sigmoid(z[k]));
+        sum += p[k];
+      }
+      for (let k = 0; k < c; k++) out[k] = sum === 0 ? 0 : p[k] / sum;
+      return out;
+    }
+    case 'softmax': {
+      let max = -Infinity;
+      for (let k = 0; k < c; k++) if (z[k] > max) max = z[k];
+      const e = new Float64Array(c);
+      let sum = 0;
+      for (let k = 0; k < c; k++) {
+        e[k] = Math.exp(z[k] - max);
+        sum += e[k];
+      }
+      for (let k = 0; k < c; k++) out[k] = e[k] / sum;
+      return out;
+    }
+    case 'modified_huber': {
+      // sklearn SGDClassifier.predict_proba: binary [1 − p, p] with p = (clip(d) + 1) / 2 and
+      // d = z[1] (the second row is +w); multiclass: the same per class, divided by the row sum
+      // (uniform when the sum is 0).
+      if (c === 2) {
+        const p = (clip(z[1]) + 1) / 2;
+        out[0] = 1 - p;
+        out[1] = p;
+        return out;
+      }
+      const p = new Float64Array(c);
+      let sum = 0;
+      for (let k = 0; k < c; k++) {
+        p[k] = (clip(z[k]) + 1) / 2;
+        sum += p[k];
+      }
+      for (let k = 0; k < c; k++) out[k] = sum === 0 ? 1 / c : p[k] / sum;
+      return out;
+    }
+  }
+}
+
+/** Index of the first maximum. */
+export function argmaxFirst(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let k = 1; k < values.length; k++) if (values[k] > values[best]) best = k;
+  return best;
+}
+
+/** Whether the maximum of `values` is reached more than once. */
+export function hasTiedMaximum(values: ArrayLike<number>): boolean {
+  const best = argmaxFirst(values);
+  for (let k = best + 1; k < values.length; k++) if (values[k] === values[best]) return true;
+  return false;
+}
+
+export interface ColumnContribution {
+  column: number;
+  contribution: number;
+}
+
+/**
+ * value × coefficient of every non-zero feature toward `classIndex`: the `n` largest positive ones
+ * (largest first) and the `n` most negative ones (most negative first).
+ */
+export function contributions(
+  layer: LinearLayer,
+  row: SparseRow,
+  classIndex: number,
+  n: number,
+): { toward: ColumnContribution[]; against: ColumnContribution[] } {
+  const toward: ColumnContribution[] = [];
+  const against: ColumnContribution[] = [];
+  const c = layer.classes;
+  for (let i = 0; i < row.indices.length; i++) {
+    const column = row.indices[i];
+    const contribution = row.values[i] * layer.weightsByColumn[column * c + classIndex];
+    if (contribution > 0) toward.push({ column, contribution });
+    else if (contribution < 0) against.push({ column, contribution });
+  }
+  toward.sort((a, b) => b.contribution - a.contribution || a.column - b.column);
+  against.sort((a, b) => a.contribution - b.contribution || a.column - b.column);
+  return { toward: toward.slice(0, n), against: against.slice(0, n) };
+}

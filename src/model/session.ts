@@ -1,0 +1,94 @@
+/**
+ * The only module that touches onnxruntime-node: one inference session per model, created at
+ * start-up with explicit thread options, reused for every request, released on shutdown.
+ */
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+
+export interface OnnxThreadOptions {
+  /** Threads inside one operator (default 1: the server runs one process per core). */
+  intraOpNumThreads?: number;
+  /** Threads across operators (default 1). */
+  interOpNumThreads?: number;
+}
+
+export interface ClassifierSessionSpec {
+  /** Number of input features. */
+  width: number;
+  /** Number of classes (columns of the values output). */
+  classes: number;
+  /** Name of the values output: `probabilities` or `scores`. */
+  valuesOutput: string;
+}
+
+export interface ClassifierSession {
+  /** Runs rows × width float32 features; returns rows × classes float32 values. */
+  run(features: Float32Array, rows: number): Promise<Float32Array>;
+  release(): Promise<void>;
+}
+
+const INPUT_NAME = 'features';
+
+export async function openClassifierSession(
+  modelPath: string,
+  spec: ClassifierSessionSpec,
+  threads: OnnxThreadOptions = {},
+): Promise<ClassifierSession> {
+  const session = await InferenceSession.create(modelPath, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads.intraOpNumThreads ?? 1,
+    interOpNumThreads: threads.interOpNumThreads ?? 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  });
+  try {
+    checkSignature(session, spec);
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
+  let released = false;
+  return {
+    async run(features, rows) {
+      if (released) throw new Error('the ONNX session was released');
+      if (features.length !== rows * spec.width) {
+        throw new RangeError(`expected ${rows} × ${spec.width} features, got ${features.length} values`);
+      }
+      const input = new Tensor('float32', features, [rows, spec.width]);
+      const result = await session.run({ [INPUT_NAME]: input }, [spec.valuesOutput]);
+      const output = result[spec.valuesOutput];
+      if (output === undefined || output.type !== 'float32') {
+        throw new Error(`model.onnx returned no float32 '${spec.valuesOutput}' output`);
+      }
+      const values = output.data as Float32Array;
+      if (values.length !== rows * spec.classes) {
+        throw new Error(`model.onnx returned ${values.length} values for ${rows} rows × ${spec.classes} classes`);
+      }
+      return values;
+    },
+    async release() {
+      if (released) return;
+      released = true;
+      await session.release();
+    },
+  };
+}
+
+function checkSignature(session: InferenceSession, spec: ClassifierSessionSpec): void {
+  if (session.inputNames.length !== 1 || session.inputNames[0] !== INPUT_NAME) {
+    throw new Error(`model.onnx: expected one input '${INPUT_NAME}', found [${session.inputNames.join(', ')}]`);
+  }
+  const input = session.inputMetadata[0];
+  if (input !== undefined && input.isTensor) {
+    if (input.type !== 'float32') throw new Error(`model.onnx: input '${INPUT_NAME}' is ${input.type}, not float32`);
+    const last = input.shape[input.shape.length - 1];
+    if (input.shape.length !== 2 || (typeof last === 'number' && last !== spec.width)) {
+      throw new Error(`model.onnx: input shape [${input.shape.join(', ')}] does not match width ${spec.width}`);
+    }
+  }
+  if (!session.outputNames.includes(spec.valuesOutput)) {
+    throw new Error(
+      `model.onnx: no '${spec.valuesOutput}' output (outputs: ${session.outputNames.join(', ') || 'none'})`,
+    );
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Probes. GET /health: the process answers (liveness: restart it if this fails). GET /ready: every
+ * model is loaded and passed its self-test, and the server is not shutting down (readiness: send it
+ * traffic only when this is 200).
+ */
+import { type Request, type Response, Router } from 'express';
+import type { AppDeps } from '../app';
+
+export interface ReadinessReport {
+  status: 'ready' | 'not_ready';
+  models: { name: string; ready: boolean; reason?: string }[];
+  reasons: string[];
+}
+
+export function readiness(deps: Pick<AppDeps, 'registry' | 'lifecycle'>): ReadinessReport {
+  const models = deps.registry.list().map((model) => {
+    const status = model.status();
+    return status.ready
+      ? { name: model.name, ready: true }
+      : { name: model.name, ready: false, reason: status.reason ?? 'self-test has not passed' };
+  });
+  const reasons = models.flatMap((m) => (m.ready ? [] : [`model "${m.name}" is not ready: ${m.reason}`]));
+  if (models.length === 0) reasons.push('no model is loaded');
+  if (deps.lifecycle?.draining === true) reasons.push('the server is shutting down');
+  return { status: reasons.length === 0 ? 'ready' : 'not_ready', models, reasons };
+}
+
+export function createHealthRouter(deps: AppDeps): Router {
+  const router = Router();
+  router.get('/health', (_req: Request, res: Response) => {
+    res.json({ status: 'ok', uptime_seconds: Math.round(process.uptime()) });
+  });
+  router.get('/ready', (_req: Request, res: Response) => {
+    const report = readiness(deps);
+    res.status(report.status === 'ready' ? 200 : 503).json(report);
+  });
+  return router;
+}

@@ -1,0 +1,94 @@
+/**
+ * The prediction step every entry point shares (JSON API, HTML form, CSV upload, serving
+ * protocols): resolve the model, check it is ready, run it, count the outcome.
+ */
+import type { AppDeps } from '../app';
+import { HttpError, notFound, serviceUnavailable } from '../errors';
+import type { InputRow, LoadedModel, ModelRegistry, PredictOptions, RowPrediction } from '../model/types';
+
+export interface PredictionResult {
+  readonly model: LoadedModel;
+  readonly rows: readonly InputRow[];
+  /** One per row, in row order. */
+  readonly predictions: readonly RowPrediction[];
+}
+
+/** The model called `name`, or the default one; 404 naming the loaded models otherwise. */
+export function resolveModel(registry: ModelRegistry, name: string | undefined): LoadedModel {
+  const wanted = name ?? registry.defaultModel;
+  const model = registry.get(wanted);
+  if (model === undefined) {
+    const loaded = registry
+      .list()
+      .map((m) => m.name)
+      .join(', ');
+    // The name is the client's own input; quoting it in JSON is safe and HTML views escape it.
+    throw notFound(`unknown model "${truncateName(wanted)}"; loaded models: ${loaded || 'none'}`);
+  }
+  return model;
+}
+
+/** Display name of a class, or of each positive label of a multi-label prediction. */
+export function predictedClassNames(model: LoadedModel, prediction: RowPrediction): string[] {
+  const { classes } = model.card;
+  if (model.card.task === 'multilabel') return prediction.positives.map((i) => classes[i].name);
+  return prediction.classIndex >= 0 ? [classes[prediction.classIndex].name] : [];
+}
+
+/**
+ * Predict validated rows with the model `modelName` (default model when undefined).
+ * Throws 404 for an unknown model, 503 when it is not ready or fails at run time.
+ */
+export async function predictRows(
+  deps: Pick<AppDeps, 'registry' | 'metrics'>,
+  modelName: string | undefined,
+  rows: readonly InputRow[],
+  options: PredictOptions = {},
+): Promise<PredictionResult> {
+  const model = resolveModel(deps.registry, modelName);
+  const status = model.status();
+  if (!status.ready) {
+    throw serviceUnavailable(
+      `model "${model.name}" is not ready: ${status.reason ?? 'self-test has not passed'}`,
+    );
+  }
+  let predictions: RowPrediction[];
+  try {
+    predictions = await model.predict(rows, options);
+  } catch (error) {
+    throw asModelFailure(model, error);
+  }
+  if (predictions.length !== rows.length) {
+    throw new HttpError(
+      500,
+      'internal_error',
+      `model "${model.name}" answered ${predictions.length} rows for ${rows.length}`,
+    );
+  }
+  if (deps.metrics !== undefined) {
+    for (const prediction of predictions) {
+      const names = predictedClassNames(model, prediction);
+      for (const name of names.length > 0 ? names : ['(none)']) {
+        deps.metrics.predictions.inc({ model: model.name, class: name });
+      }
+    }
+  }
+  return { model, rows, predictions };
+}
+
+/** A runtime failure is that model's 503 (others keep serving); anything else stays a 500. */
+function asModelFailure(model: LoadedModel, error: unknown): unknown {
+  if (error instanceof HttpError) return error;
+  const status = (error as { status?: unknown } | null)?.status;
+  if (status === 503) {
+    return new HttpError(503, 'model_unavailable', `model "${model.name}" is unavailable; try again later`, {
+      expose: true,
+      cause: error,
+    });
+  }
+  return error;
+}
+
+function truncateName(name: string): string {
+  return name.length > 80 ? `${name.slice(0, 80)}…` : name;
+}

@@ -1,0 +1,10 @@
+/**
+ * PLACEHOLDER written by the app shell so the tree compiles; the serving protocols owner replaces
+ * this file. createApp mounts this router at '/'.
+ */
+import { Router } from 'express';
+import type { AppDeps } from '../app';
+
+export function createSageMakerRouter(_deps: AppDeps): Router {
+  return Router();
+}

@@ -1,0 +1,61 @@
+/**
+ * sklearn's `build_analyzer()` for one feature block: preprocess (lowercase, strip accents), then
+ * tokenize + stem + stop words + word n-grams (analyzer='word') or character n-grams.
+ */
+import type { FeatureBlock } from '../model/schema';
+import { pythonLower } from './lowercase';
+import { charNgrams, charWbNgrams, wordNgrams } from './ngrams';
+import { stripAccentsAscii, stripAccentsUnicode } from './normalize';
+import { getStemmer } from './stem';
+import { createTokenizer } from './tokenize';
+import type { PythonUnicode } from './unicode';
+
+export type AnalyzerOptions = Pick<
+  FeatureBlock,
+  'analyzer' | 'ngram_range' | 'lowercase' | 'strip_accents' | 'token_pattern' | 'stop_words' | 'stemmer'
+>;
+
+export interface Analyzer {
+  /** lowercase → strip accents, as sklearn's build_preprocessor. */
+  preprocess(text: string): string;
+  /** The terms of one document, in sklearn's order. */
+  analyze(text: string): string[];
+}
+
+export function createAnalyzer(options: AnalyzerOptions, uni: PythonUnicode): Analyzer {
+  const [minN, maxN] = options.ngram_range;
+  if (!Number.isInteger(minN) || !Number.isInteger(maxN) || minN < 1 || minN > maxN) {
+    throw new RangeError(`ngram_range [${minN}, ${maxN}] is invalid`);
+  }
+  const lower = options.lowercase;
+  const accents =
+    options.strip_accents === 'ascii'
+      ? stripAccentsAscii
+      : options.strip_accents === 'unicode'
+        ? stripAccentsUnicode
+        : null;
+  const preprocess = (text: string): string => {
+    let doc = lower ? pythonLower(text, uni) : text;
+    if (accents !== null) doc = accents(doc, uni);
+    return doc;
+  };
+
+  if (options.analyzer === 'char' || options.analyzer === 'char_wb') {
+    if (options.stemmer !== null) throw new RangeError(`a stemmer needs analyzer 'word', not '${options.analyzer}'`);
+    const ngrams = options.analyzer === 'char' ? charNgrams : charWbNgrams;
+    return { preprocess, analyze: (text) => ngrams(preprocess(text), minN, maxN, uni) };
+  }
+
+  if (options.token_pattern === null) throw new RangeError("analyzer 'word' needs a token_pattern");
+  const tokenize = createTokenizer(options.token_pattern, uni);
+  const stem = options.stemmer === null ? null : getStemmer(options.stemmer);
+  const stopWords = options.stop_words === null ? null : new Set(options.stop_words);
+  return {
+    preprocess,
+    analyze: (text) => {
+      let tokens = tokenize(preprocess(text));
+      if (stem !== null) tokens = tokens.map(stem);
+      return wordNgrams(tokens, minN, maxN, stopWords);
+    },
+  };
+}

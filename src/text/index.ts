@@ -1,0 +1,11 @@
+/** Python-compatible text processing: the pure building blocks of sklearn's analyzers. */
+export { createAnalyzer, type Analyzer, type AnalyzerOptions } from './analyzer';
+export { CodePointSet, type CodePointRange } from './codepoints';
+export { pythonLower } from './lowercase';
+export { charNgrams, charWbNgrams, wordNgrams } from './ngrams';
+export { nfkd, stripAccentsAscii, stripAccentsUnicode } from './normalize';
+export { PatternError, translatePythonPattern, type TranslatedPattern } from './pyregex';
+export { getStemmer, STEMMER_NAMES, type Stem, type StemmerName } from './stem';
+export { createTokenizer, type Tokenizer } from './tokenize';
+export { compileUnicode, type PythonUnicode } from './unicode';
+export { collapseWhitespace, splitWhitespace } from './whitespace';

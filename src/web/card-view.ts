@@ -1,0 +1,164 @@
+/**
+ * The model card as the index page shows it: headline numbers, per-class metric charts, the
+ * confusion matrix, training data fingerprint and versions. Pure: card in, view data out.
+ */
+import type { ModelCard } from '../model/schema';
+import { Markup, formatCount, formatMetric } from './markup';
+import { CLASS_METRICS, type ClassMetric, confusionMatrixSvg, metricBars } from './svg';
+
+export interface StatTile {
+  label: string;
+  value: string;
+  help: string;
+}
+
+export interface MetricPanel {
+  key: ClassMetric;
+  label: string;
+  help: string;
+  chart: Markup;
+  checked: boolean;
+}
+
+export interface ConfusionView {
+  chart: Markup;
+  classNames: string[];
+  rows: { name: string; cells: string[] }[];
+}
+
+export interface CardMetricsView {
+  tiles: StatTile[];
+  panels: MetricPanel[];
+  confusion?: ConfusionView;
+}
+
+export interface CardView {
+  name: string;
+  title: string;
+  description: string;
+  taskLabel: string;
+  classNames: string[];
+  /** How a label is decided, in words (binary threshold, multi-label rule). */
+  decisionRule?: string;
+  metrics?: CardMetricsView;
+  data?: { file: string; rows: string; sha256: string };
+  versions: { name: string; value: string }[];
+  createdAt: string;
+}
+
+export function taskLabel(card: ModelCard): string {
+  const n = card.classes.length;
+  if (card.task === 'binary') return 'Binary classifier';
+  if (card.task === 'multilabel') return `Multi-label classifier · ${n} labels`;
+  return `Multi-class classifier · ${n} classes`;
+}
+
+export function isClassMetric(value: unknown): value is ClassMetric {
+  return typeof value === 'string' && CLASS_METRICS.some((m) => m.key === value);
+}
+
+function decisionRule(card: ModelCard, output: 'probabilities' | 'scores'): string | undefined {
+  if (card.task === 'multilabel') {
+    return output === 'scores'
+      ? 'A label applies when its decision score is above 0.'
+      : 'A label applies when its probability is above 0.5; several may apply at once.';
+  }
+  if (card.task === 'binary' && card.positive_class !== undefined && card.threshold !== undefined) {
+    const positive = card.classes[card.positive_class]?.name;
+    if (positive !== undefined && card.threshold !== 0.5 && output === 'probabilities') {
+      return `“${positive}” when its probability is above ${card.threshold}.`;
+    }
+  }
+  return 'The class with the highest ' + (output === 'scores' ? 'decision score.' : 'probability.');
+}
+
+function formatDate(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toISOString().slice(0, 10);
+}
+
+const VERSION_NAMES: Readonly<Record<string, string>> = {
+  sklearn: 'scikit-learn',
+  python: 'Python',
+  numpy: 'NumPy',
+  onnx: 'ONNX',
+  unicode: 'Unicode',
+  scipy: 'SciPy',
+  pandas: 'pandas',
+};
+
+export function buildCardView(
+  card: ModelCard,
+  output: 'probabilities' | 'scores',
+  selectedMetric: ClassMetric,
+): CardView {
+  const classNames = card.classes.map((c) => c.name);
+  const view: CardView = {
+    name: card.name,
+    title: card.title,
+    description: card.description,
+    taskLabel: taskLabel(card),
+    classNames,
+    decisionRule: decisionRule(card, output),
+    versions: Object.entries(card.versions).map(([name, value]) => ({ name: VERSION_NAMES[name] ?? name, value })),
+    createdAt: formatDate(card.created_at),
+  };
+  if (card.data !== null) {
+    view.data = { file: card.data.file, rows: formatCount(card.data.rows), sha256: card.data.sha256 };
+  }
+  const metrics = card.metrics;
+  if (metrics === null) return view;
+
+  const tiles: StatTile[] = [
+    { label: 'Accuracy', value: formatMetric(metrics.accuracy), help: 'Share of test examples classified right.' },
+    { label: 'Macro F1', value: formatMetric(metrics.macro_f1), help: 'F1 averaged over classes, each counting the same.' },
+  ];
+  if (metrics.roc_auc !== undefined) {
+    tiles.push({
+      label: 'ROC AUC',
+      value: formatMetric(metrics.roc_auc),
+      help: 'Chance that a random positive example is ranked above a random negative one.',
+    });
+  }
+  tiles.push({
+    label: 'Test examples',
+    value: formatCount(metrics.test_size),
+    help: `Held out from training (${formatCount(metrics.train_size)} examples used for training).`,
+  });
+
+  const nameOf = (value: number | string): string =>
+    card.classes.find((c) => String(c.value) === String(value))?.name ?? String(value);
+  const panels: MetricPanel[] =
+    metrics.per_class.length === 0
+      ? []
+      : CLASS_METRICS.map((metric) => ({
+          key: metric.key,
+          label: metric.label,
+          help: metric.help,
+          checked: metric.key === selectedMetric,
+          chart: metricBars(
+            metrics.per_class.map((row) => ({ name: nameOf(row.class), value: row[metric.key], support: row.support })),
+            metric.label,
+          ),
+        }));
+
+  const chart = confusionMatrixSvg({
+    matrix: metrics.confusion_matrix,
+    classNames,
+    idPrefix: `cm-${card.name.replace(/[^a-z0-9-]/g, '-')}`,
+  });
+  view.metrics = {
+    tiles,
+    panels,
+    confusion:
+      chart === undefined
+        ? undefined
+        : {
+            chart,
+            classNames,
+            rows: classNames.map((name, i) => ({ name, cells: metrics.confusion_matrix[i].map(formatCount) })),
+          },
+  };
+  return view;
+}

@@ -1,0 +1,125 @@
+/**
+ * The index page's data: the model picker, the form generated from the model's input fields
+ * (prefilled from an example or from the query string), the examples and the model card. Pure.
+ */
+import type { LoadedModel } from '../model/types';
+import { type CardView, buildCardView, isClassMetric } from './card-view';
+import { truncate } from './markup';
+import type { ClassMetric } from './svg';
+
+/** What GET /index understood of its query string. */
+export interface IndexQuery {
+  model?: string;
+  example?: string;
+  metric?: string;
+  /** Prefill values by input field name (the result page's back link). */
+  values: Readonly<Record<string, string>>;
+}
+
+export interface ModelChoice {
+  name: string;
+  title: string;
+  selected: boolean;
+  ready: boolean;
+}
+
+export interface FieldView {
+  name: string;
+  /** Element id, prefixed so a field called e.g. "model" cannot clash with page ids. */
+  id: string;
+  label: string;
+  required: boolean;
+  multiline: boolean;
+  value: string;
+  placeholder: string;
+  maxLength: number;
+}
+
+export interface ExampleView {
+  index: number;
+  title: string;
+  selected: boolean;
+  /** JSON of the example's inputs, for the progressive-enhancement script (data attribute). */
+  inputsJson: string;
+}
+
+export interface IndexView {
+  models: ModelChoice[];
+  model: { name: string; title: string; ready: boolean; reason?: string; output: 'probabilities' | 'scores' };
+  card: CardView;
+  fields: FieldView[];
+  examples: ExampleView[];
+  metric: ClassMetric;
+  /** The CSV upload: which columns it reads and which it adds. */
+  csv: { requiredColumns: string[]; optionalColumns: string[]; addedColumns: string[]; maxRows: number };
+  maxUploadBytes: number;
+}
+
+export interface IndexLimits {
+  maxTextChars: number;
+  maxCsvRows: number;
+  maxUploadBytes: number;
+}
+
+function exampleIndex(raw: string | undefined, count: number): number | undefined {
+  if (raw === undefined || !/^\d{1,4}$/.test(raw)) return undefined;
+  const index = Number(raw);
+  return index < count ? index : undefined;
+}
+
+export function buildIndexView(
+  models: readonly LoadedModel[],
+  model: LoadedModel,
+  query: IndexQuery,
+  limits: IndexLimits,
+): IndexView {
+  const { card } = model;
+  const metric: ClassMetric = isClassMetric(query.metric) ? query.metric : 'f1';
+  const chosenExample = exampleIndex(query.example, card.examples.length);
+  const prefill = chosenExample === undefined ? query.values : card.examples[chosenExample].inputs;
+  const status = model.status();
+
+  const fields: FieldView[] = card.inputs.map((input) => {
+    const raw = prefill[input.name];
+    return {
+      name: input.name,
+      id: `field-${input.name}`,
+      label: input.label,
+      required: input.required,
+      multiline: input.multiline,
+      value: typeof raw === 'string' ? Array.from(raw).slice(0, limits.maxTextChars).join('') : '',
+      placeholder: input.example === '' ? '' : `e.g. ${truncate(input.example.replace(/\s+/g, ' '), 80)}`,
+      maxLength: limits.maxTextChars,
+    };
+  });
+
+  const probabilityColumns =
+    model.output === 'scores'
+      ? card.classes.map((c) => `score_${c.name}`)
+      : card.classes.map((c) => `p_${c.name}`);
+  return {
+    models: models.map((m) => ({
+      name: m.name,
+      title: m.card.title,
+      selected: m.name === model.name,
+      ready: m.status().ready,
+    })),
+    model: { name: model.name, title: card.title, ready: status.ready, reason: status.reason, output: model.output },
+    card: buildCardView(card, model.output, metric),
+    fields,
+    examples: card.examples.map((example, index) => ({
+      index,
+      title: example.title,
+      selected: index === chosenExample,
+      inputsJson: JSON.stringify(example.inputs),
+    })),
+    metric,
+    csv: {
+      requiredColumns: card.inputs.filter((i) => i.required).map((i) => i.name),
+      optionalColumns: card.inputs.filter((i) => !i.required).map((i) => i.name),
+      addedColumns: ['label', ...probabilityColumns],
+      maxRows: limits.maxCsvRows,
+    },
+    maxUploadBytes: limits.maxUploadBytes,
+  };
+}

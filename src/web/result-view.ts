@@ -1,0 +1,260 @@
+/**
+ * A prediction as the result page shows it: the verdict, bars for every class, coverage, the input
+ * with its influential words marked, and the top terms each way. Pure.
+ */
+import type { Coverage, InputRow, LoadedModel, RowPrediction, TermContribution } from '../model/types';
+import { type Analyzer, type HighlightSegment, type HighlightTerm, highlightText } from './highlight';
+import { Markup, formatPercent, formatScore } from './markup';
+import { type ValueBar, termBar, valueBars } from './svg';
+
+export interface Verdict {
+  /** Display names: one for single-label models, every positive label for multi-label ones. */
+  names: string[];
+  /** A line under the names: "88.9% probability", "highest decision score (+1.234)". */
+  detail: string;
+}
+
+export interface CoverageView {
+  known: number;
+  total: number;
+  percent: string;
+  /** none: the model knows no word of the input; low: under a quarter. */
+  level: 'none' | 'low' | 'ok';
+}
+
+export interface MarkedSegment extends HighlightSegment {
+  /** Spoken and hover text for a marked word. */
+  description?: string;
+}
+
+export interface EchoedField {
+  name: string;
+  label: string;
+  empty: boolean;
+  multiline: boolean;
+  segments: MarkedSegment[];
+}
+
+export interface TermRow {
+  term: string;
+  /** The field's label when the model reads several fields. */
+  fieldLabel?: string;
+  contribution: string;
+  /** Its weight relative to the strongest term on the page. */
+  bar: Markup;
+}
+
+export interface ExplanationView {
+  className: string;
+  toward: TermRow[];
+  against: TermRow[];
+  /** Terms (character n-grams, stems) that could not be placed on words of the input. */
+  unplacedCount: number;
+  hasHighlights: boolean;
+}
+
+export interface ResultView {
+  modelName: string;
+  modelTitle: string;
+  multilabel: boolean;
+  output: 'probabilities' | 'scores';
+  verdict: Verdict;
+  bars: Markup;
+  barsHeading: string;
+  barsNote?: string;
+  coverage: CoverageView;
+  fields: EchoedField[];
+  explanation?: ExplanationView;
+  /** GET /index with the model and the inputs, when they fit in a URL. */
+  backHref: string;
+  inputsKept: boolean;
+}
+
+/** Longest back link that still fits comfortably under servers' and proxies' URL limits. */
+const MAX_BACK_HREF = 6000;
+
+const ANALYZERS: ReadonlySet<string> = new Set(['word', 'char', 'char_wb']);
+
+/** The analyzer behind a term, when the inference core says (an optional, later addition). */
+function analyzerOf(term: TermContribution): Analyzer | undefined {
+  const candidate: unknown = (term as unknown as Record<string, unknown>).analyzer;
+  return typeof candidate === 'string' && ANALYZERS.has(candidate) ? (candidate as Analyzer) : undefined;
+}
+
+export function indexHref(modelName: string, inputs?: InputRow): string {
+  const params = new URLSearchParams({ model: modelName });
+  if (inputs !== undefined) {
+    for (const [name, value] of Object.entries(inputs)) {
+      if (value !== '' && name !== 'model') params.append(name, value);
+    }
+  }
+  return `/index?${params.toString()}`;
+}
+
+function buildVerdict(model: LoadedModel, prediction: RowPrediction): Verdict {
+  const { card } = model;
+  const names = card.classes.map((c) => c.name);
+  if (card.task === 'multilabel') {
+    const positives = prediction.positives.filter((i) => i >= 0 && i < names.length).map((i) => names[i]);
+    if (positives.length === 0) {
+      return {
+        names: ['No label applies'],
+        detail:
+          model.output === 'scores'
+            ? 'Every label’s decision score is at or below 0.'
+            : 'Every label’s probability is at or below the 0.5 threshold.',
+      };
+    }
+    return {
+      names: positives,
+      detail: `${positives.length} of ${names.length} labels apply`,
+    };
+  }
+  const index = prediction.classIndex;
+  const name = names[index] ?? 'Unknown class';
+  const value = prediction.values[index];
+  return {
+    names: [name],
+    detail:
+      model.output === 'scores'
+        ? `highest decision score (${formatScore(value)})`
+        : `${formatPercent(value)} probability`,
+  };
+}
+
+function buildBars(model: LoadedModel, prediction: RowPrediction): { bars: Markup; heading: string; note?: string } {
+  const { card } = model;
+  const multilabel = card.task === 'multilabel';
+  const chosen = new Set(multilabel ? prediction.positives : [prediction.classIndex]);
+  let thresholdRow: number | 'all' | undefined;
+  let threshold: number | undefined;
+  if (model.output === 'probabilities') {
+    if (multilabel) {
+      thresholdRow = 'all';
+      threshold = 0.5;
+    } else if (card.task === 'binary' && card.positive_class !== undefined && card.threshold !== undefined) {
+      thresholdRow = card.positive_class;
+      threshold = card.threshold;
+    }
+  }
+  const rows: ValueBar[] = card.classes.map((c, i) => ({
+    name: c.name,
+    value: prediction.values[i] ?? Number.NaN,
+    chosen: chosen.has(i),
+    threshold: thresholdRow === 'all' || thresholdRow === i ? threshold : undefined,
+  }));
+  const heading =
+    model.output === 'scores'
+      ? multilabel
+        ? 'Decision score of each label'
+        : 'Decision score of each class'
+      : multilabel
+        ? 'Probability of each label'
+        : 'Probability of each class';
+  let note: string | undefined;
+  if (model.output === 'scores') {
+    note =
+      'This model gives decision scores, not probabilities: higher means more likely, 0 is the boundary, and the scale is the model’s own.';
+  } else if (threshold !== undefined) {
+    note = `The vertical line marks the decision threshold (${threshold}).`;
+  }
+  return {
+    bars: valueBars(rows, {
+      output: model.output,
+      label: heading,
+      chosenBadge: multilabel ? 'applies' : 'predicted',
+    }),
+    heading,
+    note,
+  };
+}
+
+function buildCoverage(coverage: Coverage): CoverageView {
+  const ratio = coverage.total > 0 ? coverage.known / coverage.total : 0;
+  return {
+    known: coverage.known,
+    total: coverage.total,
+    percent: `${Math.round(ratio * 100)}%`,
+    level: coverage.known === 0 ? 'none' : ratio < 0.25 ? 'low' : 'ok',
+  };
+}
+
+function describeSegment(segment: HighlightSegment, className: string): string | undefined {
+  if (segment.direction === undefined || segment.terms === undefined) return undefined;
+  const side = segment.direction === 'toward' ? `Pushes toward ${className}` : `Pushes against ${className}`;
+  const terms = segment.terms.map((t) => `${t.term} ${formatScore(t.contribution)}`).join(', ');
+  return `${side}: ${terms}`;
+}
+
+export function buildResultView(model: LoadedModel, inputs: InputRow, prediction: RowPrediction): ResultView {
+  const { card } = model;
+  const explanation = prediction.explanation;
+  const className =
+    explanation === undefined ? '' : (card.classes[explanation.classIndex]?.name ?? 'the predicted class');
+  const severalFields = card.inputs.length > 1;
+  const labelOf = new Map(card.inputs.map((input) => [input.name, input.label]));
+
+  let unplacedCount = 0;
+  let hasHighlights = false;
+  const fields: EchoedField[] = card.inputs.map((input) => {
+    const value = inputs[input.name] ?? '';
+    const terms: HighlightTerm[] =
+      explanation === undefined
+        ? []
+        : [...explanation.toward, ...explanation.against]
+            .filter((t) => t.field === input.name)
+            .map((t) => ({ term: t.term, contribution: t.contribution, analyzer: analyzerOf(t) }));
+    const { segments, unplaced } = highlightText(value, terms);
+    unplacedCount += unplaced.length;
+    if (segments.some((s) => s.direction !== undefined)) hasHighlights = true;
+    return {
+      name: input.name,
+      label: input.label,
+      empty: value.trim() === '',
+      multiline: input.multiline,
+      segments: segments.map((s) => ({ ...s, description: describeSegment(s, className) })),
+    };
+  });
+
+  let explanationView: ExplanationView | undefined;
+  if (explanation !== undefined) {
+    const strongest = Math.max(
+      1e-12,
+      ...[...explanation.toward, ...explanation.against].map((t) => Math.abs(t.contribution)),
+    );
+    const toRow =
+      (direction: 'toward' | 'against') =>
+      (t: TermContribution): TermRow => ({
+        term: t.term,
+        fieldLabel: severalFields ? (labelOf.get(t.field) ?? t.field) : undefined,
+        contribution: formatScore(t.contribution),
+        bar: termBar(Math.abs(t.contribution) / strongest, direction),
+      });
+    explanationView = {
+      className,
+      toward: explanation.toward.map(toRow('toward')),
+      against: explanation.against.map(toRow('against')),
+      unplacedCount,
+      hasHighlights,
+    };
+  }
+
+  const { bars, heading, note } = buildBars(model, prediction);
+  const withInputs = indexHref(model.name, inputs);
+  const inputsKept = withInputs.length <= MAX_BACK_HREF;
+  return {
+    modelName: model.name,
+    modelTitle: card.title,
+    multilabel: card.task === 'multilabel',
+    output: model.output,
+    verdict: buildVerdict(model, prediction),
+    bars,
+    barsHeading: heading,
+    barsNote: note,
+    coverage: buildCoverage(prediction.coverage),
+    fields,
+    explanation: explanationView,
+    backHref: inputsKept ? withInputs : indexHref(model.name),
+    inputsKept,
+  };
+}

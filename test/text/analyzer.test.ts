@@ -1,0 +1,25 @@
+import { join } from 'node:path';
+import { createAnalyzer, type AnalyzerOptions } from '../../src/text/analyzer';
+import { CORE_FIXTURES, python311Unicode, readJson } from './helpers';
+
+interface AnalyzerFixture {
+  sklearn_version: string;
+  settings: Record<
+    string,
+    Omit<AnalyzerOptions, 'stemmer'> & { cases: { text: string; terms: string[] }[] }
+  >;
+}
+
+// Produced by sklearn's own build_analyzer() (make_core_fixtures.py) on the hard strings of
+// docs/sklearn-tfidf-parity.md under several analyzer settings.
+const fixture = readJson<AnalyzerFixture>(join(CORE_FIXTURES, 'analyzer.json'));
+
+describe.each(Object.entries(fixture.settings))('analyzer %s matches sklearn', (_name, setting) => {
+  const analyzer = createAnalyzer({ ...setting, stemmer: null }, python311Unicode());
+  it.each(setting.cases.map((c, i) => [i, JSON.stringify(c.text).slice(0, 40), c] as const))(
+    'case %i %s',
+    (_i, _label, c) => {
+      expect(analyzer.analyze(c.text)).toEqual(c.terms);
+    },
+  );
+});
