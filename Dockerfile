@@ -9,6 +9,7 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: dev dependencies + TypeScript → dist/ ------------------------------------------------
 FROM ${NODE_IMAGE} AS build
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 # .npmrc first: onnxruntime-node-install=skip keeps npm from fetching CUDA files. Install scripts are
 # off as well: nothing in the tree needs one to compile, and onnxruntime-node's binaries are in its
@@ -21,6 +22,7 @@ RUN npm run build
 
 # ---- deps: production dependencies, trimmed to what Sift loads ------------------------------------
 FROM ${NODE_IMAGE} AS deps
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
@@ -39,6 +41,9 @@ console.log('pruned dependencies load')"
 
 # ---- runtime ----------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE}
+LABEL org.opencontainers.image.title="Sift" \
+      org.opencontainers.image.description="scikit-learn TF-IDF + linear text classifiers served from TypeScript (ONNX)" \
+      org.opencontainers.image.licenses="MIT"
 ENV NODE_ENV=production \
     PORT=3000 \
     ARTIFACTS_DIR=/app/artifacts
@@ -51,12 +56,13 @@ COPY package.json ./
 COPY views ./views
 COPY public ./public
 COPY artifacts ./artifacts
-USER node
+# The base image's `node` user, by number so Kubernetes' runAsNonRoot can verify it without runAsUser.
+USER 1000:1000
 EXPOSE 3000 8080
 STOPSIGNAL SIGTERM
 # Node's own fetch: the slim base has no curl. The server listens on PORT, or on
 # SAGEMAKER_BIND_TO_PORT when started with `serve`; whichever answers /health with 2xx is healthy.
-HEALTHCHECK --interval=15s --timeout=4s --start-period=30s --retries=3 \
+HEALTHCHECK --interval=10s --timeout=4s --start-period=30s --retries=3 \
   CMD ["node", "-e", "const ports = [process.env.PORT || 3000, process.env.SAGEMAKER_BIND_TO_PORT || 8080]; Promise.any(ports.map((port) => fetch('http://127.0.0.1:' + port + '/health', { signal: AbortSignal.timeout(3000) }).then((r) => { if (!r.ok) throw new Error(String(r.status)); }))).then(() => process.exit(0), () => process.exit(1));"]
 # node is PID 1 and handles SIGTERM itself (drains in-flight requests, exits 0): no shell, no npm.
 ENTRYPOINT ["node", "dist/server.js"]

@@ -1,6 +1,6 @@
 /** Unit and HTTP tests: real vectorizer, real onnxruntime, real Express app (no mocks). */
 module.exports = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/jest-environment.js',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/test/e2e/'],

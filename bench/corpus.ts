@@ -133,11 +133,45 @@ const CLOSERS = [
   'so scary',
   'cannot make this up',
 ];
-const TAGS = ['#news', '#breaking', '#prayfor', '#weather', '#traffic', '#fail', '#wow', '#emergency', '#help', ''];
+const TAGS = [
+  '#news',
+  '#breaking',
+  '#prayfor',
+  '#weather',
+  '#traffic',
+  '#fail',
+  '#wow',
+  '#emergency',
+  '#help',
+  '',
+];
 const MENTIONS = ['@user', '@localnews', '@fema', '@redcross', '@airline', ''];
 const EMOJI = ['🔥', '😱', '🙏', '😂', '🌪️', '🚒', '💔', '⚠️', ''];
-const KEYWORDS = ['', '', 'fire', 'flood', 'earthquake', 'wreck', 'explosion', 'storm', 'evacuate', 'panic', 'emergency'];
-const LOCATIONS = ['', '', '', 'USA', 'London, UK', 'New York', 'Nigeria', 'Worldwide', 'Toronto', 'Mumbai, India'];
+const KEYWORDS = [
+  '',
+  '',
+  'fire',
+  'flood',
+  'earthquake',
+  'wreck',
+  'explosion',
+  'storm',
+  'evacuate',
+  'panic',
+  'emergency',
+];
+const LOCATIONS = [
+  '',
+  '',
+  '',
+  'USA',
+  'London, UK',
+  'New York',
+  'Nigeria',
+  'Worldwide',
+  'Toronto',
+  'Mumbai, India',
+];
 
 /** mulberry32: a small, fast, seedable generator so the pool is the same in every run. */
 export function seededRandom(seed: number): () => number {
@@ -166,9 +200,22 @@ function variation(random: () => number): string {
   const parts: string[] = [];
   if (random() < 0.5) {
     const base = pick(random, BASE_TEXTS);
-    parts.push(random() < 0.5 ? base : base.split(' ').slice(0, 4 + Math.floor(random() * 8)).join(' '));
+    parts.push(
+      random() < 0.5
+        ? base
+        : base
+            .split(' ')
+            .slice(0, 4 + Math.floor(random() * 8))
+            .join(' '),
+    );
   } else {
-    parts.push(pick(random, OPENERS), pick(random, HAZARDS), 'in', pick(random, PLACES) + ',', pick(random, CLOSERS));
+    parts.push(
+      pick(random, OPENERS),
+      pick(random, HAZARDS),
+      'in',
+      pick(random, PLACES) + ',',
+      pick(random, CLOSERS),
+    );
   }
   if (random() < 0.4) parts.push(pick(random, TAGS));
   if (random() < 0.3) parts.push(pick(random, MENTIONS));

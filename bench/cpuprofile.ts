@@ -130,7 +130,7 @@ export function summariseProfile(
     frames.set(key, node.callFrame);
     self.set(key, (self.get(key) ?? 0) + duration);
     const seen = new Set<string>();
-    for (let current: ProfileNode | undefined = node; current !== undefined; ) {
+    for (let current: ProfileNode | undefined = node; current !== undefined;) {
       const k = keyOf(current);
       if (!seen.has(k) && current.callFrame.functionName !== '(root)') {
         seen.add(k);
@@ -149,7 +149,8 @@ export function summariseProfile(
     const totalMicros = total.get(key) ?? 0;
     return {
       name: frame.functionName || '(anonymous)',
-      where: where === '' ? '' : `${where}:${frame.lineNumber + 1}`,
+      // Lines of Sift's code are lines of the compiled dist/*.js: name the source file only.
+      where: where === '' ? '' : area.startsWith('sift:') ? where : `${where}:${frame.lineNumber + 1}`,
       area,
       selfMs: selfMicros / 1000,
       totalMs: totalMicros / 1000,
@@ -191,7 +192,8 @@ export function renderProfileMarkdown(title: string, summary: ProfileSummary): s
   lines.push('');
   lines.push('| area (self time) | ms | share |');
   lines.push('|---|---:|---:|');
-  for (const a of summary.areas.slice(0, 15)) lines.push(`| ${a.area} | ${a.selfMs.toFixed(0)} | ${pct(a.share)} |`);
+  for (const a of summary.areas.slice(0, 15))
+    lines.push(`| ${a.area} | ${a.selfMs.toFixed(0)} | ${pct(a.share)} |`);
   lines.push('');
   lines.push('| function (self time) | where | self | total |');
   lines.push('|---|---|---:|---:|');

@@ -79,7 +79,8 @@ async function main(): Promise<void> {
   const model = registry.get(modelName);
   if (model === undefined) throw new Error(`model ${modelName} is not in ${artifactsDir}`);
   const status = model.status();
-  if (!status.ready) throw new Error(`model ${modelName} is not ready: ${status.reason ?? 'no reason given'}`);
+  if (!status.ready)
+    throw new Error(`model ${modelName} is not ready: ${status.reason ?? 'no reason given'}`);
 
   const batches: InProcessBatch[] = [];
   for (const batch of sizes(argument(args, 'batch-sizes', '1,1000'))) {

@@ -119,7 +119,8 @@ export class WrkGenerator implements LoadGenerator {
       [
         `-t${threads}`,
         `-c${spec.connections}`,
-        `-d${spec.durationSeconds}s`,
+        // wrk takes whole seconds only.
+        `-d${Math.max(1, Math.round(spec.durationSeconds))}s`,
         `--timeout`,
         `${spec.timeoutSeconds}s`,
         '-s',
@@ -140,7 +141,13 @@ export class WrkGenerator implements LoadGenerator {
       requests: raw.requests,
       seconds,
       requestsPerSecond: raw.requests / seconds,
-      latencyMs: { p50: raw.p50 / 1000, p90: raw.p90 / 1000, p99: raw.p99 / 1000, max: raw.max / 1000, mean: raw.mean / 1000 },
+      latencyMs: {
+        p50: raw.p50 / 1000,
+        p90: raw.p90 / 1000,
+        p99: raw.p99 / 1000,
+        max: raw.max / 1000,
+        mean: raw.mean / 1000,
+      },
       socketErrors: raw.connect + raw.read + raw.write + raw.timeout,
       badStatus: raw.status,
     };
@@ -197,11 +204,14 @@ export class AutocannonGenerator implements LoadGenerator {
 }
 
 /** wrk when installed (unless autocannon is asked for), else autocannon. */
-export function chooseLoadGenerator(preference: 'auto' | 'wrk' | 'autocannon'): LoadGenerator & { close(): void } {
+export function chooseLoadGenerator(
+  preference: 'auto' | 'wrk' | 'autocannon',
+): LoadGenerator & { close(): void } {
   if (preference !== 'autocannon') {
     const version = wrkVersion();
     if (version !== undefined) return new WrkGenerator(version);
-    if (preference === 'wrk') throw new Error('wrk is not installed: run scripts/bench-setup.sh or use --loadgen autocannon');
+    if (preference === 'wrk')
+      throw new Error('wrk is not installed: run scripts/bench-setup.sh or use --loadgen autocannon');
   }
   return new AutocannonGenerator();
 }

@@ -16,7 +16,11 @@ export interface BenchOptions {
   artifactsDir: string;
   model: string;
   dataDir: string;
+  /** The seeds' training CSV; default DATA_DIR/<model>/<card.data.file>. */
+  trainCsv?: string;
   outDir: string;
+  /** Seconds the run may spend waiting for other work on the machine to calm down (0: never wait). */
+  waitIdleSeconds: number;
   /** Rows of ../shared/data mixed into the pool when the file is there (0: generated only). */
   realRows: number;
 }
@@ -40,7 +44,10 @@ run on this machine; prints a Markdown table and writes bench/results/latest.{md
   --model NAME            the default model, the one the bench sends to (default disaster-tweets)
   --data-dir DIR          training data (default ../shared/data): the seeds' model trains on
                           DIR/<model>/train.csv; real tweets from it join the request pool
+  --train-csv FILE        the seeds' training CSV (default DATA_DIR/<model>/train.csv)
   --real-rows N           rows of real tweets mixed into the pool (default 2000; 0 = none)
+  --wait-idle S           on a shared machine: before each measurement wait until the cores are
+                          mostly idle (other users' work), spending at most S seconds in total
   --out DIR               where latest.md / latest.json go (default bench/results)
 `;
 
@@ -62,11 +69,12 @@ const DEFAULTS: BenchOptions = {
   dataDir: '../shared/data',
   outDir: 'bench/results',
   realRows: 2000,
+  waitIdleSeconds: 0,
 };
 
 const QUICK: Partial<BenchOptions> = {
   durationSeconds: 1,
-  warmupSeconds: 0.5,
+  warmupSeconds: 1,
   connections: [32],
   batchSizes: [1, 100],
   startupRuns: 1,
@@ -162,8 +170,14 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case 'data-dir':
         options.dataDir = value;
         break;
+      case 'train-csv':
+        options.trainCsv = value;
+        break;
       case 'real-rows':
         options.realRows = positiveNumber(name, value, true);
+        break;
+      case 'wait-idle':
+        options.waitIdleSeconds = positiveNumber(name, value, true);
         break;
       case 'out':
         options.outDir = value;

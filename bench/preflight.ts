@@ -37,11 +37,15 @@ export async function checkAnswers(
 ): Promise<void> {
   const one = await postJson(server, '/predict', single);
   if (!isObject(one) || !('label' in one)) {
-    throw new Error(`${server.spec.name}: a single-text answer has no label: ${JSON.stringify(one).slice(0, 300)}`);
+    throw new Error(
+      `${server.spec.name}: a single-text answer has no label: ${JSON.stringify(one).slice(0, 300)}`,
+    );
   }
   const many = await postJson(server, '/predict', batch.body);
   if (!isObject(many) || !Array.isArray(many.predictions) || many.predictions.length !== batch.rows) {
-    throw new Error(`${server.spec.name}: a batch of ${batch.rows} did not come back with ${batch.rows} predictions`);
+    throw new Error(
+      `${server.spec.name}: a batch of ${batch.rows} did not come back with ${batch.rows} predictions`,
+    );
   }
   if (explain) {
     const explained = await postJson(server, '/predict?explain=true', single);
@@ -53,7 +57,8 @@ export async function checkAnswers(
 
 async function labels(server: RunningServer, rows: readonly object[]): Promise<Prediction[]> {
   const answer = await postJson(server, '/predict', JSON.stringify({ instances: rows }));
-  if (!isObject(answer) || !Array.isArray(answer.predictions)) throw new Error(`${server.spec.name}: no predictions`);
+  if (!isObject(answer) || !Array.isArray(answer.predictions))
+    throw new Error(`${server.spec.name}: no predictions`);
   return answer.predictions as Prediction[];
 }
 

@@ -75,6 +75,16 @@ export function treeCpuSeconds(pid: number): number {
   return ticks / CLOCK_TICKS_PER_SECOND;
 }
 
+/**
+ * CPU seconds of this process plus its reaped children (cutime/cstime): around one wrk run this is
+ * the load generator's CPU (autocannon runs in this process, wrk is a child that has exited).
+ */
+export function selfAndChildrenCpuSeconds(): number {
+  const fields = statFields(process.pid) ?? [];
+  // utime(11) stime(12) cutime(13) cstime(14), counted after the command name.
+  return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0) / CLOCK_TICKS_PER_SECOND;
+}
+
 export interface MachineCpu {
   busySeconds: number;
   totalSeconds: number;
@@ -87,5 +97,8 @@ export function machineCpu(): MachineCpu {
   // user nice system idle iowait irq softirq steal guest guest_nice: guest time is already in user.
   const total = values.slice(0, 8).reduce((a, b) => a + b, 0);
   const idle = (values[3] ?? 0) + (values[4] ?? 0);
-  return { busySeconds: (total - idle) / CLOCK_TICKS_PER_SECOND, totalSeconds: total / CLOCK_TICKS_PER_SECOND };
+  return {
+    busySeconds: (total - idle) / CLOCK_TICKS_PER_SECOND,
+    totalSeconds: total / CLOCK_TICKS_PER_SECOND,
+  };
 }

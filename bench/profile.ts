@@ -67,9 +67,11 @@ export async function runProfile(options: BenchOptions, root: string): Promise<v
     const bodies =
       scenario.batch === 1
         ? pool.map((row) => JSON.stringify(row))
-        : Array.from({ length: 4 }, (_, k) => JSON.stringify({ instances: slice(pool, k * scenario.batch, scenario.batch) }));
-    let from = 0;
-    let to = 0;
+        : Array.from({ length: 4 }, (_, k) =>
+            JSON.stringify({ instances: slice(pool, k * scenario.batch, scenario.batch) }),
+          );
+    let from: number;
+    let to: number;
     try {
       // measure() warms up first; the window starts after the warm-up.
       await generator.run({
@@ -91,8 +93,12 @@ export async function runProfile(options: BenchOptions, root: string): Promise<v
         warmupSeconds: 0,
       });
       to = micros();
-      log(`${scenario.name}: ${m.load.requestsPerSecond.toFixed(0)} req/s, ${m.textsPerSecond.toFixed(0)} texts/s under the profiler`);
-      sections.push(`## ${scenario.name}: ${m.load.requestsPerSecond.toFixed(0)} req/s, ${m.textsPerSecond.toFixed(0)} texts/s at ${scenario.connections} connections (with the profiler on)`);
+      log(
+        `${scenario.name}: ${m.load.requestsPerSecond.toFixed(0)} req/s, ${m.textsPerSecond.toFixed(0)} texts/s under the profiler`,
+      );
+      sections.push(
+        `## ${scenario.name}: ${m.load.requestsPerSecond.toFixed(0)} req/s, ${m.textsPerSecond.toFixed(0)} texts/s at ${scenario.connections} connections (with the profiler on)`,
+      );
       sections.push('');
     } finally {
       await server.stop();
@@ -117,5 +123,7 @@ export async function runProfile(options: BenchOptions, root: string): Promise<v
   const markdown = sections.join('\n');
   writeFileSync(join(outDir, 'profile.md'), markdown);
   process.stdout.write(markdown + '\n');
-  log(`wrote ${join(options.outDir, 'profile.md')} and the .cpuprofile files in ${join(options.outDir, 'profiles')}`);
+  log(
+    `wrote ${join(options.outDir, 'profile.md')} and the .cpuprofile files in ${join(options.outDir, 'profiles')}`,
+  );
 }

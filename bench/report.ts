@@ -15,6 +15,7 @@ export const SERVERS = {
 export const TARGET_CONNECTIONS = 32;
 export const TARGET_BATCH = 1000;
 const MB = 1024 * 1024;
+const CPU_SPLIT = 'cores: server / load gen / other';
 
 function find(rows: readonly Measurement[], server: string, connections: number): Measurement | undefined {
   return rows.find((m) => m.server === server && m.connections === connections);
@@ -42,7 +43,11 @@ export function checkTargets(results: Omit<BenchResults, 'targets'>): TargetChec
       pass: r >= 3,
     });
   } else {
-    checks.push({ target: `single-text req/s ${at} ≥ 3× the seeds' stack`, measured: 'not measured', pass: null });
+    checks.push({
+      target: `single-text req/s ${at} ≥ 3× the seeds' stack`,
+      measured: 'not measured',
+      pass: null,
+    });
   }
   if (sift && express) {
     const r = ratio(sift.load.requestsPerSecond, express.load.requestsPerSecond);
@@ -58,7 +63,11 @@ export function checkTargets(results: Omit<BenchResults, 'targets'>): TargetChec
       pass: p <= 1.5,
     });
   } else {
-    checks.push({ target: `single-text req/s ${at} ≥ 0.6× bare Express`, measured: 'not measured', pass: null });
+    checks.push({
+      target: `single-text req/s ${at} ≥ 0.6× bare Express`,
+      measured: 'not measured',
+      pass: null,
+    });
     checks.push({ target: `p99 ${at} ≤ 1.5× bare Express's p99`, measured: 'not measured', pass: null });
   }
 
@@ -88,7 +97,9 @@ export function checkTargets(results: Omit<BenchResults, 'targets'>): TargetChec
       target: `RSS ≤ 150 MB after load, both models, ${server.replace('sift ', '')}`,
       measured: memory
         ? `${fixed(memory.totalBytes / MB, 1)} MB` +
-          (memory.processes > 1 ? ` (sum of ${memory.processes} processes, largest ${fixed(memory.largestBytes / MB, 1)} MB)` : '')
+          (memory.processes > 1
+            ? ` (sum of ${memory.processes} processes, largest ${fixed(memory.largestBytes / MB, 1)} MB)`
+            : '')
         : 'not measured',
       pass: memory ? memory.totalBytes <= 150 * MB : null,
     });
@@ -117,6 +128,9 @@ const errors = (m: Measurement) => {
   return total === 0 ? '0' : `${total} (${m.load.badStatus} status)`;
 };
 
+const cpuSplit = (m: Measurement) =>
+  [m.coresUsed.server, m.coresUsed.loadGenerator, m.coresUsed.other].map((c) => c.toFixed(2)).join(' / ');
+
 function loadRows(rows: readonly Measurement[], withBatch: boolean): string[][] {
   return rows.map((m) => [
     m.server,
@@ -128,7 +142,7 @@ function loadRows(rows: readonly Measurement[], withBatch: boolean): string[][] 
     ms(m.load.latencyMs.p99),
     errors(m),
     int(m.serverCpuMicrosPerRequest / Math.max(1, withBatch ? m.batch : 1)),
-    `${Math.round(m.machineBusy * 100)}%`,
+    cpuSplit(m),
   ]);
 }
 
@@ -159,7 +173,16 @@ export function renderMarkdown(results: BenchResults): string {
     ),
   );
   out.push('');
-  const loadHeader = ['server', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU µs/req', 'machine busy'];
+  const loadHeader = [
+    'server',
+    'conns',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+    'server CPU µs/req',
+    CPU_SPLIT,
+  ];
   out.push('## Single-text POST /predict');
   out.push('');
   out.push(table(loadHeader, loadRows(results.single, false)));
@@ -184,7 +207,10 @@ export function renderMarkdown(results: BenchResults): string {
       ]);
     }
     out.push(
-      table(['server', 'conns', 'req/s without', 'req/s with', 'with/without', 'p99 ms', 'server CPU µs/req'], pairs),
+      table(
+        ['server', 'conns', 'req/s without', 'req/s with', 'with/without', 'p99 ms', 'server CPU µs/req'],
+        pairs,
+      ),
     );
     out.push('');
   }
@@ -192,7 +218,18 @@ export function renderMarkdown(results: BenchResults): string {
   out.push('');
   out.push(
     table(
-      ['server', 'batch', 'conns', 'req/s', 'texts/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU µs/text', 'machine busy'],
+      [
+        'server',
+        'batch',
+        'conns',
+        'req/s',
+        'texts/s',
+        'p50 ms',
+        'p99 ms',
+        'errors',
+        'server CPU µs/text',
+        CPU_SPLIT,
+      ],
       loadRows(results.batch, true),
     ),
   );
@@ -203,7 +240,9 @@ export function renderMarkdown(results: BenchResults): string {
     table(
       ['engine', 'batch', 'explain', 'texts/s'],
       results.inProcess.map((s) => [
-        s.engine === 'sift' ? 'Sift (TypeScript + onnxruntime-node)' : "scikit-learn transform + predict_proba",
+        s.engine === 'sift'
+          ? 'Sift (TypeScript + onnxruntime-node)'
+          : 'scikit-learn transform + predict_proba',
         String(s.batch),
         s.explain ? 'yes' : 'no',
         int(s.textsPerSecond),
@@ -215,13 +254,18 @@ export function renderMarkdown(results: BenchResults): string {
   out.push('');
   const rows: string[][] = [];
   for (const s of results.startup) {
-    rows.push([`ready after start: ${s.server}`, `${ms(s.medianMs)} ms median (${s.runsMs.map((r) => ms(r)).join(', ')})`]);
+    rows.push([
+      `ready after start: ${s.server}`,
+      `${ms(s.medianMs)} ms median (${s.runsMs.map((r) => ms(r)).join(', ')})`,
+    ]);
   }
   for (const m of results.memory) {
     rows.push([
       `RSS ${m.phase}: ${m.server}`,
       `${(m.totalBytes / MB).toFixed(1)} MB` +
-        (m.processes > 1 ? ` (${m.processes} processes, largest ${(m.largestBytes / MB).toFixed(1)} MB)` : ''),
+        (m.processes > 1
+          ? ` (${m.processes} processes, largest ${(m.largestBytes / MB).toFixed(1)} MB)`
+          : ''),
     ]);
   }
   rows.push([

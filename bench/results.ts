@@ -44,6 +44,11 @@ export interface Measurement {
   serverCpuMicrosPerRequest: number;
   /** Share of the whole machine (all cores) busy during the measurement, 0–1. */
   machineBusy: number;
+  /**
+   * Average cores busy during the measurement: the server's processes, the load generator, and
+   * everything else on the machine (other users' work: noise).
+   */
+  coresUsed: { server: number; loadGenerator: number; other: number };
 }
 
 export interface MemorySample {

@@ -9,8 +9,8 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { generatedRows, mixRows, slice, type BenchRow } from './corpus';
-import { chooseLoadGenerator, type LoadGenerator } from './loadgen';
-import { measure } from './measure';
+import { chooseLoadGenerator } from './loadgen';
+import { measure, waitForQuiet, type MeasureRequest } from './measure';
 import { parseOptions, USAGE, type BenchOptions } from './options';
 import { checkAnswers, labelAgreement } from './preflight';
 import { freePort, startServer, type RunningServer, type ServerSpec } from './processes';
@@ -19,6 +19,9 @@ import { runProfile } from './profile';
 import { checkTargets, renderMarkdown, SERVERS, TARGET_BATCH } from './report';
 import type { BenchResults, InProcessSample, Measurement, MemorySample, StartupSample } from './results';
 import { expressServer, pythonCommand, repoRoot, seedsServer, siftServer } from './servers';
+
+/** --wait-idle: the machine counts as quiet below this busy share (all cores, servers idle). */
+const QUIET_BUSY_SHARE = 0.15;
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
@@ -37,7 +40,8 @@ function readCard(bundleDir: string): CardSummary {
 function shapeRows(rows: readonly BenchRow[], fields: readonly string[]): Record<string, string>[] {
   return rows.map((row) => {
     const shaped: Record<string, string> = {};
-    for (const field of fields) shaped[field] = (row as unknown as Record<string, string | undefined>)[field] ?? '';
+    for (const field of fields)
+      shaped[field] = (row as unknown as Record<string, string | undefined>)[field] ?? '';
     return shaped;
   });
 }
@@ -69,8 +73,8 @@ function gitInfo(root: string): { commit?: string; dirty?: boolean } {
 }
 
 function dockerImageSize(root: string): { bytes: number | null; note: string } {
-  const tools = [resolve(root, '..', 'shared', 'tools', 'docker'), '/work/shared/tools/docker'].filter((dir) =>
-    existsSync(join(dir, 'docker')),
+  const tools = [resolve(root, '..', 'shared', 'tools', 'docker'), '/work/shared/tools/docker'].filter(
+    (dir) => existsSync(join(dir, 'docker')),
   );
   const env = { ...process.env, PATH: [...tools, process.env.PATH ?? ''].join(':') };
   const probe = spawnSync('docker', ['image', 'inspect', 'sift', '--format', '{{.Size}}'], {
@@ -81,7 +85,10 @@ function dockerImageSize(root: string): { bytes: number | null; note: string } {
   if (probe.error) return { bytes: null, note: `docker not available: ${probe.error.message}` };
   if (probe.status !== 0) {
     const reason = (probe.stderr || probe.stdout).trim().split('\n')[0] ?? '';
-    return { bytes: null, note: `image "sift" not built here (${reason}); build it with docker build -t sift .` };
+    return {
+      bytes: null,
+      note: `image "sift" not built here (${reason}); build it with docker build -t sift .`,
+    };
   }
   return { bytes: Number(probe.stdout.trim()), note: 'docker image inspect sift' };
 }
@@ -126,7 +133,9 @@ async function startAll(specs: readonly ServerSpec[]): Promise<Map<string, Runni
     specs.map(async (spec) => {
       const server = await startServer(spec);
       started.set(spec.name, server);
-      log(`${spec.name} ready in ${server.readyAfterMs.toFixed(0)} ms (pid ${server.pid}, port ${spec.port})`);
+      log(
+        `${spec.name} ready in ${server.readyAfterMs.toFixed(0)} ms (pid ${server.pid}, port ${spec.port})`,
+      );
     }),
   );
   const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
@@ -145,7 +154,8 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
   const startedAt = new Date();
   const loadAverageStart = loadavg()[0];
   const bundleDir = resolve(root, options.artifactsDir, options.model);
-  if (!existsSync(join(root, 'dist', 'server.js'))) throw new Error('dist/server.js is missing: run npm run build');
+  if (!existsSync(join(root, 'dist', 'server.js')))
+    throw new Error('dist/server.js is missing: run npm run build');
   if (!existsSync(join(bundleDir, 'card.json'))) {
     throw new Error(
       `no bundle ${bundleDir}: the bench needs the shipped model (or pass --artifacts DIR --model NAME, e.g. ` +
@@ -164,7 +174,10 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
 
   const card = readCard(bundleDir);
   const fields = card.inputs.map((i) => i.name);
-  const trainCsv = resolve(root, options.dataDir, options.model, card.data?.file ?? 'train.csv');
+  const trainCsv = resolve(
+    root,
+    options.trainCsv ?? join(options.dataDir, options.model, card.data?.file ?? 'train.csv'),
+  );
   const generated = generatedRows(options.quick ? 1000 : 2000);
   const real = realRows(trainCsv, options.realRows);
   const pool = shapeRows(mixRows(generated, real), fields);
@@ -180,12 +193,28 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
   const singleBodies = pool.map((row) => JSON.stringify(row));
   const batchBodies = (size: number) => {
     const count = Math.max(4, Math.min(64, Math.floor(pool.length / size)));
-    return Array.from({ length: count }, (_, k) => JSON.stringify({ instances: slice(pool, k * size, size) }));
+    return Array.from({ length: count }, (_, k) =>
+      JSON.stringify({ instances: slice(pool, k * size, size) }),
+    );
   };
 
   const specs = [
-    siftServer({ root, port: await freePort(), artifactsDir: options.artifactsDir, model: options.model, workers: 2, name: SERVERS.sift2 }),
-    siftServer({ root, port: await freePort(), artifactsDir: options.artifactsDir, model: options.model, workers: 1, name: SERVERS.sift1 }),
+    siftServer({
+      root,
+      port: await freePort(),
+      artifactsDir: options.artifactsDir,
+      model: options.model,
+      workers: 2,
+      name: SERVERS.sift2,
+    }),
+    siftServer({
+      root,
+      port: await freePort(),
+      artifactsDir: options.artifactsDir,
+      model: options.model,
+      workers: 1,
+      name: SERVERS.sift1,
+    }),
     seedsServer({
       root,
       port: await freePort(),
@@ -209,7 +238,9 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
   const explain: Measurement[] = [];
   const batch: Measurement[] = [];
   const memory: MemorySample[] = [];
-  let agreement: number | null = null;
+  let agreement: number | null;
+  const quietBudgetMs = options.waitIdleSeconds * 1000;
+  let waitedMs = 0;
   try {
     await sleep(1500); // cluster workers finish loading after the first one answers /ready
     for (const s of servers.values()) memory.push(memorySample(s, 'idle'));
@@ -218,14 +249,23 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
     for (const s of servers.values()) {
       await checkAnswers(s, singleBodies[0], batchCheck, s.spec.name.startsWith('sift'));
     }
-    agreement = await labelAgreement(server(SERVERS.sift1), server(SERVERS.seeds), slice(pool, 0, Math.min(1000, pool.length)));
+    agreement = await labelAgreement(
+      server(SERVERS.sift1),
+      server(SERVERS.seeds),
+      slice(pool, 0, Math.min(1000, pool.length)),
+    );
     log(`answers checked; Sift and the seeds agree on ${(agreement * 100).toFixed(1)}% of labels`);
 
     const common = { durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds };
+    const timed = async (target: RunningServer, request: MeasureRequest) => {
+      if (quietBudgetMs - waitedMs > 0)
+        waitedMs += await waitForQuiet(QUIET_BUSY_SHARE, quietBudgetMs - waitedMs);
+      return measure(generator, target, request);
+    };
     const singleOrder = [SERVERS.seeds, SERVERS.express2, SERVERS.sift2, SERVERS.express1, SERVERS.sift1];
     for (const connections of options.connections) {
       for (const name of singleOrder) {
-        const m = await measure(generator, server(name), {
+        const m = await timed(server(name), {
           scenario: 'single',
           path: '/predict',
           bodies: singleBodies,
@@ -235,14 +275,16 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
           ...common,
         });
         single.push(m);
-        log(`single  ${name.padEnd(38)} c=${String(connections).padEnd(3)} ${m.load.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${m.load.latencyMs.p99.toFixed(2)} ms`);
+        log(
+          `single  ${name.padEnd(38)} c=${String(connections).padEnd(3)} ${m.load.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${m.load.latencyMs.p99.toFixed(2)} ms`,
+        );
       }
     }
 
     for (const connections of options.explainConnections) {
       for (const name of [SERVERS.sift2, SERVERS.sift1]) {
         for (const withExplain of [false, true]) {
-          const m = await measure(generator, server(name), {
+          const m = await timed(server(name), {
             scenario: 'explain',
             path: withExplain ? '/predict?explain=true' : '/predict',
             bodies: singleBodies,
@@ -252,7 +294,9 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
             ...common,
           });
           explain.push(m);
-          log(`explain ${name.padEnd(38)} c=${connections} explain=${String(withExplain).padEnd(5)} ${m.load.requestsPerSecond.toFixed(0).padStart(6)} req/s`);
+          log(
+            `explain ${name.padEnd(38)} c=${connections} explain=${String(withExplain).padEnd(5)} ${m.load.requestsPerSecond.toFixed(0).padStart(6)} req/s`,
+          );
         }
       }
     }
@@ -260,7 +304,7 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
     for (const size of options.batchSizes) {
       const bodies = batchBodies(size);
       for (const name of [SERVERS.sift2, SERVERS.seeds]) {
-        const m = await measure(generator, server(name), {
+        const m = await timed(server(name), {
           scenario: 'batch',
           path: '/predict',
           bodies,
@@ -270,7 +314,9 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
           ...common,
         });
         batch.push(m);
-        log(`batch   ${name.padEnd(38)} n=${String(size).padEnd(4)} ${m.textsPerSecond.toFixed(0).padStart(7)} texts/s`);
+        log(
+          `batch   ${name.padEnd(38)} n=${String(size).padEnd(4)} ${m.textsPerSecond.toFixed(0).padStart(7)} texts/s`,
+        );
       }
     }
 
@@ -303,7 +349,12 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
     root,
   ) as InProcessJson;
   for (const b of sift.batches) {
-    inProcess.push({ engine: 'sift', batch: b.batch, explain: b.explain ?? false, textsPerSecond: b.textsPerSecond ?? 0 });
+    inProcess.push({
+      engine: 'sift',
+      batch: b.batch,
+      explain: b.explain ?? false,
+      textsPerSecond: b.textsPerSecond ?? 0,
+    });
   }
   const sklearn = runJsonChild(
     pythonCommand(),
@@ -322,7 +373,12 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
     root,
   ) as InProcessJson;
   for (const b of sklearn.batches) {
-    inProcess.push({ engine: 'scikit-learn', batch: b.batch, explain: false, textsPerSecond: b.texts_per_s ?? 0 });
+    inProcess.push({
+      engine: 'scikit-learn',
+      batch: b.batch,
+      explain: false,
+      textsPerSecond: b.texts_per_s ?? 0,
+    });
   }
 
   log(`start-up to ready, ${options.startupRuns}× per configuration...`);
@@ -334,7 +390,14 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
     const runsMs: number[] = [];
     for (let i = 0; i < options.startupRuns; i += 1) {
       const s = await startServer(
-        siftServer({ root, port: await freePort(), artifactsDir: options.artifactsDir, model: options.model, workers, name }),
+        siftServer({
+          root,
+          port: await freePort(),
+          artifactsDir: options.artifactsDir,
+          model: options.model,
+          workers,
+          name,
+        }),
       );
       runsMs.push(s.readyAfterMs);
       await s.stop();
@@ -346,7 +409,9 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
   rmSync(workDir, { recursive: true, force: true });
   generator.close();
 
-  const erroneous = [...single, ...explain, ...batch].filter((m) => m.load.socketErrors + m.load.badStatus > 0);
+  const erroneous = [...single, ...explain, ...batch].filter(
+    (m) => m.load.socketErrors + m.load.badStatus > 0,
+  );
   for (const m of erroneous) {
     notes.push(
       `${m.server}, ${m.scenario} at ${m.connections} connections${m.batch > 1 ? `, batch ${m.batch}` : ''}: ` +
@@ -357,6 +422,12 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
     'Sift runs with its defaults (LOG_LEVEL=info, request logs to /dev/null, metrics on), NODE_ENV=production. ' +
       "The seeds' stack: Flask, gunicorn sync workers; bare Express parses the JSON body and answers a constant.",
   );
+  if (quietBudgetMs > 0) {
+    notes.push(
+      `--wait-idle: waited ${(waitedMs / 1000).toFixed(0)} s in total (of ${options.waitIdleSeconds} s allowed) ` +
+        `for other work to leave the cores below ${QUIET_BUSY_SHARE * 100}% busy before measurements.`,
+    );
+  }
   if (options.quick) notes.push('Quick smoke run: too short to compare; use npm run bench for numbers.');
 
   const git = gitInfo(root);
@@ -373,7 +444,8 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
       loadAverageEnd: loadavg()[0],
       cpuSharing:
         `Not pinned: every server and the load generator share the same ${cpus().length} cores, as they would on a small host; ` +
-        "'server CPU µs/req' is the server's own CPU time per answer, 'machine busy' the whole machine's.",
+        "'server CPU µs/req' is the server's own CPU time per answer; 'cores' splits the machine's busy time " +
+        'between the server, the load generator and everything else (other work on the machine: noise).',
       loadGenerator: { name: generator.name, version: generator.version },
       python: versions.python,
       sklearn: versions.sklearn,
@@ -381,7 +453,12 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
       gitDirty: git.dirty,
       artifactsDir: options.artifactsDir,
       model: options.model,
-      pool: { rows: pool.length, generated: generated.length, fromSharedData: real.length, source: poolSource },
+      pool: {
+        rows: pool.length,
+        generated: generated.length,
+        fromSharedData: real.length,
+        source: poolSource,
+      },
       durationSeconds: options.durationSeconds,
       warmupSeconds: options.warmupSeconds,
       seedsTrainedOn,
@@ -404,7 +481,10 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
   writeFileSync(join(outDir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
   writeFileSync(join(outDir, 'latest.md'), markdown);
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  writeFileSync(join(outDir, `run-${stamp}${options.quick ? '-quick' : ''}.json`), JSON.stringify(results) + '\n');
+  writeFileSync(
+    join(outDir, `run-${stamp}${options.quick ? '-quick' : ''}.json`),
+    JSON.stringify(results) + '\n',
+  );
   process.stdout.write(markdown + '\n');
   log(`wrote ${join(options.outDir, 'latest.md')} and latest.json`);
 }

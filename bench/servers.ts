@@ -10,7 +10,10 @@ import type { ServerSpec } from './processes';
 export function repoRoot(from: string = __dirname): string {
   for (let dir = resolve(from); ; dir = dirname(dir)) {
     const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'sift') {
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'sift'
+    ) {
       return dir;
     }
     if (dirname(dir) === dir) throw new Error(`no Sift package.json above ${from}`);

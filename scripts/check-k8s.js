@@ -77,7 +77,11 @@ function loadManifests(dir, problems) {
         continue;
       }
       const where = `${file}: ${object.kind ?? '?'}/${object.metadata?.name ?? '?'}`;
-      if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string' || !object.metadata?.name) {
+      if (
+        typeof object.apiVersion !== 'string' ||
+        typeof object.kind !== 'string' ||
+        !object.metadata?.name
+      ) {
         problems.push(`${where}: apiVersion, kind and metadata.name are required`);
         continue;
       }
@@ -124,7 +128,9 @@ function checkContainer(where, pod, container, problems) {
 
   for (const entry of container.env ?? []) {
     if (entry.value !== undefined && typeof entry.value !== 'string') {
-      problems.push(`${at}: env ${entry.name} must be a string (quote it), got ${JSON.stringify(entry.value)}`);
+      problems.push(
+        `${at}: env ${entry.name} must be a string (quote it), got ${JSON.stringify(entry.value)}`,
+      );
     }
   }
   const env = plainEnv(container);
@@ -134,7 +140,9 @@ function checkContainer(where, pod, container, problems) {
   const listenPort = Number(env.PORT ?? DEFAULT_SERVER_PORT);
   const ports = (container.ports ?? []).map((p) => p.containerPort);
   if (!ports.includes(listenPort)) {
-    problems.push(`${at}: the server listens on ${listenPort} (PORT) but containerPorts are [${ports.join(', ')}]`);
+    problems.push(
+      `${at}: the server listens on ${listenPort} (PORT) but containerPorts are [${ports.join(', ')}]`,
+    );
   }
 
   const resources = container.resources ?? {};
@@ -145,7 +153,8 @@ function checkContainer(where, pod, container, problems) {
     for (const name of names) {
       const value = resources[section]?.[name];
       if (value === undefined) problems.push(`${at}: resources.${section}.${name} is required`);
-      else if (parseQuantity(value) === undefined) problems.push(`${at}: resources.${section}.${name} "${value}" is not a quantity`);
+      else if (parseQuantity(value) === undefined)
+        problems.push(`${at}: resources.${section}.${name} "${value}" is not a quantity`);
     }
   }
   for (const name of ['cpu', 'memory']) {
@@ -158,13 +167,16 @@ function checkContainer(where, pod, container, problems) {
 
   const security = container.securityContext ?? {};
   const podSecurity = pod.securityContext ?? {};
-  if (security.readOnlyRootFilesystem !== true) problems.push(`${at}: securityContext.readOnlyRootFilesystem must be true`);
+  if (security.readOnlyRootFilesystem !== true)
+    problems.push(`${at}: securityContext.readOnlyRootFilesystem must be true`);
   if (security.allowPrivilegeEscalation !== false) {
     problems.push(`${at}: securityContext.allowPrivilegeEscalation must be false`);
   }
-  if (!(security.capabilities?.drop ?? []).includes('ALL')) problems.push(`${at}: securityContext.capabilities.drop must include ALL`);
+  if (!(security.capabilities?.drop ?? []).includes('ALL'))
+    problems.push(`${at}: securityContext.capabilities.drop must include ALL`);
   if (security.privileged === true) problems.push(`${at}: must not be privileged`);
-  if ((security.runAsNonRoot ?? podSecurity.runAsNonRoot) !== true) problems.push(`${at}: runAsNonRoot must be true`);
+  if ((security.runAsNonRoot ?? podSecurity.runAsNonRoot) !== true)
+    problems.push(`${at}: runAsNonRoot must be true`);
   if ((security.runAsUser ?? podSecurity.runAsUser) === 0) problems.push(`${at}: runAsUser must not be 0`);
 
   for (const [probeName, expectedPath] of Object.entries(PROBE_PATHS)) {
@@ -181,15 +193,19 @@ function checkContainer(where, pod, container, problems) {
       problems.push(`${at}: ${probeName} must GET ${expectedPath}, not ${probe.httpGet.path}`);
     }
     const port = resolvePort(container, probe.httpGet.port);
-    if (port === undefined) problems.push(`${at}: ${probeName} port ${probe.httpGet.port} is not a container port`);
-    else if (port !== listenPort) problems.push(`${at}: ${probeName} probes port ${port}; the server listens on ${listenPort}`);
+    if (port === undefined)
+      problems.push(`${at}: ${probeName} port ${probe.httpGet.port} is not a container port`);
+    else if (port !== listenPort)
+      problems.push(`${at}: ${probeName} probes port ${port}; the server listens on ${listenPort}`);
   }
 
   const drainSeconds = Number(env.SHUTDOWN_TIMEOUT_MS ?? DEFAULT_SHUTDOWN_TIMEOUT_MS) / 1000;
   const needed = preStopSleepSeconds(container) + drainSeconds;
   const grace = pod.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
   if (grace <= needed) {
-    problems.push(`${at}: terminationGracePeriodSeconds ${grace} must exceed preStop sleep + SHUTDOWN_TIMEOUT_MS (${needed} s)`);
+    problems.push(
+      `${at}: terminationGracePeriodSeconds ${grace} must exceed preStop sleep + SHUTDOWN_TIMEOUT_MS (${needed} s)`,
+    );
   }
 }
 
@@ -205,7 +221,9 @@ function checkStructure({ documents, kustomization, files }, problems) {
     const template = object.spec?.template ?? {};
     const podLabels = template.metadata?.labels;
     if (!matchesLabels(object.spec?.selector?.matchLabels, podLabels)) {
-      problems.push(`${where}: spec.selector.matchLabels must be non-empty and match the pod template's labels`);
+      problems.push(
+        `${where}: spec.selector.matchLabels must be non-empty and match the pod template's labels`,
+      );
     }
     const containers = template.spec?.containers ?? [];
     if (containers.length === 0) problems.push(`${where}: the pod template has no containers`);
@@ -237,25 +255,32 @@ function checkStructure({ documents, kustomization, files }, problems) {
     const ref = object.spec?.scaleTargetRef ?? {};
     const target = deployments.find((d) => ref.kind === 'Deployment' && d.object.metadata.name === ref.name);
     if (!target || ref.apiVersion !== 'apps/v1') {
-      problems.push(`${where}: scaleTargetRef must name an apps/v1 Deployment of deploy/ (got ${ref.kind}/${ref.name})`);
+      problems.push(
+        `${where}: scaleTargetRef must name an apps/v1 Deployment of deploy/ (got ${ref.kind}/${ref.name})`,
+      );
     }
     const min = object.spec?.minReplicas ?? 1;
     const max = object.spec?.maxReplicas;
-    if (!Number.isInteger(max) || min < 1 || min > max) problems.push(`${where}: need 1 <= minReplicas <= maxReplicas`);
+    if (!Number.isInteger(max) || min < 1 || min > max)
+      problems.push(`${where}: need 1 <= minReplicas <= maxReplicas`);
     if ((object.spec?.metrics ?? []).length === 0) problems.push(`${where}: spec.metrics is empty`);
     for (const metric of object.spec?.metrics ?? []) {
       const resource = metric.resource?.name;
       if (metric.type !== 'Resource' || metric.resource?.target?.type !== 'Utilization' || !target) continue;
       for (const container of target.object.spec.template.spec?.containers ?? []) {
         if (container.resources?.requests?.[resource] === undefined) {
-          problems.push(`${where}: scales on ${resource} utilization but ${container.name} has no ${resource} request`);
+          problems.push(
+            `${where}: scales on ${resource} utilization but ${container.name} has no ${resource} request`,
+          );
         }
       }
     }
     for (const pdb of byKind('PodDisruptionBudget')) {
       const minAvailable = pdb.object.spec?.minAvailable;
       if (Number.isInteger(minAvailable) && minAvailable >= min) {
-        problems.push(`${pdb.where}: minAvailable ${minAvailable} must stay below the HPA's minReplicas ${min}`);
+        problems.push(
+          `${pdb.where}: minAvailable ${minAvailable} must stay below the HPA's minReplicas ${min}`,
+        );
       }
     }
   }
@@ -269,7 +294,8 @@ function checkStructure({ documents, kustomization, files }, problems) {
   if (kustomization) {
     const listed = kustomization.object.resources ?? [];
     for (const resource of listed) {
-      if (!files.includes(resource)) problems.push(`${kustomization.file}: resource ${resource} does not exist`);
+      if (!files.includes(resource))
+        problems.push(`${kustomization.file}: resource ${resource} does not exist`);
     }
     for (const file of files) {
       if (!/^kustomization\.ya?ml$/.test(file) && !listed.includes(file)) {
@@ -299,8 +325,12 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 function findArtifactsDir(explicit) {
   const hasBundle = (dir) =>
     fs.existsSync(dir) &&
-    fs.readdirSync(dir, { withFileTypes: true }).some((e) => e.isDirectory() && fs.existsSync(path.join(dir, e.name, 'card.json')));
-  const candidates = explicit ? [explicit] : [path.join(ROOT, 'artifacts'), path.join(ROOT, 'test', 'fixtures', 'bundles')];
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .some((e) => e.isDirectory() && fs.existsSync(path.join(dir, e.name, 'card.json')));
+  const candidates = explicit
+    ? [explicit]
+    : [path.join(ROOT, 'artifacts'), path.join(ROOT, 'test', 'fixtures', 'bundles')];
   return candidates.find(hasBundle);
 }
 
@@ -313,7 +343,8 @@ async function waitFor200(url, deadline, exited) {
       await response.arrayBuffer();
       if (response.status === 200) return { ok: true };
       last = `HTTP ${response.status}`;
-      if (response.status === 404 || response.status === 405) return { ok: false, last: `${last}: no such route` };
+      if (response.status === 404 || response.status === 405)
+        return { ok: false, last: `${last}: no such route` };
     } catch (error) {
       last = error instanceof Error ? (error.cause?.code ?? error.message) : String(error);
     }
@@ -325,7 +356,9 @@ async function waitFor200(url, deadline, exited) {
 async function checkRoutes(deployments, artifactsDir, problems) {
   const serverEntry = path.join(ROOT, 'dist', 'server.js');
   if (!fs.existsSync(serverEntry)) {
-    problems.push(`${path.relative(ROOT, serverEntry)} is missing: run \`npm run build\` first (or pass --structure-only)`);
+    problems.push(
+      `${path.relative(ROOT, serverEntry)} is missing: run \`npm run build\` first (or pass --structure-only)`,
+    );
     return;
   }
   if (!artifactsDir) {
@@ -365,7 +398,11 @@ async function checkRoutes(deployments, artifactsDir, problems) {
         for (const probeName of Object.keys(PROBE_PATHS)) {
           const probePath = container[probeName]?.httpGet?.path;
           if (!probePath) continue;
-          const result = await waitFor200(`http://127.0.0.1:${port}${probePath}`, deadline, () => exit !== undefined);
+          const result = await waitFor200(
+            `http://127.0.0.1:${port}${probePath}`,
+            deadline,
+            () => exit !== undefined,
+          );
           if (result.ok) console.log(`  ${probeName} GET ${probePath} → 200 on the built server`);
           else problems.push(`${at}: ${probeName} GET ${probePath} did not answer 200 (${result.last})`);
         }
@@ -373,16 +410,28 @@ async function checkRoutes(deployments, artifactsDir, problems) {
           const graceMs = (pod.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS) * 1000;
           const started = Date.now();
           child.kill('SIGTERM');
-          const result = await Promise.race([exited, sleep(graceMs).then(() => undefined)]);
-          if (!result) problems.push(`${at}: the server did not exit within the ${graceMs / 1000} s grace period after SIGTERM`);
-          else if (result.code !== 0) problems.push(`${at}: after SIGTERM the server exited with ${result.code ?? result.signal}, not 0`);
+          let timer;
+          const timedOut = new Promise((resolve) => {
+            timer = setTimeout(() => resolve(undefined), graceMs);
+          });
+          const result = await Promise.race([exited, timedOut]);
+          clearTimeout(timer);
+          if (!result)
+            problems.push(
+              `${at}: the server did not exit within the ${graceMs / 1000} s grace period after SIGTERM`,
+            );
+          else if (result.code !== 0)
+            problems.push(
+              `${at}: after SIGTERM the server exited with ${result.code ?? result.signal}, not 0`,
+            );
           else console.log(`  SIGTERM → exit 0 in ${Date.now() - started} ms`);
         }
       } finally {
         if (exit === undefined) child.kill('SIGKILL');
         await exited;
       }
-      if (problems.length > problemsBefore && output.trim()) console.error(`server output (last lines):\n${output.trim()}`);
+      if (problems.length > problemsBefore && output.trim())
+        console.error(`server output (last lines):\n${output.trim()}`);
     }
   }
 }

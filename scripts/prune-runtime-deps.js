@@ -93,7 +93,8 @@ function requiresOf(file) {
     else if (/^`\.{1,2}\//.test(argument)) literal.push({ computedRelative: argument });
     else throw new Error(`${file}: require(${argument}) is computed; cannot prove what it loads`);
   }
-  if (/(?<![\w$.])import\s*\(/.test(source)) throw new Error(`${file}: dynamic import(); cannot prove what it loads`);
+  if (/(?<![\w$.])import\s*\(/.test(source))
+    throw new Error(`${file}: dynamic import(); cannot prove what it loads`);
   return literal;
 }
 
@@ -122,7 +123,9 @@ function naturalImportsOfApp(appDir) {
     const source = fs.readFileSync(file, 'utf8');
     for (const [, specifier] of source.matchAll(/require\(\s*['"](natural(?:\/[^'"]*)?)['"]\s*\)/g)) {
       if (specifier === 'natural') {
-        throw new Error(`${file} requires 'natural' as a whole (loads database drivers); import the stemmer modules`);
+        throw new Error(
+          `${file} requires 'natural' as a whole (loads database drivers); import the stemmer modules`,
+        );
       }
       found.add(specifier);
     }
@@ -214,7 +217,9 @@ class Pruner {
     }
     const missing = keptBinaries.filter((dir) => !fs.existsSync(path.join(dir, 'onnxruntime_binding.node')));
     if (keptBinaries.length === 0 || missing.length > 0) {
-      throw new Error(`onnxruntime-node has no binding for ${process.platform}/${process.arch} under ${binDir}`);
+      throw new Error(
+        `onnxruntime-node has no binding for ${process.platform}/${process.arch} under ${binDir}`,
+      );
     }
     const installScript = path.join(packageDir, 'script');
     if (fs.existsSync(installScript)) this.remove(installScript);
@@ -229,7 +234,10 @@ class Pruner {
     const { kept, external } = requireClosure(entryFiles);
     let keptCount = 0;
     walkFiles(packageDir, (file, entry) => {
-      const keep = kept.has(file) || (path.dirname(file) === packageDir && (entry.name === 'package.json' || LICENCE_FILE.test(entry.name)));
+      const keep =
+        kept.has(file) ||
+        (path.dirname(file) === packageDir &&
+          (entry.name === 'package.json' || LICENCE_FILE.test(entry.name)));
       if (keep) keptCount++;
       else this.remove(file);
     });
@@ -249,7 +257,10 @@ class Pruner {
     return {
       required: Object.keys(manifest.dependencies ?? {}),
       // Optional and peer dependencies are used when installed; npm decides whether they are.
-      optional: [...Object.keys(manifest.optionalDependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})],
+      optional: [
+        ...Object.keys(manifest.optionalDependencies ?? {}),
+        ...Object.keys(manifest.peerDependencies ?? {}),
+      ],
     };
   }
 
@@ -262,7 +273,9 @@ class Pruner {
       const dir = resolvePackageDir(fromDir, name, this.appDir);
       if (!dir) {
         if (optional) return;
-        throw new Error(`${name} (needed by ${path.relative(this.appDir, fromDir) || 'the app'}) is not installed`);
+        throw new Error(
+          `${name} (needed by ${path.relative(this.appDir, fromDir) || 'the app'}) is not installed`,
+        );
       }
       if (!reached.has(dir)) {
         reached.add(dir);

@@ -1,21 +1,96 @@
 /**
  * createApp(deps): the whole Express application, built without I/O so tests use it directly.
+ *
+ * A request goes through, in order: request id + access log + metrics → security headers →
+ * static files (/static) → CORS → rate limit → API key → the routers (probes and docs, prediction
+ * API, SageMaker, KServe/OIP, pages) → 405 for known paths → 404 → the error handler.
+ * Bodies are read by the routes that take them (src/http/body.ts), after authentication, each
+ * with its limits.
  */
+import path from 'node:path';
+import querystring from 'node:querystring';
 import express from 'express';
 import type pino from 'pino';
 import type { Config } from './config';
+import { requestContext, STATIC_ROUTE } from './http/context';
+import { errorHandler, methodGuard, notFoundHandler, optionsHandler } from './http/errors';
+import { apiKeyAuth, cors, rateLimiter, securityHeaders } from './http/security';
 import type { ModelRegistry } from './model/types';
-import type { Metrics } from './ops/metrics';
+import { createMetrics, type Metrics } from './ops/metrics';
+import { createOpsRouter } from './ops/routes';
+import { createPredictRouter } from './predict/routes';
+import { createKServeRouter } from './protocols/kserve';
+import { createSageMakerRouter } from './protocols/sagemaker';
+import { createWebRouter } from './web/routes';
+
+/** What the server process tells the app about itself. */
+export interface Lifecycle {
+  /** Set on SIGTERM: /ready answers 503 and responses close their connection. */
+  readonly draining: boolean;
+}
 
 export interface AppDeps {
   config: Readonly<Config>;
   registry: ModelRegistry;
   logger: pino.Logger;
-  /** Omitted: createApp builds a fresh registry for this app. */
+  /** Omitted: createApp builds a fresh registry for this app (process metrics included). */
   metrics?: Metrics;
+  /** Omitted: never draining (tests). */
+  lifecycle?: Lifecycle;
 }
 
-export function createApp(_deps: AppDeps): express.Express {
+/** public/ at the repository root: `../public` from both src/ (ts-jest) and dist/ (node). */
+export const PUBLIC_DIR = path.resolve(__dirname, '..', 'public');
+
+export function createApp(deps: AppDeps): express.Express {
+  const { config, logger } = deps;
+  const metrics = deps.metrics ?? createMetrics();
+  const resolved: AppDeps = { ...deps, metrics };
   const app = express();
+
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  // Flat parameters only (no a[b]=c objects), at most MAX_URL_PARAMS of them; extra ones are dropped.
+  app.set('query parser', (query: string) =>
+    querystring.parse(query, '&', '=', { maxKeys: config.maxUrlParams }),
+  );
+  // Escape <, > and & in JSON so a response can never be read as HTML.
+  app.set('json escape', true);
+  app.set('etag', false);
+
+  app.use(requestContext(logger, metrics));
+  app.use((_req, res, next) => {
+    if (deps.lifecycle?.draining === true) res.setHeader('Connection', 'close');
+    next();
+  });
+  app.use(securityHeaders(config));
+  app.use(
+    '/static',
+    (_req, res, next) => {
+      res.locals.routeLabel = STATIC_ROUTE;
+      next();
+    },
+    express.static(PUBLIC_DIR, { index: false, redirect: false, dotfiles: 'ignore', maxAge: '1h', fallthrough: true }),
+  );
+  // Everything dynamic may carry submitted text or per-request results: never stored by caches.
+  app.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  app.use(cors(config));
+  app.use(optionsHandler());
+  const limiter = rateLimiter(config);
+  if (limiter !== undefined) app.use(limiter);
+  app.use(apiKeyAuth(config));
+
+  app.use(createOpsRouter(resolved, metrics));
+  app.use(createPredictRouter(resolved));
+  app.use(createSageMakerRouter(resolved));
+  app.use(createKServeRouter(resolved));
+  app.use(createWebRouter(resolved));
+
+  app.use(methodGuard());
+  app.use(notFoundHandler());
+  app.use(errorHandler());
   return app;
 }

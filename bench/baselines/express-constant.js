@@ -12,12 +12,16 @@ const express = require('express');
 const port = Number(process.env.PORT ?? 3001);
 const workers = Number(process.env.WEB_CONCURRENCY ?? 1);
 
+// The same shape and size as Sift's single-row answer (src/predict/format.ts).
 const ANSWER = Object.freeze({
   model: 'disaster-tweets',
   label: 1,
   label_name: 'Real disaster',
-  probabilities: { 'Not a disaster': 0.1234567, 'Real disaster': 0.8765433 },
+  probabilities: { 0: 0.12345679, 1: 0.87654321 },
+  coverage: { total: 14, known: 12, ratio: 0.8571428571428571 },
+  low_signal: false,
 });
+const ROW = Object.freeze({ ...ANSWER, model: undefined });
 
 function serve() {
   const app = express();
@@ -28,7 +32,7 @@ function serve() {
   });
   app.post('/predict', (req, res) => {
     if (Array.isArray(req.body?.instances)) {
-      res.json({ predictions: req.body.instances.map(() => ANSWER) });
+      res.json({ model: ANSWER.model, predictions: req.body.instances.map(() => ROW) });
       return;
     }
     res.json(ANSWER);

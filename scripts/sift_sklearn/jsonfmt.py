@@ -100,6 +100,11 @@ def _write(value: Any, indent: int, out: list[str]) -> None:
         if not value:
             out.append("{}")
             return
+        if len(value) > 16 and _is_scalar_list(value.values()):
+            # Large flat maps (unicode.json's lowercase table): one line instead of thousands.
+            items = ", ".join(_string(k) + ": " + _scalar_checked(v) for k, v in _checked_keys(value))
+            out.append("{" + items + "}")
+            return
         out.append("{\n")
         for i, (key, item) in enumerate(value.items()):
             if not isinstance(key, str):
@@ -117,8 +122,9 @@ def _write(value: Any, indent: int, out: list[str]) -> None:
             out.append("[" + ", ".join(_scalar_checked(v) for v in value) + "]")
             return
         if all(isinstance(v, (list, tuple)) and len(v) <= 4 and _is_scalar_list(v) for v in value):
-            # Pairs such as code point ranges or (column, value) features: one line, not thousands.
-            out.append("[" + ", ".join("[" + ", ".join(_scalar_checked(x) for x in v) + "]" for v in value) + "]")
+            # Pairs such as code point ranges or (column, value) features: one compact line, not
+            # thousands (unicode.json is copied into every bundle).
+            out.append("[" + ",".join("[" + ",".join(_scalar_checked(x) for x in v) + "]" for v in value) + "]")
             return
         out.append("[\n")
         for i, item in enumerate(value):
@@ -128,6 +134,13 @@ def _write(value: Any, indent: int, out: list[str]) -> None:
         out.append(end_pad + "]")
         return
     raise TypeError(f"cannot write {type(value).__name__} to JSON: {value!r}")
+
+
+def _checked_keys(value: dict) -> list[tuple[str, Any]]:
+    for key in value:
+        if not isinstance(key, str):
+            raise TypeError(f"JSON object keys must be strings, got {key!r}")
+    return list(value.items())
 
 
 def _scalar_checked(value: Any) -> str:

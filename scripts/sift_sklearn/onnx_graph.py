@@ -3,8 +3,9 @@
 features float [N, width] → ai.onnx.ml LinearClassifier → `label` int64 [N] and `probabilities`
 (or `scores`) float [N, C]. Built with onnx.helper only (no skl2onnx) and checked with
 onnx.checker. Measured facts this follows (docs/sklearn-tfidf-parity.md): intercepts are always
-set (onnxruntime takes the row count from them); binary models use two rows; one-vs-rest adds an
-L1 Normalizer after LOGISTIC; no ZipMap (onnxruntime-node cannot return maps).
+set (onnxruntime takes the row count from them); binary models use two rows; one-vs-rest
+normalises σ(z) by its row sum (written in log space, see below); no ZipMap (onnxruntime-node
+cannot return maps).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ _IR_VERSION = 8
 _LINEAR_POST = {
     "logistic": "LOGISTIC",
     "softmax": "SOFTMAX",
-    "logistic_l1": "LOGISTIC",
+    "logistic_l1": "NONE",
     "modified_huber": "NONE",
     "none": "NONE",
 }
@@ -57,9 +58,15 @@ def build_onnx_model(layer: LinearLayer, width: int, name: str) -> onnx.ModelPro
     initializers: list[onnx.TensorProto] = []
 
     if layer.post_transform == "logistic_l1":
-        nodes.append(
-            helper.make_node("Normalizer", [linear_output], [output_name], name="l1", domain="ai.onnx.ml", norm="L1")
-        )
+        # σ(z_i) / Σ_j σ(z_j) = softmax_i(log σ(z)), and log σ(z) = -softplus(-z). LOGISTIC + an L1
+        # Normalizer computes the same thing, but in float32 σ underflows to 0 below z ≈ -88 and
+        # a row of such scores becomes 0/0; the log-space form stays exact there.
+        nodes += [
+            helper.make_node("Neg", [linear_output], ["negated"], name="negate"),
+            helper.make_node("Softplus", ["negated"], ["softplus"], name="softplus"),
+            helper.make_node("Neg", ["softplus"], ["log_sigmoid"], name="log_sigmoid"),
+            helper.make_node("Softmax", ["log_sigmoid"], [output_name], name="l1_normalise", axis=1),
+        ]
     elif layer.post_transform == "modified_huber":
         # sklearn: p = (clip(z, -1, 1) + 1) / 2; multi-class rows are then divided by their sum,
         # and a row whose sum is 0 becomes uniform (1/C each).

@@ -280,8 +280,8 @@ def _column_transformer_blocks(ct: Any) -> tuple[list[FeatureBlock], list[str]]:
             continue
         if name == "remainder":
             raise _refuse("ColumnTransformer", "remainder columns are passed through; use remainder='drop'")
-        column = _checked_field(columns, where)
         vec, tfidf = _unwrap_text_transformer(transformer, where)
+        column = _checked_field(columns, where)
         weight = float(weights.get(name, 1.0))
         if not np.isfinite(weight):
             raise _refuse(where, f"transformer weight {weight!r} is not finite")

@@ -19,6 +19,7 @@ const OPEN_PATHS = new Set([
   '/ready',
   '/metrics',
   '/ping',
+  '/execution-parameters',
   '/v2/health/live',
   '/v2/health/ready',
   '/openapi.json',

@@ -58,17 +58,23 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out === '' ? '(top level)' : out;
 }
 
-async function readJsonFile<T>(
+/**
+ * Reads and validates one JSON file of a bundle; problems are appended as "file: path: message".
+ * With `optional`, a missing file is not a problem (the result is undefined).
+ */
+export async function readJsonFile<T>(
   dir: string,
   file: string,
   schema: z.ZodType<T>,
   problems: string[],
+  { optional = false }: { optional?: boolean } = {},
 ): Promise<T | undefined> {
   let text: string;
   try {
     text = await readFile(join(dir, file), 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    if (optional && code === 'ENOENT') return undefined;
     problems.push(`${file}: ${code === 'ENOENT' ? 'missing' : `cannot be read (${code ?? String(error)})`}`);
     return undefined;
   }
@@ -91,7 +97,8 @@ async function readJsonFile<T>(
     for (const issue of parsed.error.issues.slice(0, 20)) {
       problems.push(`${file}: ${formatPath(issue.path)}: ${issue.message}`);
     }
-    if (parsed.error.issues.length > 20) problems.push(`${file}: … ${parsed.error.issues.length - 20} more problems`);
+    if (parsed.error.issues.length > 20)
+      problems.push(`${file}: … ${parsed.error.issues.length - 20} more problems`);
     return undefined;
   }
   return parsed.data;
@@ -118,7 +125,9 @@ export function crossCheck(
 ): string[] {
   const problems: string[] = [];
   if (classifier.width !== vectorizer.width) {
-    problems.push(`classifier.json: width: is ${classifier.width}, vectorizer.json width is ${vectorizer.width}`);
+    problems.push(
+      `classifier.json: width: is ${classifier.width}, vectorizer.json width is ${vectorizer.width}`,
+    );
   }
   if (classifier.intercepts.length !== card.classes.length) {
     problems.push(
@@ -182,7 +191,9 @@ export async function readBundle(dir: string): Promise<Bundle> {
   } catch {
     problems.push(`${BUNDLE_FILES.onnx}: missing`);
   }
-  if (card && vectorizer && unicode && classifier) problems.push(...crossCheck(card, vectorizer, unicode, classifier));
-  if (problems.length > 0 || !card || !vectorizer || !unicode || !classifier) throw new BundleError(dir, problems);
+  if (card && vectorizer && unicode && classifier)
+    problems.push(...crossCheck(card, vectorizer, unicode, classifier));
+  if (problems.length > 0 || !card || !vectorizer || !unicode || !classifier)
+    throw new BundleError(dir, problems);
   return { dir, card, vectorizer, unicode, classifier, onnxPath };
 }

@@ -13,6 +13,11 @@ export interface LinearLayer {
   readonly width: number;
   readonly postTransform: PostTransform;
   readonly multilabel: boolean;
+  /**
+   * Which class wins a tie of the raw scores: sklearn's own classifiers take the first maximum;
+   * OneVsRestClassifier.predict keeps the last one (`argmaxima[maxima == pred] = i`).
+   */
+  readonly ties: 'first' | 'last';
   /** Coefficients by column: the C weights of feature j are at [j·C, (j+1)·C). */
   readonly weightsByColumn: Float32Array;
   readonly intercepts: Float32Array;
@@ -23,7 +28,8 @@ export function createLinearLayer(spec: ClassifierSpec): LinearLayer {
   const width = spec.width;
   const weightsByColumn = new Float32Array(width * classes);
   spec.coefficients.forEach((row, k) => {
-    if (row.length !== width) throw new RangeError(`coefficients[${k}] has ${row.length} values, width is ${width}`);
+    if (row.length !== width)
+      throw new RangeError(`coefficients[${k}] has ${row.length} values, width is ${width}`);
     for (let j = 0; j < width; j++) weightsByColumn[j * classes + k] = row[j];
   });
   return {
@@ -31,6 +37,7 @@ export function createLinearLayer(spec: ClassifierSpec): LinearLayer {
     width,
     postTransform: spec.post_transform,
     multilabel: spec.multilabel,
+    ties: !spec.multilabel && spec.estimator.startsWith('OneVsRestClassifier') ? 'last' : 'first',
     weightsByColumn,
     intercepts: Float32Array.from(spec.intercepts),
   };
@@ -54,8 +61,14 @@ export function decisionScores(layer: LinearLayer, row: SparseRow): Float32Array
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 const clip = (z: number): number => (z < -1 ? -1 : z > 1 ? 1 : z);
 
-/** Probabilities (or the scores themselves for `none`) from raw scores. */
-export function applyPostTransform(kind: PostTransform, z: Float32Array): Float32Array {
+/** log σ(z), accurate for large |z|. */
+const logSigmoid = (z: number): number => (z >= 0 ? -Math.log1p(Math.exp(-z)) : z - Math.log1p(Math.exp(z)));
+
+/**
+ * Probabilities (or the scores themselves for `none`) from raw scores. Multi-label models transform
+ * each column on its own (no normalisation across labels).
+ */
+export function applyPostTransform(kind: PostTransform, z: Float32Array, multilabel = false): Float32Array {
   const c = z.length;
   const out = new Float32Array(c);
   switch (kind) {
@@ -66,13 +79,20 @@ export function applyPostTransform(kind: PostTransform, z: Float32Array): Float3
       for (let k = 0; k < c; k++) out[k] = sigmoid(z[k]);
       return out;
     case 'logistic_l1': {
-      const p = new Float64Array(c);
+      // σ(z_k) / Σ σ(z_j), computed as a softmax of log σ(z) so that very negative scores (all σ
+      // below float32's range) still give sklearn's float64 answer.
+      const logP = new Float64Array(c);
+      let max = -Infinity;
+      for (let k = 0; k < c; k++) {
+        logP[k] = logSigmoid(z[k]);
+        if (logP[k] > max) max = logP[k];
+      }
       let sum = 0;
       for (let k = 0; k < c; k++) {
-        p[k] = Math.fround(sigmoid(z[k]));
-        sum += p[k];
+        logP[k] = Math.exp(logP[k] - max);
+        sum += logP[k];
       }
-      for (let k = 0; k < c; k++) out[k] = sum === 0 ? 0 : p[k] / sum;
+      for (let k = 0; k < c; k++) out[k] = logP[k] / sum;
       return out;
     }
     case 'softmax': {
@@ -90,7 +110,11 @@ export function applyPostTransform(kind: PostTransform, z: Float32Array): Float3
     case 'modified_huber': {
       // sklearn SGDClassifier.predict_proba: binary [1 − p, p] with p = (clip(d) + 1) / 2 and
       // d = z[1] (the second row is +w); multiclass: the same per class, divided by the row sum
-      // (uniform when the sum is 0).
+      // (uniform when the sum is 0); multi-label (one-vs-rest): p per label.
+      if (multilabel) {
+        for (let k = 0; k < c; k++) out[k] = (clip(z[k]) + 1) / 2;
+        return out;
+      }
       if (c === 2) {
         const p = (clip(z[1]) + 1) / 2;
         out[0] = 1 - p;
@@ -113,6 +137,14 @@ export function applyPostTransform(kind: PostTransform, z: Float32Array): Float3
 export function argmaxFirst(values: ArrayLike<number>): number {
   let best = 0;
   for (let k = 1; k < values.length; k++) if (values[k] > values[best]) best = k;
+  return best;
+}
+
+/** Index of the maximum, ties going to the first or the last one. */
+export function argmax(values: ArrayLike<number>, ties: 'first' | 'last'): number {
+  if (ties === 'first') return argmaxFirst(values);
+  let best = 0;
+  for (let k = 1; k < values.length; k++) if (values[k] >= values[best]) best = k;
   return best;
 }
 

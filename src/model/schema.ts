@@ -60,16 +60,28 @@ export const featureBlockSchema = z
       ctx.addIssue({ code: 'custom', path: ['ngram_range'], message: 'min_n is greater than max_n' });
     }
     if (b.vocabulary.length !== b.width) {
-      ctx.addIssue({ code: 'custom', path: ['vocabulary'], message: `has ${b.vocabulary.length} terms, width is ${b.width}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vocabulary'],
+        message: `has ${b.vocabulary.length} terms, width is ${b.width}`,
+      });
     }
     if (b.idf !== null && b.idf.length !== b.width) {
-      ctx.addIssue({ code: 'custom', path: ['idf'], message: `has ${b.idf.length} values, width is ${b.width}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['idf'],
+        message: `has ${b.idf.length} values, width is ${b.width}`,
+      });
     }
     if (b.kind === 'tfidf' && b.use_idf && b.idf === null) {
       ctx.addIssue({ code: 'custom', path: ['idf'], message: 'use_idf is true but idf is null' });
     }
     if (b.analyzer === 'word' && b.token_pattern === null) {
-      ctx.addIssue({ code: 'custom', path: ['token_pattern'], message: 'a word analyzer needs a token_pattern' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['token_pattern'],
+        message: 'a word analyzer needs a token_pattern',
+      });
     }
   });
 export type FeatureBlock = z.infer<typeof featureBlockSchema>;
@@ -87,7 +99,11 @@ export const vectorizerSchema = z
     let offset = 0;
     v.blocks.forEach((b, i) => {
       if (b.offset !== offset) {
-        ctx.addIssue({ code: 'custom', path: ['blocks', i, 'offset'], message: `is ${b.offset}, expected ${offset}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['blocks', i, 'offset'],
+          message: `is ${b.offset}, expected ${offset}`,
+        });
       }
       offset += b.width;
     });
@@ -118,11 +134,19 @@ export const classifierSchema = z
     }
     c.coefficients.forEach((row, i) => {
       if (row.length !== c.width) {
-        ctx.addIssue({ code: 'custom', path: ['coefficients', i], message: `has ${row.length} values, width is ${c.width}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['coefficients', i],
+          message: `has ${row.length} values, width is ${c.width}`,
+        });
       }
     });
     if ((c.output === 'scores') !== (c.post_transform === 'none')) {
-      ctx.addIssue({ code: 'custom', path: ['output'], message: 'scores go with post_transform none, probabilities with any other' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['output'],
+        message: 'scores go with post_transform none, probabilities with any other',
+      });
     }
   });
 export type ClassifierSpec = z.infer<typeof classifierSchema>;
@@ -139,7 +163,9 @@ const metricsPerClass = z.object({
 export const cardSchema = z
   .object({
     format_version: formatVersion,
-    name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be lowercase letters, digits, . _ - (max 64)'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be lowercase letters, digits, . _ - (max 64)'),
     title: z.string().min(1),
     description: z.string(),
     task: z.enum(['binary', 'multiclass', 'multilabel']),
@@ -193,7 +219,11 @@ export const cardSchema = z
     }
     c.golden.forEach((g, i) => {
       if (g.values.length !== c.classes.length) {
-        ctx.addIssue({ code: 'custom', path: ['golden', i, 'values'], message: `has ${g.values.length} values for ${c.classes.length} classes` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['golden', i, 'values'],
+          message: `has ${g.values.length} values for ${c.classes.length} classes`,
+        });
       }
     });
   });

@@ -8,6 +8,14 @@ import type { ModelCard } from './schema';
 
 export const GOLDEN_TOLERANCE = 1e-5;
 
+/**
+ * Probabilities are compared absolutely; scores (unbounded decision values, float32 in the graph)
+ * relative to their size.
+ */
+export function goldenTolerance(output: 'probabilities' | 'scores', expected: number): number {
+  return output === 'scores' ? GOLDEN_TOLERANCE * Math.max(1, Math.abs(expected)) : GOLDEN_TOLERANCE;
+}
+
 export type InferencePath = 'linear' | 'onnx';
 
 /** What one inference path yields for a row, before a tuned threshold is applied. */
@@ -21,6 +29,7 @@ export interface PathPrediction {
 
 export interface SelfTestSubject {
   readonly card: ModelCard;
+  readonly output: 'probabilities' | 'scores';
   predictVia(path: InferencePath, rows: readonly InputRow[]): Promise<PathPrediction[]>;
 }
 
@@ -64,10 +73,11 @@ export async function runSelfTest(
       const got = predictions[i];
       for (let k = 0; k < expected.values.length; k++) {
         const d = Math.abs(got.values[k] - expected.values[k]);
-        if (!(d <= GOLDEN_TOLERANCE)) {
+        const tolerance = goldenTolerance(subject.output, expected.values[k]);
+        if (!(d <= tolerance)) {
           return {
             ready: false,
-            reason: `self-test: golden example ${i} (${path}): value ${k} is ${got.values[k]}, sklearn says ${expected.values[k]} (|Δ| ${d.toExponential(2)} > ${GOLDEN_TOLERANCE})`,
+            reason: `self-test: golden example ${i} (${path}): value ${k} is ${got.values[k]}, sklearn says ${expected.values[k]} (|Δ| ${d.toExponential(2)} > ${tolerance})`,
             maxDifference: Number.isNaN(d) ? Infinity : d,
             checked: i,
           };
@@ -78,7 +88,10 @@ export async function runSelfTest(
       const labels = (multilabel ? got.positives : [got.argmaxIndex]).map(
         (index) => card.classes[index]?.value,
       );
-      if (labels.some((l) => l === undefined) || !sameLabels(expected.label, labels as LabelValue[], multilabel)) {
+      if (
+        labels.some((l) => l === undefined) ||
+        !sameLabels(expected.label, labels as LabelValue[], multilabel)
+      ) {
         return {
           ready: false,
           reason: `self-test: golden example ${i} (${path}): label ${JSON.stringify(labels)}, sklearn says ${JSON.stringify(expected.label)}`,

@@ -62,7 +62,9 @@ export async function openClassifierSession(
       }
       const values = output.data as Float32Array;
       if (values.length !== rows * spec.classes) {
-        throw new Error(`model.onnx returned ${values.length} values for ${rows} rows × ${spec.classes} classes`);
+        throw new Error(
+          `model.onnx returned ${values.length} values for ${rows} rows × ${spec.classes} classes`,
+        );
       }
       return values;
     },
@@ -76,14 +78,19 @@ export async function openClassifierSession(
 
 function checkSignature(session: InferenceSession, spec: ClassifierSessionSpec): void {
   if (session.inputNames.length !== 1 || session.inputNames[0] !== INPUT_NAME) {
-    throw new Error(`model.onnx: expected one input '${INPUT_NAME}', found [${session.inputNames.join(', ')}]`);
+    throw new Error(
+      `model.onnx: expected one input '${INPUT_NAME}', found [${session.inputNames.join(', ')}]`,
+    );
   }
   const input = session.inputMetadata[0];
   if (input !== undefined && input.isTensor) {
-    if (input.type !== 'float32') throw new Error(`model.onnx: input '${INPUT_NAME}' is ${input.type}, not float32`);
+    if (input.type !== 'float32')
+      throw new Error(`model.onnx: input '${INPUT_NAME}' is ${input.type}, not float32`);
     const last = input.shape[input.shape.length - 1];
     if (input.shape.length !== 2 || (typeof last === 'number' && last !== spec.width)) {
-      throw new Error(`model.onnx: input shape [${input.shape.join(', ')}] does not match width ${spec.width}`);
+      throw new Error(
+        `model.onnx: input shape [${input.shape.join(', ')}] does not match width ${spec.width}`,
+      );
     }
   }
   if (!session.outputNames.includes(spec.valuesOutput)) {

@@ -15,6 +15,11 @@ export interface TermContribution {
   term: string;
   /** The input field whose block produced it. */
   field: string;
+  /**
+   * The analyzer of that block, when the core reports it: the result page marks word terms on the
+   * echoed text and lists character n-grams instead.
+   */
+  analyzer?: 'word' | 'char' | 'char_wb';
   /** feature value × coefficient toward the predicted class (positive pushes toward it). */
   contribution: number;
 }

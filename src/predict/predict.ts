@@ -3,7 +3,7 @@
  * protocols): resolve the model, check it is ready, run it, count the outcome.
  */
 import type { AppDeps } from '../app';
-import { HttpError, notFound, serviceUnavailable } from '../errors';
+import { HttpError, notFound } from '../errors';
 import type { InputRow, LoadedModel, ModelRegistry, PredictOptions, RowPrediction } from '../model/types';
 
 export interface PredictionResult {
@@ -48,9 +48,10 @@ export async function predictRows(
   const model = resolveModel(deps.registry, modelName);
   const status = model.status();
   if (!status.ready) {
-    throw serviceUnavailable(
-      `model "${model.name}" is not ready: ${status.reason ?? 'self-test has not passed'}`,
-    );
+    // The reason (a self-test difference, a runtime error) is for operators: GET /ready and the logs.
+    throw new HttpError(503, 'model_unavailable', `model "${model.name}" is not available right now; see GET /ready`, {
+      expose: true,
+    });
   }
   let predictions: RowPrediction[];
   try {

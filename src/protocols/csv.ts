@@ -1,14 +1,22 @@
 /**
- * CSV bodies for SageMaker's `text/csv` (and MLflow's, which always has a header). Pure.
+ * CSV bodies of SageMaker's `text/csv` (MLflow's CSV, which always has a header, is the same). Pure.
  *
  * A header row is optional. `Content-Type: text/csv; header=present|absent` (RFC 4180's parameter)
  * decides; without it the first row is taken as a header when it names every required input of the
- * model (for example `text` or `id,keyword,location,text,target`). With a header, columns map to
- * inputs by name and other columns are ignored; without one, columns are the model's inputs in order.
+ * model (for example `text`, or `id,keyword,location,text,target`). With a header, columns map to
+ * inputs by name as in CSV uploads (exact, then ignoring case) and other columns are ignored;
+ * without one, the columns are the model's inputs in order.
+ *
+ * Answers are one line per row, without a header unless the client asks for one
+ * (`Accept: text/csv; header=present`), so SageMaker batch transform can join each output line to
+ * its input line.
  */
-import { parse } from 'csv-parse/sync';
+import { CsvError, parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { badRequest } from '../errors';
+import { HttpError, badRequest } from '../errors';
+import type { LoadedModel, RowPrediction } from '../model/types';
+import { mapColumns, neutraliseCell } from '../predict/csv';
+import { formatPrediction } from '../predict/format';
 import type { ModelInputs, RawRow } from './rows';
 import { inputNames } from './rows';
 
@@ -17,11 +25,13 @@ export type CsvHeader = 'present' | 'absent';
 export interface CsvRows {
   readonly rows: RawRow[];
   readonly hasHeader: boolean;
-  /**
-   * Each row's record number in the body, the header counting as 1: the row number a spreadsheet
-   * shows (and the line number, unless quoted values hold newlines).
-   */
+  /** The body line each row starts on (1-based), for error messages. */
   readonly lines: number[];
+}
+
+interface ParsedRecord {
+  record: string[];
+  info: { lines: number };
 }
 
 /** RFC 4180's `header` parameter; undefined when absent, a 400 when it is neither value. */
@@ -30,75 +40,134 @@ export function csvHeaderParam(params: Readonly<Record<string, string>>): CsvHea
   if (value === undefined) return undefined;
   const lower = value.trim().toLowerCase();
   if (lower === 'present' || lower === 'absent') return lower;
-  throw badRequest(`the text/csv parameter header must be "present" or "absent", got "${value}"`);
+  throw badRequest(
+    `the text/csv parameter header must be "present" or "absent", got "${value.slice(0, 50)}"`,
+  );
 }
 
-export function parseCsvRows(text: string, inputs: ModelInputs, header?: CsvHeader): CsvRows {
-  let records: string[][];
+/** `params`: the Content-Type parameters (`header` is read from them). */
+export function parseSageMakerCsv(
+  text: string,
+  inputs: ModelInputs,
+  params: Readonly<Record<string, string>>,
+): CsvRows {
+  const header = csvHeaderParam(params);
+  let parsed: ParsedRecord[];
   try {
-    records = parse(text, {
+    parsed = parse(text, {
       bom: true,
+      info: true,
       relax_column_count: true,
       skip_empty_lines: true,
       // Listed explicitly: auto-detection takes the first line's ending and then fails on mixed ones.
       record_delimiter: ['\r\n', '\n', '\r'],
-    }) as string[][];
+    }) as unknown as ParsedRecord[];
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw badRequest(`the CSV body cannot be read: ${reason}`);
+    throw csvSyntaxError(error);
   }
-  if (records.length === 0) throw badRequest('the CSV body has no rows');
+  if (parsed.length === 0) throw badRequest('the CSV body has no rows');
 
-  const first = records[0].map((cell) => cell.trim());
-  const namesEveryRequired = inputs
-    .filter((input) => input.required)
-    .every((input) => first.includes(input.name));
-  const hasHeader = header === undefined ? namesEveryRequired : header === 'present';
+  const first = parsed[0].record.map((cell) => cell.trim());
+  const hasHeader = header === undefined ? namesRequiredInputs(first, inputs) : header === 'present';
+  const startLine = ({ record, info }: ParsedRecord): number =>
+    // A record can span lines (quoted newlines); csv-parse reports the line where it ends.
+    info.lines - record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
 
   if (!hasHeader) {
-    const rows = records.map((record, index): RawRow => {
+    const rows = parsed.map(({ record }, index): RawRow => {
       if (record.length > inputs.length) {
         throw badRequest(
-          `CSV line ${index + 1} has ${record.length} columns; without a header row the columns must be ${inputNames(inputs)} (in that order), or send a header naming them`,
+          `CSV line ${startLine(parsed[index])} has ${record.length} columns; without a header row the columns must be ${inputNames(inputs)} (in that order), or send a header naming them`,
         );
       }
       return record;
     });
-    return { rows, hasHeader, lines: rows.map((_, index) => index + 1) };
+    return { rows, hasHeader, lines: parsed.map(startLine) };
   }
 
-  const missing = inputs.filter((input) => input.required && !first.includes(input.name));
-  if (missing.length > 0) {
-    throw badRequest(
-      `the CSV header has no ${missing.map((input) => `"${input.name}"`).join(', ')} column (found: ${first.join(', ')})`,
-    );
-  }
-  const seen = new Set<string>();
-  for (const name of first) {
-    if (seen.has(name) && inputs.some((input) => input.name === name)) {
-      throw badRequest(`the CSV header names the column "${name}" twice`);
+  const mapping = mapColumns(first, inputs);
+  const data = parsed.slice(1);
+  const rows = data.map((entry): RawRow => {
+    if (entry.record.length !== first.length) {
+      throw badRequest(
+        `CSV line ${startLine(entry)} has ${entry.record.length} columns; the header has ${first.length}`,
+      );
     }
-    seen.add(name);
-  }
-  const rows = records.slice(1).map((record, index): RawRow => {
-    if (record.length !== first.length) {
-      throw badRequest(`CSV line ${index + 2} has ${record.length} columns; the header has ${first.length}`);
-    }
-    // Header names are the client's: a record without a prototype takes any of them safely.
     const row = Object.create(null) as Record<string, string>;
-    first.forEach((name, i) => {
-      if (!Object.hasOwn(row, name)) row[name] = record[i];
-    });
+    for (const [name, column] of mapping) row[name] = entry.record[column];
     return row;
   });
-  return { rows, hasHeader, lines: rows.map((_, index) => index + 2) };
+  return { rows, hasHeader, lines: data.map(startLine) };
+}
+
+function namesRequiredInputs(cells: readonly string[], inputs: ModelInputs): boolean {
+  const lower = new Set(cells.map((cell) => cell.toLowerCase()));
+  const required = inputs.filter((input) => input.required);
+  return (required.length > 0 ? required : inputs.slice(0, 1)).every((input) =>
+    lower.has(input.name.toLowerCase()),
+  );
+}
+
+const CSV_PROBLEMS: Readonly<Record<string, string>> = {
+  CSV_QUOTE_NOT_CLOSED: 'opens a quote that is never closed',
+  CSV_INVALID_CLOSING_QUOTE: 'has characters after a closing quote',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'has characters after a closing quote',
+  CSV_INVALID_OPENING_QUOTE: 'has a quote inside an unquoted field',
+  CSV_MAX_RECORD_SIZE: 'is too long',
+};
+
+/** csv-parse's messages quote the offending cell; this names only the line and the problem. */
+function csvSyntaxError(error: unknown): HttpError {
+  if (error instanceof CsvError) {
+    const { lines } = error as CsvError & { lines?: number };
+    const problem = CSV_PROBLEMS[error.code] ?? 'is not valid CSV';
+    return new HttpError(
+      400,
+      'invalid_csv',
+      `the CSV is malformed: line ${lines ?? '?'} ${problem} (RFC 4180)`,
+      {
+        details: { line: lines, reason: error.code },
+      },
+    );
+  }
+  return new HttpError(400, 'invalid_csv', 'the CSV is malformed');
+}
+
+/**
+ * The answer's columns, named as in the CSV upload's download: `predicted_label`,
+ * `predicted_label_name` (multi-label: `predicted_labels`, `predicted_label_names`, joined with
+ * "|"), one `probability_<class>` (or `score_<class>`) per class, `coverage_ratio`, `low_signal`.
+ */
+export function predictionCsvHeader(model: Pick<LoadedModel, 'card' | 'output'>): string[] {
+  const multilabel = model.card.task === 'multilabel';
+  const kind = model.output === 'scores' ? 'score' : 'probability';
+  return [
+    multilabel ? 'predicted_labels' : 'predicted_label',
+    multilabel ? 'predicted_label_names' : 'predicted_label_name',
+    ...model.card.classes.map((c) => `${kind}_${String(c.value)}`),
+    'coverage_ratio',
+    'low_signal',
+  ].map(neutraliseCell);
+}
+
+export function predictionCsvRows(model: LoadedModel, predictions: readonly RowPrediction[]): string[][] {
+  return predictions.map((prediction) => {
+    const json = formatPrediction(model, prediction);
+    const labels =
+      model.card.task === 'multilabel'
+        ? [(json.labels ?? []).map(String).join('|'), (json.label_names ?? []).join('|')]
+        : [json.label === null || json.label === undefined ? '' : String(json.label), json.label_name ?? ''];
+    return [
+      ...labels.map(neutraliseCell),
+      ...prediction.values.map((value) => String(value)),
+      String(prediction.coverage.ratio),
+      String(json.low_signal),
+    ];
+  });
 }
 
 /** Rows of cells → CSV text (RFC 4180 quoting, `\n` line ends), with an optional header row. */
-export function toCsv(
-  records: readonly (readonly (string | number)[])[],
-  header?: readonly string[],
-): string {
+export function toCsv(records: readonly (readonly string[])[], header?: readonly string[]): string {
   const all = header === undefined ? records : [header, ...records];
-  return stringify(all as (string | number)[][], { record_delimiter: 'unix' });
+  return stringify(all as string[][], { record_delimiter: 'unix' });
 }

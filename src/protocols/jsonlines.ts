@@ -5,7 +5,7 @@
  */
 import { HttpError, badRequest } from '../errors';
 import { parseStrictJson } from '../http/json';
-import { describeJson, isPlainObject } from './json';
+import { describeJsonType as describeJson, isPlainObject } from '../predict/input';
 import type { RawRow } from './rows';
 
 export interface JsonLinesRows {
@@ -46,7 +46,14 @@ export function parseJsonLines(text: string, maxDepth: number): JsonLinesRows {
   return { rows, lines: lineNumbers };
 }
 
-/** One JSON document per line, each line ending in `\n`. */
+/**
+ * One JSON document per line, each line ending in `\n`. `<`, `>` and `&` are written as \u escapes,
+ * as the app's JSON answers are, so no answer can be read as HTML.
+ */
 export function toJsonLines(values: readonly unknown[]): string {
-  return values.map((value) => `${JSON.stringify(value)}\n`).join('');
+  return values.map((value) => `${JSON.stringify(value).replace(/[<>&]/g, escapeChar)}\n`).join('');
+}
+
+function escapeChar(char: string): string {
+  return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }

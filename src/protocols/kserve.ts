@@ -1,10 +1,219 @@
 /**
- * PLACEHOLDER written by the app shell so the tree compiles; the serving protocols owner replaces
- * this file. createApp mounts this router at '/'.
+ * KServe's data planes: the V1 protocol (TF-Serving style `instances` → `predictions`) and the Open
+ * Inference Protocol (V2: health, metadata, `infer` with BYTES tensors). Errors under /v1 and /v2
+ * are answered as both protocols specify, `{"error": "message"}`, with the usual status codes.
  */
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Router } from 'express';
 import type { AppDeps } from '../app';
+import { HttpError, badRequest, methodNotAllowed, notFound, toPublicError } from '../errors';
+import { readBody } from '../http/body';
+import type { InputRow, LoadedModel } from '../model/types';
+import { readiness } from '../ops/health';
+import { formatPrediction } from '../predict/format';
+import { type RequestOptions, readJsonPayload, rowsFromItems } from '../predict/input';
+import { predictRows, resolveModel } from '../predict/predict';
+import { describeJsonType as describeJson, isPlainObject } from '../predict/input';
+import { parseMlflowPayload } from './mlflow';
+import { buildInferResponse, modelMetadata, parseInferRequest } from './oip';
+import { validateRawRows } from './rows';
 
-export function createKServeRouter(_deps: AppDeps): Router {
-  return Router();
+export const SERVER_NAME = 'sift';
+
+export function createKServeRouter(deps: AppDeps): Router {
+  const { config, registry } = deps;
+  const router = Router();
+  const limits = { maxBatch: config.maxBatch, maxTextChars: config.maxTextChars };
+  const json = readBody(config, ['json']);
+
+  /** The model in the path, or the protocols' 404. */
+  const modelOf = (req: Request): LoadedModel => resolveModel(registry, req.params.name as string);
+
+  // ---- V1 (the `:verb` routes first: `/v1/models/:name` would also match "tweets:predict")
+
+  async function predictV1(req: Request, res: Response, explain: boolean): Promise<void> {
+    const model = modelOf(req);
+    const { rows, options } = readV1Body(req.body, model, limits);
+    const result = await predictRows(deps, model.name, rows, {
+      explain: explain || (options.explain ?? config.explainDefault),
+      topTerms: options.topTerms,
+    });
+    if (config.logInputs) req.log.info({ model: model.name, rows }, 'prediction inputs');
+    res.setHeader('Cache-Control', 'no-store');
+    const predictions = result.predictions.map((p) => formatPrediction(model, p));
+    res.json(explain ? { explanations: predictions } : { predictions });
+  }
+
+  router
+    .route('/v1/models/:name\\:predict')
+    .post(json, (req: Request, res: Response) => predictV1(req, res, false))
+    .all(notAllowed(['POST']));
+  router
+    .route('/v1/models/:name\\:explain')
+    .post(json, (req: Request, res: Response) => predictV1(req, res, true))
+    .all(notAllowed(['POST']));
+
+  router.all('/v1/models/:name\\::verb', (req: Request) => {
+    throw notFound(
+      `"${String(req.params.verb).slice(0, 50)}" is not a KServe V1 verb; use :predict or :explain`,
+    );
+  });
+
+  router
+    .route('/v1/models')
+    .get((_req: Request, res: Response) => {
+      res.json({ models: registry.list().map((model) => model.name) });
+    })
+    .all(notAllowed(['GET', 'HEAD']));
+
+  router
+    .route('/v1/models/:name')
+    .get((req: Request, res: Response) => {
+      const model = modelOf(req);
+      const ready = model.status().ready;
+      res.status(ready ? 200 : 503).json({ name: model.name, ready });
+    })
+    .all(notAllowed(['GET', 'HEAD']));
+
+  // ---- V2 (Open Inference Protocol)
+
+  router
+    .route('/v2')
+    .get((_req: Request, res: Response) => {
+      res.json({ name: SERVER_NAME, version: serverVersion(), extensions: [] });
+    })
+    .all(notAllowed(['GET', 'HEAD']));
+
+  router
+    .route('/v2/health/live')
+    .get((_req: Request, res: Response) => {
+      res.json({ live: true });
+    })
+    .all(notAllowed(['GET', 'HEAD']));
+
+  router
+    .route('/v2/health/ready')
+    .get((_req: Request, res: Response) => {
+      const ready = readiness(deps).status === 'ready';
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(ready ? 200 : 503).json({ ready });
+    })
+    .all(notAllowed(['GET', 'HEAD']));
+
+  router
+    .route('/v2/models/:name')
+    .get((req: Request, res: Response) => {
+      res.json(modelMetadata(modelOf(req)));
+    })
+    .all(notAllowed(['GET', 'HEAD']));
+
+  router
+    .route('/v2/models/:name/ready')
+    .get((req: Request, res: Response) => {
+      const model = modelOf(req);
+      const ready = model.status().ready;
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(ready ? 200 : 503).json({ name: model.name, ready });
+    })
+    .all(notAllowed(['GET', 'HEAD']));
+
+  router
+    .route('/v2/models/:name/infer')
+    .post(json, async (req: Request, res: Response) => {
+      const model = modelOf(req);
+      if (req.body === undefined)
+        throw new HttpError(400, 'empty_body', 'the request has no body; send an inference request');
+      const request = parseInferRequest(req.body, model, limits);
+      const result = await predictRows(deps, model.name, request.rows);
+      if (config.logInputs) req.log.info({ model: model.name, rows: request.rows }, 'prediction inputs');
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(buildInferResponse(model, request.id ?? randomUUID(), result.predictions, request.outputs));
+    })
+    .all(notAllowed(['POST']));
+
+  // Versioned model URLs and anything else under the protocols' prefixes: their 404, their shape.
+  router.all(['/v1', '/v1/*rest', '/v2/*rest'], (req: Request) => {
+    const versioned = /^\/v2\/models\/[^/]+\/versions\//.test(req.path);
+    throw notFound(
+      versioned
+        ? 'model versions are not served: use /v2/models/NAME/... (each model has a single version)'
+        : `no KServe endpoint at ${req.method} ${req.path.slice(0, 200)}`,
+    );
+  });
+
+  router.use(protocolErrors);
+  return router;
+}
+
+/**
+ * V1 bodies: `{"instances": [rows]}` (rows as in POST /predict: objects of fields or strings, with
+ * the optional `explain` / `top_terms`) or TF-Serving's `{"inputs": ...}`, rows or columns.
+ */
+function readV1Body(
+  body: unknown,
+  model: LoadedModel,
+  limits: { maxBatch: number; maxTextChars: number },
+): { rows: InputRow[]; options: RequestOptions } {
+  const { inputs } = model.card;
+  if (body === undefined)
+    throw new HttpError(400, 'empty_body', 'the request has no body; send {"instances": [...]}');
+  if (!isPlainObject(body)) {
+    throw badRequest(`the body is ${describeJson(body)}; send {"instances": [...]}`);
+  }
+  if (Object.hasOwn(body, 'instances') && Object.hasOwn(body, 'inputs')) {
+    throw badRequest('send either "instances" or "inputs", not both');
+  }
+  if (Object.hasOwn(body, 'inputs')) {
+    const payload = parseMlflowPayload({ inputs: body.inputs }, inputs);
+    return { rows: validateRawRows(payload.rows, inputs, limits, { unknownFields: 'reject' }), options: {} };
+  }
+  if (!Object.hasOwn(body, 'instances')) {
+    const keys = Object.keys(body);
+    throw badRequest(
+      `the body needs "instances" (a list of rows); it has ${keys.length > 0 ? keys.join(', ') : 'no keys'}`,
+    );
+  }
+  if (Object.hasOwn(body, 'model'))
+    throw badRequest('"model" is not accepted here: the model is named in the URL');
+  const payload = readJsonPayload(body);
+  return { rows: rowsFromItems(payload.items, inputs, limits), options: payload.options };
+}
+
+function notAllowed(allowed: readonly string[]): RequestHandler {
+  return (req: Request, res: Response) => {
+    res.setHeader('Allow', allowed.join(', '));
+    throw methodNotAllowed(req.method, allowed);
+  };
+}
+
+/** KServe V1 and the Open Inference Protocol both answer errors as `{"error": "message"}`. */
+function protocolErrors(error: unknown, req: Request, res: Response, next: NextFunction): void {
+  if (res.headersSent) {
+    next(error);
+    return;
+  }
+  const shown = toPublicError(error);
+  res.locals.errorCode = shown.code;
+  if (shown.status >= 500) req.log.error({ err: error }, 'request failed');
+  res.status(shown.status).json({ error: shown.message });
+}
+
+let cachedVersion: string | undefined;
+
+/** package.json's version, read once on first use (dist/protocols and src/protocols are both two levels down). */
+function serverVersion(): string {
+  if (cachedVersion === undefined) {
+    try {
+      const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+        version?: unknown;
+      };
+      cachedVersion = typeof manifest.version === 'string' ? manifest.version : 'unknown';
+    } catch {
+      cachedVersion = 'unknown';
+    }
+  }
+  return cachedVersion;
 }

@@ -71,7 +71,7 @@ export const JSON_LINES_TYPES: readonly string[] = [
 export function bodyFormatOf(media: MediaType): BodyFormat | undefined {
   if (media.essence === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(media.essence))
     return 'json';
-  if (media.essence === 'text/csv') return 'csv';
+  if (media.essence === 'text/csv' || media.essence === 'application/csv') return 'csv';
   if (JSON_LINES_TYPES.includes(media.essence)) return 'jsonlines';
   return undefined;
 }
@@ -95,4 +95,44 @@ export function requireBodyFormat(
     throw unsupportedMediaType(`Content-Type must be ${names.join(', ')}; got ${got}`);
   }
   return { format, media };
+}
+
+/**
+ * Content negotiation over `offered` types (in the server's order of preference): the acceptable
+ * one with the highest q, then the most specific match, then the client's order. Parameters other
+ * than q (`text/csv; header=present`) do not prevent a match. Undefined when none is acceptable;
+ * the first offer when Accept is absent or empty.
+ */
+export function negotiate(accept: string | undefined, offered: readonly string[]): string | undefined {
+  if (accept === undefined || accept.trim() === '') return offered[0];
+  const entries = splitOutsideQuotes(accept, ',')
+    .map((entry, index) => {
+      const media = parseMediaType(entry);
+      if (media === undefined) return undefined;
+      const q = media.params.q === undefined ? 1 : Number(media.params.q);
+      return { essence: media.essence, q: Number.isFinite(q) ? Math.min(Math.max(q, 0), 1) : 0, index };
+    })
+    .filter((entry) => entry !== undefined);
+  let best: { type: string; q: number; specificity: number; index: number } | undefined;
+  for (const type of offered) {
+    const [major] = type.split('/');
+    let match: { q: number; specificity: number; index: number } | undefined;
+    for (const entry of entries) {
+      const specificity =
+        entry.essence === type ? 2 : entry.essence === `${major}/*` ? 1 : entry.essence === '*/*' ? 0 : -1;
+      if (specificity < 0) continue;
+      if (match === undefined || specificity > match.specificity)
+        match = { q: entry.q, specificity, index: entry.index };
+    }
+    if (match === undefined || match.q === 0) continue;
+    if (
+      best === undefined ||
+      match.q > best.q ||
+      (match.q === best.q && match.specificity > best.specificity) ||
+      (match.q === best.q && match.specificity === best.specificity && match.index < best.index)
+    ) {
+      best = { type, ...match };
+    }
+  }
+  return best?.type;
 }

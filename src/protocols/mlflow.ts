@@ -9,7 +9,7 @@
  *   `[["text", "keyword"]]`) or columns (`{"text": [...], "keyword": [...]}`).
  */
 import { badRequest } from '../errors';
-import { describeJson, isPlainObject } from './json';
+import { describeJsonType as describeJson, isPlainObject } from '../predict/input';
 import type { ModelInputs, RawRow } from './rows';
 
 export const MLFLOW_FORMATS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
@@ -32,6 +32,18 @@ export function mlflowFormatOf(body: Readonly<Record<string, unknown>>): MlflowF
     );
   }
   return present[0];
+}
+
+/**
+ * Whether a parsed JSON body is one of MLflow's payloads rather than Sift's own shapes. `instances`
+ * is both: a list of rows reads as Sift's batch, columns or a `params` key as MLflow's.
+ */
+export function isMlflowPayload(body: unknown): body is Record<string, unknown> {
+  if (!isPlainObject(body)) return false;
+  const format = mlflowFormatOf(body);
+  if (format === undefined) return false;
+  if (format !== 'instances') return true;
+  return !Array.isArray(body.instances) || Object.hasOwn(body, 'params');
 }
 
 export function parseMlflowPayload(body: unknown, inputs: ModelInputs): MlflowPayload {

@@ -9,7 +9,7 @@
 import { badRequest } from '../errors';
 import type { ModelCard } from '../model/schema';
 import type { InputRow, LoadedModel, RowPrediction } from '../model/types';
-import { describeJson, isPlainObject } from './json';
+import { describeJsonType as describeJson, isPlainObject } from '../predict/input';
 import type { InputLimits } from './rows';
 import { inputNames, validateRawRows } from './rows';
 

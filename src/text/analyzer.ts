@@ -41,7 +41,8 @@ export function createAnalyzer(options: AnalyzerOptions, uni: PythonUnicode): An
   };
 
   if (options.analyzer === 'char' || options.analyzer === 'char_wb') {
-    if (options.stemmer !== null) throw new RangeError(`a stemmer needs analyzer 'word', not '${options.analyzer}'`);
+    if (options.stemmer !== null)
+      throw new RangeError(`a stemmer needs analyzer 'word', not '${options.analyzer}'`);
     const ngrams = options.analyzer === 'char' ? charNgrams : charWbNgrams;
     return { preprocess, analyze: (text) => ngrams(preprocess(text), minN, maxN, uni) };
   }

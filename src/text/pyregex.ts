@@ -187,7 +187,8 @@ class Parser {
     }
     const min = lo === '' ? 0 : Number(lo);
     const max = hi === '' ? MAX_REPEAT : Number(hi);
-    if (min >= MAX_REPEAT || (hi !== '' && max >= MAX_REPEAT)) throw this.error('the repetition number is too large');
+    if (min >= MAX_REPEAT || (hi !== '' && max >= MAX_REPEAT))
+      throw this.error('the repetition number is too large');
     if (max < min) throw this.error('min repeat greater than max repeat');
     return [min, max];
   }
@@ -219,7 +220,8 @@ class Parser {
       }
       throw this.error('unknown extension ?P');
     }
-    if (ch === '=' || ch === '!') return { t: 'look', behind: false, negate: ch === '!', body: this.closeGroup(start) };
+    if (ch === '=' || ch === '!')
+      return { t: 'look', behind: false, negate: ch === '!', body: this.closeGroup(start) };
     if (ch === '<') {
       if (this.eat('=')) return { t: 'look', behind: true, negate: false, body: this.closeGroup(start) };
       if (this.eat('!')) return { t: 'look', behind: true, negate: true, body: this.closeGroup(start) };
@@ -272,9 +274,12 @@ class Parser {
   }
 
   private setFlags(flags: Flags, add: string, remove: string, at: number): void {
-    if (add.includes('L') || remove.includes('L')) throw this.error('LOCALE flag is not allowed with str patterns', at);
-    if (add.includes('a') && add.includes('u')) throw this.error('ASCII and UNICODE flags are incompatible', at);
-    if (remove.includes('a') || remove.includes('u')) throw this.error('cannot turn off ASCII or UNICODE flag', at);
+    if (add.includes('L') || remove.includes('L'))
+      throw this.error('LOCALE flag is not allowed with str patterns', at);
+    if (add.includes('a') && add.includes('u'))
+      throw this.error('ASCII and UNICODE flags are incompatible', at);
+    if (remove.includes('a') || remove.includes('u'))
+      throw this.error('cannot turn off ASCII or UNICODE flag', at);
     if (add.includes('a')) flags.ascii = true;
     if (add.includes('u')) flags.ascii = false;
     for (const [letter, key] of [
@@ -508,7 +513,9 @@ function nodeReach(node: Node): number {
     case 'backref':
       return 0;
     case 'assert':
-      return node.kind === 'boundary' || node.kind === 'nonBoundary' || (node.kind === 'bol' && node.flags.multiline)
+      return node.kind === 'boundary' ||
+        node.kind === 'nonBoundary' ||
+        (node.kind === 'bol' && node.flags.multiline)
         ? 1
         : 0;
     case 'look':

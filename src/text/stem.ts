@@ -3,8 +3,14 @@
  * stems match by construction. Only the two stemmer files are loaded: `natural` as a whole pulls in
  * database drivers and dotenv.
  */
-import PorterStemmer = require('natural/lib/natural/stemmers/porter_stemmer');
-import LancasterStemmer = require('natural/lib/natural/stemmers/lancaster_stemmer');
+interface NaturalStemmer {
+  stem(token: string): string;
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports -- natural ships no types for these files */
+const PorterStemmer = require('natural/lib/natural/stemmers/porter_stemmer') as NaturalStemmer;
+const LancasterStemmer = require('natural/lib/natural/stemmers/lancaster_stemmer') as NaturalStemmer;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export type StemmerName = 'porter' | 'lancaster';
 export type Stem = (token: string) => string;

@@ -21,6 +21,8 @@ export interface MetricPanel {
 }
 
 export interface ConfusionView {
+  /** Multi-label models: the label this 2 × 2 matrix is about. */
+  caption?: string;
   chart: Markup;
   classNames: string[];
   rows: { name: string; cells: string[] }[];
@@ -29,7 +31,9 @@ export interface ConfusionView {
 export interface CardMetricsView {
   tiles: StatTile[];
   panels: MetricPanel[];
-  confusion?: ConfusionView;
+  /** One matrix (single-label) or one 2 × 2 matrix per label (multi-label). */
+  confusions: ConfusionView[];
+  multilabelConfusion: boolean;
 }
 
 export interface CardView {
@@ -122,9 +126,9 @@ export function buildCardView(
     });
   }
   tiles.push({
-    label: 'Test examples',
+    label: 'Test set',
     value: formatCount(metrics.test_size),
-    help: `Held out from training (${formatCount(metrics.train_size)} examples used for training).`,
+    help: `Examples held out from training (${formatCount(metrics.train_size)} were used for training).`,
   });
 
   const nameOf = (value: number | string): string =>
@@ -143,22 +147,46 @@ export function buildCardView(
           ),
         }));
 
-  const chart = confusionMatrixSvg({
-    matrix: metrics.confusion_matrix,
-    classNames,
-    idPrefix: `cm-${card.name.replace(/[^a-z0-9-]/g, '-')}`,
-  });
-  view.metrics = {
-    tiles,
-    panels,
-    confusion:
-      chart === undefined
-        ? undefined
-        : {
-            chart,
-            classNames,
-            rows: classNames.map((name, i) => ({ name, cells: metrics.confusion_matrix[i].map(formatCount) })),
-          },
-  };
+  const idPrefix = `cm-${card.name.replace(/[^a-z0-9-]/g, '-')}`;
+  const confusions: ConfusionView[] = [];
+  const matrix = metrics.confusion_matrix;
+  const perLabel =
+    card.task === 'multilabel' && matrix.length === classNames.length && matrix.every((row) => row.length === 4);
+  if (perLabel) {
+    // sklearn's multilabel_confusion_matrix, flattened per label: [tn, fp, fn, tp].
+    const sides = ['No', 'Yes'];
+    classNames.forEach((label, i) => {
+      const [tn, fp, fn, tp] = matrix[i];
+      const square = [
+        [tn, fp],
+        [fn, tp],
+      ];
+      const chart = confusionMatrixSvg({
+        matrix: square,
+        classNames: sides,
+        idPrefix: `${idPrefix}-${i}`,
+        cellSize: 64,
+        title: `Confusion matrix for the label ${label}`,
+      });
+      if (chart !== undefined) {
+        confusions.push({
+          caption: label,
+          chart,
+          classNames: sides,
+          rows: sides.map((name, r) => ({ name, cells: square[r].map(formatCount) })),
+        });
+      }
+    });
+  } else {
+    const chart = confusionMatrixSvg({ matrix, classNames, idPrefix });
+    if (chart !== undefined) {
+      confusions.push({
+        chart,
+        classNames,
+        rows: classNames.map((name, i) => ({ name, cells: matrix[i].map(formatCount) })),
+      });
+    }
+  }
+  view.metrics = { tiles, panels, confusions, multilabelConfusion: perLabel };
   return view;
 }

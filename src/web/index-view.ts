@@ -93,10 +93,16 @@ export function buildIndexView(
     };
   });
 
-  const probabilityColumns =
-    model.output === 'scores'
-      ? card.classes.map((c) => `score_${c.name}`)
-      : card.classes.map((c) => `p_${c.name}`);
+  // The columns src/predict/csv.ts (predictionsToCsv) adds to the uploaded file.
+  const multilabel = card.task === 'multilabel';
+  const valueKind = model.output === 'scores' ? 'score' : 'probability';
+  const addedColumns = [
+    multilabel ? 'predicted_labels' : 'predicted_label',
+    multilabel ? 'predicted_label_names' : 'predicted_label_name',
+    ...card.classes.map((c) => `${valueKind}_${String(c.value)}`),
+    'coverage_ratio',
+    'low_signal',
+  ];
   return {
     models: models.map((m) => ({
       name: m.name,
@@ -117,7 +123,7 @@ export function buildIndexView(
     csv: {
       requiredColumns: card.inputs.filter((i) => i.required).map((i) => i.name),
       optionalColumns: card.inputs.filter((i) => !i.required).map((i) => i.name),
-      addedColumns: ['label', ...probabilityColumns],
+      addedColumns,
       maxRows: limits.maxCsvRows,
     },
     maxUploadBytes: limits.maxUploadBytes,

@@ -36,7 +36,10 @@ export interface EchoedField {
 }
 
 export interface TermRow {
+  /** The term as shown: spaces inside character n-grams become ␣ so they can be seen. */
   term: string;
+  /** A character n-gram (or other term with significant spaces), set in a monospace font. */
+  fragment: boolean;
   /** The field's label when the model reads several fields. */
   fieldLabel?: string;
   contribution: string;
@@ -73,12 +76,9 @@ export interface ResultView {
 /** Longest back link that still fits comfortably under servers' and proxies' URL limits. */
 const MAX_BACK_HREF = 6000;
 
-const ANALYZERS: ReadonlySet<string> = new Set(['word', 'char', 'char_wb']);
-
-/** The analyzer behind a term, when the inference core says (an optional, later addition). */
+/** The analyzer behind a term, when the inference core reports it (highlight guesses otherwise). */
 function analyzerOf(term: TermContribution): Analyzer | undefined {
-  const candidate: unknown = (term as unknown as Record<string, unknown>).analyzer;
-  return typeof candidate === 'string' && ANALYZERS.has(candidate) ? (candidate as Analyzer) : undefined;
+  return term.analyzer;
 }
 
 export function indexHref(modelName: string, inputs?: InputRow): string {
@@ -179,6 +179,13 @@ function buildCoverage(coverage: Coverage): CoverageView {
   };
 }
 
+function displayTerm(term: TermContribution): { term: string; fragment: boolean } {
+  const analyzer = analyzerOf(term);
+  const spaced = term.term !== term.term.trim() || term.term.includes('  ');
+  const fragment = analyzer === 'char' || analyzer === 'char_wb' || spaced;
+  return { term: fragment ? term.term.replace(/ /g, '␣') : term.term, fragment };
+}
+
 function describeSegment(segment: HighlightSegment, className: string): string | undefined {
   if (segment.direction === undefined || segment.terms === undefined) return undefined;
   const side = segment.direction === 'toward' ? `Pushes toward ${className}` : `Pushes against ${className}`;
@@ -225,8 +232,9 @@ export function buildResultView(model: LoadedModel, inputs: InputRow, prediction
     const toRow =
       (direction: 'toward' | 'against') =>
       (t: TermContribution): TermRow => ({
-        term: t.term,
-        fieldLabel: severalFields ? (labelOf.get(t.field) ?? t.field) : undefined,
+        ...displayTerm(t),
+        // The main field goes without saying; terms from the others (keyword, location) are tagged.
+        fieldLabel: severalFields && t.field !== card.inputs[0].name ? (labelOf.get(t.field) ?? t.field) : undefined,
         contribution: formatScore(t.contribution),
         bar: termBar(Math.abs(t.contribution) / strongest, direction),
       });

@@ -1,11 +1,12 @@
 /**
  * The pages people open: GET / → /index, GET /index (the form, the model card, the CSV upload).
  * The form posts to POST /predict, whose HTML answer is renderPrediction (render.ts).
- * createApp mounts this router at '/' after the API routes and serves public/ at /static/.
+ * createApp mounts this router at '/' after the API routes, serves public/ at /static/ and answers
+ * other methods on these paths with 405.
  */
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../app';
-import { methodNotAllowed, notFound } from '../errors';
+import { notFound } from '../errors';
 import { type IndexQuery, buildIndexView } from './index-view';
 import { truncate } from './markup';
 import { renderView } from './render';
@@ -63,11 +64,6 @@ export function createWebRouter(deps: AppDeps): Router {
     );
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
     res.send(renderView('index', { page: { title: model.card.title }, view }));
-  });
-
-  // Pages only answer GET (and HEAD, which Express derives from it).
-  router.all(['/', '/index'], (req: Request, _res: Response, next: NextFunction) => {
-    next(methodNotAllowed(req.method, ['GET', 'HEAD']));
   });
 
   return router;

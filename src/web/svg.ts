@@ -17,6 +17,10 @@ export interface ConfusionMatrixOptions {
   classNames: readonly string[];
   /** Makes the ids of <title>/<desc> unique on the page. */
   idPrefix: string;
+  /** Side of one cell in SVG units; by default it shrinks as classes are added. */
+  cellSize?: number;
+  /** The chart's accessible title. */
+  title?: string;
 }
 
 /** True when `matrix` is square with one row per class and only finite, non-negative counts. */
@@ -40,8 +44,8 @@ export function confusionMatrixSvg(options: ConfusionMatrixOptions): Markup | un
   const n = classNames.length;
   if (!isConfusionMatrix(matrix, n)) return undefined;
 
-  const cell = n <= 2 ? 112 : n <= 3 ? 96 : n <= 5 ? 72 : 54;
-  const showShare = cell >= 72;
+  const cell = options.cellSize ?? (n <= 2 ? 112 : n <= 3 ? 96 : n <= 5 ? 72 : 54);
+  const showShare = cell >= 64;
   const rowLabelChars = Math.min(18, Math.max(...classNames.map((name) => Array.from(name).length)));
   const rowLabelWidth = Math.ceil(rowLabelChars * CHAR_WIDTH) + 12;
   const columnChars = Math.max(4, Math.floor((cell - 6) / CHAR_WIDTH));
@@ -63,7 +67,7 @@ export function confusionMatrixSvg(options: ConfusionMatrixOptions): Markup | un
   const out: string[] = [];
   out.push(
     `<svg class="chart confusion-matrix" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="${escapeHtml(titleId)} ${escapeHtml(descId)}">`,
-    `<title id="${escapeHtml(titleId)}">Confusion matrix on the held-out test set</title>`,
+    `<title id="${escapeHtml(titleId)}">${escapeHtml(options.title ?? 'Confusion matrix on the held-out test set')}</title>`,
     `<desc id="${escapeHtml(descId)}">Rows are the actual classes, columns the predicted ones. ${escapeHtml(describe)}</desc>`,
     `<text class="axis-title" x="${svgNumber(left + (n * cell) / 2)}" y="14" text-anchor="middle">Predicted</text>`,
     `<text class="axis-title" transform="translate(14 ${svgNumber(top + (n * cell) / 2)}) rotate(-90)" text-anchor="middle">Actual</text>`,

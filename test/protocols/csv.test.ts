@@ -1,56 +1,68 @@
-import { csvHeaderParam, parseCsvRows, toCsv } from '../../src/protocols/csv';
+import { csvHeaderParam, parseSageMakerCsv, toCsv } from '../../src/protocols/csv';
 import { TWEET_INPUTS, httpErrorOf } from './fixtures';
 
-describe('parseCsvRows', () => {
-  it('detects a header naming the required inputs and maps columns by name', () => {
-    const parsed = parseCsvRows(
-      'id,keyword,location,text\n1,fire,,"Forest fire, ""near"" town"\n',
-      TWEET_INPUTS,
-    );
+const parse = (text: string, header?: string) =>
+  parseSageMakerCsv(text, TWEET_INPUTS, header ? { header } : {});
+
+describe('parseSageMakerCsv', () => {
+  it('detects a header naming the required inputs and maps columns by name, ignoring others', () => {
+    const parsed = parse('id,keyword,location,TEXT\n1,fire,,"Forest fire, ""near"" town"\n2,,,calm\n');
     expect(parsed.hasHeader).toBe(true);
     expect(parsed.rows).toEqual([
-      { id: '1', keyword: 'fire', location: '', text: 'Forest fire, "near" town' },
+      { keyword: 'fire', location: '', text: 'Forest fire, "near" town' },
+      { keyword: '', location: '', text: 'calm' },
     ]);
+    expect(parsed.lines).toEqual([2, 3]);
   });
 
-  it('reads rows without a header in the model input order, with quoted newlines and CRLF', () => {
-    const parsed = parseCsvRows('"line one\nline two",storm\r\nplain text\r\n\r\n', TWEET_INPUTS);
+  it('reads rows without a header in the model input order, with quoted newlines, CRLF and blank lines', () => {
+    const parsed = parse('"line one\nline two",storm\r\n\r\nplain text\r\n');
     expect(parsed.hasHeader).toBe(false);
     expect(parsed.rows).toEqual([['line one\nline two', 'storm'], ['plain text']]);
+    expect(parsed.lines).toEqual([1, 4]);
+  });
+
+  it('accepts mixed line endings', () => {
+    expect(parse('text\r\na\nb\rc\n').rows).toEqual([{ text: 'a' }, { text: 'b' }, { text: 'c' }]);
   });
 
   it('follows header=present|absent over the guess', () => {
-    expect(parseCsvRows('text\nhello\n', TWEET_INPUTS, 'absent').rows).toEqual([['text'], ['hello']]);
-    const error = httpErrorOf(() => parseCsvRows('hello\nworld\n', TWEET_INPUTS, 'present'));
-    expect(error.message).toBe('the CSV header has no "text" column (found: hello)');
+    expect(parse('text\nhello\n', 'absent').rows).toEqual([['text'], ['hello']]);
+    const error = httpErrorOf(() => parse('hello\nworld\n', 'present'));
+    expect(error.code).toBe('missing_columns');
+    expect(error.message).toBe('the CSV has no "text" column; columns found: "hello"');
+    expect(httpErrorOf(() => parse('a\n', 'yes')).message).toBe(
+      'the text/csv parameter header must be "present" or "absent", got "yes"',
+    );
   });
 
   it('drops a byte order mark before looking for the header', () => {
-    expect(parseCsvRows('\uFEFFtext\nhi\n', TWEET_INPUTS).rows).toEqual([{ text: 'hi' }]);
+    expect(parse('\uFEFFtext\nhi\n').rows).toEqual([{ text: 'hi' }]);
   });
 
-  it('names the row with the wrong number of columns', () => {
-    expect(httpErrorOf(() => parseCsvRows('a\nb,c,d,e\n', TWEET_INPUTS)).message).toBe(
+  it('names the line with the wrong number of columns', () => {
+    expect(httpErrorOf(() => parse('a\nb,c,d,e\n')).message).toBe(
       'CSV line 2 has 4 columns; without a header row the columns must be text, keyword, location (in that order), or send a header naming them',
     );
-    expect(httpErrorOf(() => parseCsvRows('text,keyword\na,b\nc\n', TWEET_INPUTS)).message).toBe(
+    expect(httpErrorOf(() => parse('text,keyword\na,b\nc\n')).message).toBe(
       'CSV line 3 has 1 columns; the header has 2',
     );
   });
 
-  it('answers 400 for broken or empty CSV', () => {
-    const broken = httpErrorOf(() => parseCsvRows('text\n"unclosed\n', TWEET_INPUTS));
+  it('answers 400 for broken or empty CSV without quoting the body', () => {
+    const broken = httpErrorOf(() => parse('text\n"unclosed\n'));
     expect(broken.status).toBe(400);
-    expect(broken.message).toMatch(/^the CSV body cannot be read: Quote Not Closed/);
-    expect(httpErrorOf(() => parseCsvRows('\n\n', TWEET_INPUTS)).message).toBe('the CSV body has no rows');
-    expect(httpErrorOf(() => parseCsvRows('text,text\na,b\n', TWEET_INPUTS)).message).toBe(
-      'the CSV header names the column "text" twice',
+    expect(broken.code).toBe('invalid_csv');
+    expect(broken.message).toBe('the CSV is malformed: line 2 opens a quote that is never closed (RFC 4180)');
+    expect(httpErrorOf(() => parse('\n\n')).message).toBe('the CSV body has no rows');
+    expect(httpErrorOf(() => parse('text,text\na,b\n')).message).toBe(
+      'the CSV has more than one column named "text"; keep one',
     );
   });
 });
 
 describe('csvHeaderParam', () => {
-  it('reads RFC 4180 header parameter', () => {
+  it('reads the RFC 4180 header parameter', () => {
     expect(csvHeaderParam({})).toBeUndefined();
     expect(csvHeaderParam({ header: 'Present' })).toBe('present');
     expect(httpErrorOf(() => csvHeaderParam({ header: 'yes' })).status).toBe(400);
@@ -58,8 +70,8 @@ describe('csvHeaderParam', () => {
 });
 
 describe('toCsv', () => {
-  it('quotes as RFC 4180 and adds an optional header', () => {
-    expect(toCsv([['a,b', 0.5]], ['label', 'p'])).toBe('label,p\n"a,b",0.5\n');
-    expect(toCsv([['x', 1]])).toBe('x,1\n');
+  it('quotes as RFC 4180, ends lines with \\n and adds an optional header', () => {
+    expect(toCsv([['a,b', '0.5']], ['label', 'p'])).toBe('label,p\n"a,b",0.5\n');
+    expect(toCsv([['x', '1']])).toBe('x,1\n');
   });
 });

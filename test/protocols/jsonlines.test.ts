@@ -24,6 +24,9 @@ describe('parseJsonLines', () => {
 describe('toJsonLines', () => {
   it('writes one JSON document per line', () => {
     expect(toJsonLines([{ label: 1 }, 'x'])).toBe('{"label":1}\n"x"\n');
+    const escaped = toJsonLines([{ term: '<b>&' }]);
+    expect(escaped).toBe('{"term":"\\u003cb\\u003e\\u0026"}\n');
+    expect(JSON.parse(escaped)).toEqual({ term: '<b>&' });
   });
 });
 

@@ -1,4 +1,4 @@
-import { bodyFormatOf, parseMediaType, requireBodyFormat } from '../../src/protocols/media';
+import { bodyFormatOf, negotiate, parseMediaType, requireBodyFormat } from '../../src/protocols/media';
 import { httpErrorOf } from './fixtures';
 
 describe('parseMediaType', () => {
@@ -40,5 +40,29 @@ describe('bodyFormatOf / requireBodyFormat', () => {
       'no Content-Type',
     );
     expect(httpErrorOf(() => requireBodyFormat('text/csv', ['json'])).status).toBe(415);
+  });
+});
+
+describe('negotiate', () => {
+  const offered = ['application/json', 'text/csv', 'application/jsonlines'];
+
+  it('defaults to the first offer', () => {
+    expect(negotiate(undefined, offered)).toBe('application/json');
+    expect(negotiate('', offered)).toBe('application/json');
+    expect(negotiate('*/*', offered)).toBe('application/json');
+  });
+
+  it('matches types with parameters, wildcards and q values', () => {
+    expect(negotiate('text/csv; header=present', offered)).toBe('text/csv');
+    expect(negotiate('text/*', offered)).toBe('text/csv');
+    expect(negotiate('application/json;q=0.5, text/csv', offered)).toBe('text/csv');
+    expect(negotiate('text/csv, application/jsonlines', offered)).toBe('text/csv');
+    expect(negotiate('*/*;q=0.1, application/jsonlines', offered)).toBe('application/jsonlines');
+  });
+
+  it('is undefined when nothing offered is acceptable', () => {
+    expect(negotiate('text/html', offered)).toBeUndefined();
+    expect(negotiate('text/csv;q=0', ['text/csv'])).toBeUndefined();
+    expect(negotiate('*/*, text/csv;q=0', ['text/csv'])).toBeUndefined();
   });
 });

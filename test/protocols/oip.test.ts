@@ -98,9 +98,7 @@ describe('parseInferRequest', () => {
       'outputs[0] asks for "scores"; this model\'s outputs are label, probabilities',
     );
     expect(message([])).toBe('the inference request is an array; expected an object with "inputs"');
-    expect(message({ inputs: [bytes('text', [], [0])] })).toBe(
-      'there are no rows to predict',
-    );
+    expect(message({ inputs: [bytes('text', [], [0])] })).toBe('there are no rows to predict');
   });
 
   it('applies the row limits', () => {
@@ -112,8 +110,12 @@ describe('parseInferRequest', () => {
       parseInferRequest({ inputs: [bytes('text', ['x'.repeat(51)])] }, model, LIMITS),
     );
     expect(tooLong.status).toBe(400);
-    expect(tooLong.message).toBe('invalid input: field "text" is 51 characters long; the limit is 50 (MAX_TEXT_CHARS)');
-    const empty = httpErrorOf(() => parseInferRequest({ inputs: [bytes('text', ['ok', ' '])] }, model, LIMITS));
+    expect(tooLong.message).toBe(
+      'invalid input: field "text" is 51 characters long; the limit is 50 (MAX_TEXT_CHARS)',
+    );
+    const empty = httpErrorOf(() =>
+      parseInferRequest({ inputs: [bytes('text', ['ok', ' '])] }, model, LIMITS),
+    );
     expect(empty.message).toBe('1 of 2 rows are invalid: row 1: field "text" is empty');
   });
 });

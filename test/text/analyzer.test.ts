@@ -4,10 +4,7 @@ import { CORE_FIXTURES, python311Unicode, readJson } from './helpers';
 
 interface AnalyzerFixture {
   sklearn_version: string;
-  settings: Record<
-    string,
-    Omit<AnalyzerOptions, 'stemmer'> & { cases: { text: string; terms: string[] }[] }
-  >;
+  settings: Record<string, Omit<AnalyzerOptions, 'stemmer'> & { cases: { text: string; terms: string[] }[] }>;
 }
 
 // Produced by sklearn's own build_analyzer() (make_core_fixtures.py) on the hard strings of

@@ -1,0 +1,323 @@
+#!/usr/bin/env bash
+# Builds the Sift image and checks it the way users run it, with plain `docker` commands (a real
+# Docker engine, or ../shared/tools/docker's buildah/podman stand-in):
+#   image size on top of the base ≤ 100 MB; natural's stemmers and onnxruntime load after pruning;
+#   `docker run -p` serves GET /index (HTML) and POST /predict (form and JSON) as the non-root user;
+#   the HEALTHCHECK turns healthy; `docker stop` exits 0 in < 10 s; `serve` (SageMaker) answers
+#   /ping and /invocations; a --read-only, -m 256m, no-capabilities container serves predictions.
+# Usage: bash scripts/docker-smoke.sh        (from anywhere; needs docker, curl and node)
+# Environment: SIFT_IMAGE (tag to build, default sift:smoke), SIFT_SMOKE_SKIP_BUILD=1 (test an
+#   existing SIFT_IMAGE), SIFT_BASE_IMAGE (default: the Dockerfile's NODE_IMAGE), SIFT_MAX_ADDED_MB.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+IMAGE=${SIFT_IMAGE:-sift:smoke}
+BASE_IMAGE=${SIFT_BASE_IMAGE:-$(sed -n 's/^ARG NODE_IMAGE=//p' Dockerfile | head -n 1)}
+MAX_ADDED_MB=${SIFT_MAX_ADDED_MB:-100}
+MAX_STOP_SECONDS=10
+RUN_ID="sift-smoke-$$-${RANDOM}"
+CONTAINERS=()
+FAILED_CONTAINER=""
+WORK_DIR=$(mktemp -d)
+
+step() { printf '\n--- %s\n' "$*"; }
+ok() { printf '  ok: %s\n' "$*"; }
+fail() {
+  printf '\nFAIL: %s\n' "$*" >&2
+  exit 1
+}
+now_ms() { date +%s%3N; }
+
+cleanup() {
+  local status=$?
+  if [ "$status" -ne 0 ] && [ -n "$FAILED_CONTAINER" ]; then
+    echo "--- last log lines of $FAILED_CONTAINER" >&2
+    docker logs --tail 40 "$FAILED_CONTAINER" >&2 2>&1 || true
+  fi
+  for name in "${CONTAINERS[@]}"; do docker rm -f "$name" >/dev/null 2>&1 || true; done
+  rm -rf "$WORK_DIR"
+  if [ "$status" -eq 0 ]; then echo "docker smoke test passed"; else echo "docker smoke test FAILED" >&2; fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for tool in docker curl node; do
+  command -v "$tool" >/dev/null || fail "$tool is required"
+done
+# podman (the stand-in) runs HEALTHCHECKs from systemd timers, which a container host without
+# systemd lacks: there `docker healthcheck run` triggers them. Real Docker runs them itself.
+# podman's --read-only also mounts tmpfs on /tmp, /var/tmp and /run, unlike Docker's: turn that off
+# so the check proves what Docker users get.
+IS_PODMAN=false
+HEALTH_HOW="checks run by Docker every --interval"
+READ_ONLY_AS_DOCKER=()
+if docker --version 2>/dev/null | grep -qi podman || docker version 2>/dev/null | grep -qi podman; then
+  IS_PODMAN=true
+  HEALTH_HOW="podman: checks triggered with docker healthcheck run"
+  READ_ONLY_AS_DOCKER=(--read-only-tmpfs=false)
+fi
+
+# start_container SUFFIX [docker run args...]: a detached container with a unique name, left in
+# $CONTAINER (not printed: a $(...) subshell would lose the cleanup list).
+start_container() {
+  CONTAINER="$RUN_ID-$1"
+  shift
+  CONTAINERS+=("$CONTAINER")
+  CONTAINER_STARTED_MS=$(now_ms)
+  docker run -d --name "$CONTAINER" "$@" >/dev/null 2>"$WORK_DIR/run.err" || {
+    cat "$WORK_DIR/run.err" >&2
+    fail "docker run $* did not start"
+  }
+  quiet_podman_noise <"$WORK_DIR/run.err" >&2
+}
+
+# podman without systemd says on every run and stop that it cannot schedule the healthcheck timer
+# (the smoke test runs the checks itself below); everything else is shown.
+quiet_podman_noise() { grep -v 'unable to get systemd connection' || true; }
+
+# The host port that publishes a container port (published on 127.0.0.1 with a random host port).
+host_port() {
+  local mapping
+  mapping=$(docker port "$1" "$2/tcp" | head -n 1)
+  [ -n "$mapping" ] || fail "$1: port $2 is not published"
+  echo "${mapping##*:}"
+}
+
+# Polls a URL until it answers 200, at most $2 seconds.
+wait_http_200() {
+  local url=$1 timeout_s=$2 name=$3 deadline status
+  deadline=$(($(date +%s) + timeout_s))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    if [ "$(docker inspect --format '{{.State.Running}}' "$name" 2>/dev/null)" != "true" ]; then
+      FAILED_CONTAINER=$name
+      fail "$name exited before $url answered"
+    fi
+    status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true)
+    [ "$status" = "200" ] && return 0
+    sleep 0.2
+  done
+  FAILED_CONTAINER=$name
+  fail "$url did not answer 200 within ${timeout_s}s (last status: ${status:-none})"
+}
+
+# request NAME METHOD URL [curl args...]: body to $WORK_DIR/NAME.body, headers to NAME.headers;
+# prints the status code.
+request() {
+  local label=$1 method=$2 url=$3
+  shift 3
+  curl -s --max-time 10 -X "$method" -o "$WORK_DIR/$label.body" -D "$WORK_DIR/$label.headers" \
+    -w '%{http_code}' "$@" "$url" || echo "000"
+}
+
+expect_status() {
+  local label=$1 expected=$2 actual=$3
+  if [ "$actual" != "$expected" ]; then
+    echo "  response body (first 600 bytes):" >&2
+    head -c 600 "$WORK_DIR/$label.body" >&2 || true
+    echo >&2
+    fail "$label: expected HTTP $expected, got $actual"
+  fi
+}
+
+expect_header() {
+  local label=$1 pattern=$2
+  grep -qiE "$pattern" "$WORK_DIR/$label.headers" || fail "$label: no response header matching /$pattern/"
+}
+
+# Checks a JSON body with a JavaScript predicate on `body`; $3 describes what is expected.
+expect_json() {
+  local label=$1 predicate=$2 what=$3
+  node -e '
+    const fs = require("fs");
+    const [file, predicate] = process.argv.slice(1);
+    let body;
+    try { body = JSON.parse(fs.readFileSync(file, "utf8")); } catch (e) { console.error("not JSON: " + e.message); process.exit(1); }
+    const hasKey = (value, key) => value !== null && typeof value === "object" &&
+      (Object.prototype.hasOwnProperty.call(value, key) || Object.values(value).some((v) => hasKey(v, key)));
+    process.exit(new Function("body", "hasKey", "return (" + predicate + ");")(body, hasKey) ? 0 : 1);
+  ' "$WORK_DIR/$label.body" "$predicate" || {
+    head -c 600 "$WORK_DIR/$label.body" >&2
+    echo >&2
+    fail "$label: expected $what"
+  }
+}
+
+health_status() { docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$1"; }
+
+# Waits for the HEALTHCHECK to report healthy, at most $2 seconds.
+wait_healthy() {
+  local name=$1 timeout_s=$2 deadline status
+  deadline=$(($(date +%s) + timeout_s))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    if $IS_PODMAN; then docker healthcheck run "$name" >/dev/null 2>&1 || true; fi
+    # Docker runs the first check one --interval after the start.
+    status=$(health_status "$name")
+    [ "$status" = "healthy" ] && return 0
+    [ "$status" = "none" ] && fail "$name: the image has no HEALTHCHECK"
+    sleep 1
+  done
+  FAILED_CONTAINER=$name
+  fail "$name: health is '$status' after ${timeout_s}s"
+}
+
+# docker stop must return within MAX_STOP_SECONDS with the container's own exit code 0 (SIGTERM
+# handled by node as PID 1, not a SIGKILL after the timeout). Prints the elapsed milliseconds.
+stop_cleanly() {
+  local name=$1 started elapsed code
+  started=$(now_ms)
+  docker stop -t "$MAX_STOP_SECONDS" "$name" >/dev/null 2>"$WORK_DIR/stop.err" || {
+    cat "$WORK_DIR/stop.err" >&2
+    fail "docker stop $name failed"
+  }
+  elapsed=$(($(now_ms) - started))
+  quiet_podman_noise <"$WORK_DIR/stop.err" >&2
+  code=$(docker inspect --format '{{.State.ExitCode}}' "$name")
+  [ "$code" = "0" ] || {
+    FAILED_CONTAINER=$name
+    fail "$name exited with code $code after docker stop (expected 0: SIGTERM handled)"
+  }
+  [ "$elapsed" -lt $((MAX_STOP_SECONDS * 1000)) ] || fail "$name: docker stop took ${elapsed} ms (limit ${MAX_STOP_SECONDS} s)"
+  echo "$elapsed"
+}
+
+# ---------------------------------------------------------------------------------------------------
+if [ "${SIFT_SMOKE_SKIP_BUILD:-0}" != "1" ]; then
+  step "build $IMAGE (base $BASE_IMAGE)"
+  build_started=$(date +%s)
+  docker build -t "$IMAGE" . >"$WORK_DIR/build.log" 2>&1 || {
+    tail -n 60 "$WORK_DIR/build.log" >&2
+    fail "docker build failed"
+  }
+  grep -E '^(node_modules|onnxruntime|natural|packages|TypeScript|pruned)' "$WORK_DIR/build.log" | sed 's/^/  /' || true
+  ok "built in $(($(date +%s) - build_started)) s"
+fi
+
+step "image size"
+image_bytes=$(docker image inspect --format '{{.Size}}' "$IMAGE")
+base_bytes=$(docker image inspect --format '{{.Size}}' "$BASE_IMAGE") || fail "base image $BASE_IMAGE not found locally"
+added_bytes=$((image_bytes - base_bytes))
+printf '  image %s: %d MB; base %s: %d MB; added by Sift: %d MB (%d bytes; budget %d MB)\n' \
+  "$IMAGE" $((image_bytes / 1000000)) "$BASE_IMAGE" $((base_bytes / 1000000)) $((added_bytes / 1000000)) "$added_bytes" "$MAX_ADDED_MB"
+[ "$added_bytes" -le $((MAX_ADDED_MB * 1000000)) ] || fail "the image adds $((added_bytes / 1000000)) MB to its base (budget ${MAX_ADDED_MB} MB)"
+ok "within the size budget"
+
+step "pruned dependencies load inside the image"
+docker run --rm --no-healthcheck --entrypoint node "$IMAGE" -e '
+  const porter = require("natural/lib/natural/stemmers/porter_stemmer");
+  const lancaster = require("natural/lib/natural/stemmers/lancaster_stemmer");
+  const words = ["running", "generously", "disasters"];
+  console.log("  porter:", words.map((w) => porter.stem(w)).join(" "), "| lancaster:", words.map((w) => lancaster.stem(w)).join(" "));
+  if (porter.stem("running") !== "run" || lancaster.stem("running") !== "run") process.exit(1);
+  const ort = require("onnxruntime-node");
+  console.log("  onnxruntime-node", ort.env.versions.node, "on", process.platform + "/" + process.arch, "node", process.version);
+  let wholeNatural = "refused";
+  try { require("natural"); wholeNatural = "LOADED"; } catch {}
+  console.log("  require(\"natural\") as a whole:", wholeNatural);
+' || fail "the stemmers or onnxruntime-node do not load inside the image"
+ok "natural stemmers and onnxruntime-node load"
+
+# ---------------------------------------------------------------------------------------------------
+step "docker run -p (default mode, port 3000)"
+start_container web -p 127.0.0.1::3000 "$IMAGE"
+web=$CONTAINER
+started=$CONTAINER_STARTED_MS
+web_port=$(host_port "$web" 3000)
+base_url="http://127.0.0.1:$web_port"
+wait_http_200 "$base_url/health" 60 "$web"
+ok "/health 200 after $(($(now_ms) - started)) ms"
+wait_http_200 "$base_url/ready" 60 "$web"
+ok "/ready 200 (models loaded, self-tests passed) after $(($(now_ms) - started)) ms"
+
+uid=$(docker exec "$web" id -u)
+[ "$uid" != "0" ] || fail "the server runs as root"
+ok "runs as uid $uid ($(docker exec "$web" id -un))"
+
+status=$(request index GET "$base_url/index" -H 'Accept: text/html')
+expect_status index 200 "$status"
+expect_header index '^content-type: text/html'
+grep -qi '<form' "$WORK_DIR/index.body" || fail "GET /index: no <form> in the page"
+ok "GET /index → 200 HTML with the form"
+
+status=$(request predict-form POST "$base_url/predict" -H 'Accept: text/html' \
+  --data-urlencode 'text=Forest fire near La Ronge Sask. Canada, residents asked to evacuate')
+expect_status predict-form 200 "$status"
+expect_header predict-form '^content-type: text/html'
+ok "POST /predict (urlencoded form) → 200 HTML"
+
+status=$(request predict-json POST "$base_url/predict" -H 'Content-Type: application/json' -H 'Accept: application/json' \
+  --data '{"text": "Forest fire near La Ronge Sask. Canada, residents asked to evacuate"}')
+expect_status predict-json 200 "$status"
+expect_json predict-json 'hasKey(body, "label")' 'a JSON prediction with a label'
+ok "POST /predict (JSON) → 200 with a label: $(head -c 160 "$WORK_DIR/predict-json.body")"
+
+wait_healthy "$web" 90
+ok "HEALTHCHECK healthy $(($(now_ms) - started)) ms after docker run ($HEALTH_HOW)"
+
+stop_ms=$(stop_cleanly "$web")
+ok "docker stop → exit 0 in ${stop_ms} ms"
+
+# ---------------------------------------------------------------------------------------------------
+step "docker run IMAGE serve (SageMaker mode, port 8080)"
+start_container serve -p 127.0.0.1::8080 "$IMAGE" serve
+sagemaker=$CONTAINER
+sm_url="http://127.0.0.1:$(host_port "$sagemaker" 8080)"
+wait_http_200 "$sm_url/ping" 60 "$sagemaker"
+ok "GET /ping → 200"
+status=$(request invocations POST "$sm_url/invocations" -H 'Content-Type: application/json' -H 'Accept: application/json' \
+  --data '{"instances": [{"text": "Forest fire near La Ronge Sask. Canada"}, {"text": "I love fruits"}]}')
+expect_status invocations 200 "$status"
+expect_header invocations '^content-type: application/json'
+expect_json invocations 'hasKey(body, "label") || hasKey(body, "predictions")' 'a JSON answer with predictions'
+ok "POST /invocations (JSON) → 200: $(head -c 160 "$WORK_DIR/invocations.body")"
+wait_healthy "$sagemaker" 60
+ok "HEALTHCHECK healthy in serve mode"
+stop_ms=$(stop_cleanly "$sagemaker")
+ok "docker stop → exit 0 in ${stop_ms} ms"
+
+# ---------------------------------------------------------------------------------------------------
+step "hardened: --read-only, -m 256m, --cap-drop ALL, no-new-privileges"
+start_container hardened -p 127.0.0.1::3000 --read-only "${READ_ONLY_AS_DOCKER[@]}" -m 256m --memory-swap 256m \
+  --cap-drop ALL --security-opt no-new-privileges -e RATE_LIMIT_PER_MINUTE=600 "$IMAGE"
+hardened=$CONTAINER
+started=$CONTAINER_STARTED_MS
+hard_url="http://127.0.0.1:$(host_port "$hardened" 3000)"
+wait_http_200 "$hard_url/ready" 60 "$hardened"
+ok "ready after $(($(now_ms) - started)) ms"
+status=$(request hardened-json POST "$hard_url/predict" -H 'Content-Type: application/json' -H 'Accept: application/json' \
+  --data '{"text": "Forest fire near La Ronge Sask. Canada"}')
+expect_status hardened-json 200 "$status"
+expect_json hardened-json 'hasKey(body, "label")' 'a JSON prediction with a label'
+status=$(request hardened-form POST "$hard_url/predict" -H 'Accept: text/html' --data-urlencode 'text=Forest fire near La Ronge')
+expect_status hardened-form 200 "$status"
+ok "predictions (JSON and form) on a read-only root filesystem within 256 MB"
+for dir in /app /tmp "\$HOME"; do
+  if docker exec "$hardened" sh -c "touch $dir/.write-probe" 2>/dev/null; then
+    fail "the read-only container could write to $dir"
+  fi
+done
+memory=$(docker exec "$hardened" sh -c 'cat /sys/fs/cgroup/memory.current 2>/dev/null || cat /sys/fs/cgroup/memory/memory.usage_in_bytes' || echo 0)
+ok "/app, /tmp and \$HOME are read-only; container memory in use: $((memory / 1048576)) MiB of 256"
+stop_ms=$(stop_cleanly "$hardened")
+ok "docker stop → exit 0 in ${stop_ms} ms"
+
+# ---------------------------------------------------------------------------------------------------
+step "EC2 user data: sift-up with the settings it writes (under a test root; no package install)"
+ec2_root="$WORK_DIR/ec2-root"
+ec2_name="$RUN_ID-ec2"
+CONTAINERS+=("$ec2_name")
+# HTTP_PUBLISH "127.0.0.1:" becomes -p 127.0.0.1::3000: loopback, any free host port.
+if ! SIFT_TEST_ROOT="$ec2_root" IMAGE="$IMAGE" HTTP_PUBLISH="127.0.0.1:" CONTAINER_NAME="$ec2_name" WEB_CONCURRENCY=2 \
+  bash scripts/ec2-user-data.sh 2>&1 | quiet_podman_noise | sed 's/^/  /'; then
+  FAILED_CONTAINER=$ec2_name
+  fail "scripts/ec2-user-data.sh failed"
+fi
+settings=$(docker inspect --format '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.ReadonlyRootfs}} {{.HostConfig.Memory}}' "$ec2_name")
+[ "$settings" = "unless-stopped true $(((128 + 128 * 2) * 1048576))" ] || fail "the EC2 container runs with '$settings' (restart policy, read-only, memory)"
+docker exec "$ec2_name" sh -c 'test "$RATE_LIMIT_PER_MINUTE" -gt 0' || fail "the EC2 container has no rate limit"
+ec2_url="http://127.0.0.1:$(host_port "$ec2_name" 3000)"
+status=$(request ec2-json POST "$ec2_url/predict" -H 'Content-Type: application/json' --data '{"text": "Forest fire near La Ronge"}')
+expect_status ec2-json 200 "$status"
+ok "restart unless-stopped, read-only, $((128 + 128 * 2)) MB for 2 workers, rate limited; POST /predict → 200"
+stop_ms=$(stop_cleanly "$ec2_name")
+ok "docker stop (cluster of 2 workers) → exit 0 in ${stop_ms} ms"

@@ -1,0 +1,55 @@
+"""sklearn's own view of a pipeline on given inputs: the reference the TypeScript side must match.
+
+Used by the parity fixtures (expected.json) and by the live parity check.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from .bundle import inspect_pipeline
+from .classifiers import extract_linear_layer, sklearn_labels, sklearn_values
+from .jsonfmt import Float32
+
+__all__ = ["reference_outputs"]
+
+
+def reference_outputs(pipeline: Any, rows: Sequence[dict[str, str]], float32_features: bool = True) -> list[dict]:
+    """For each row: inputs, analyzed terms per block, nonzero features, values, label, class index."""
+    spec, clf = inspect_pipeline(pipeline)
+    features = sp.csr_matrix(spec.transform(rows))
+    layer = extract_linear_layer(clf, spec.width, features)
+    values = sklearn_values(clf, features, layer.output)
+    labels = sklearn_labels(clf, features, layer.multilabel, layer.classes)
+    results = []
+    for index, row in enumerate(rows):
+        start, end = features.indptr[index], features.indptr[index + 1]
+        columns = features.indices[start:end]
+        data = features.data[start:end]
+        order = np.argsort(columns, kind="stable")
+        nonzero = [
+            [int(columns[i]), Float32(data[i]) if float32_features else float(data[i])]
+            for i in order
+            if data[i] != 0
+        ]
+        label = labels[index]
+        if layer.multilabel:
+            positives = [layer.classes.index(v) for v in label]
+            class_index = positives[0] if positives else -1
+        else:
+            class_index = layer.classes.index(label)
+            positives = [class_index]
+        results.append(
+            {
+                "inputs": dict(row),
+                "analyzed": [block.analyze(row.get(block.field, "")) for block in spec.blocks],
+                "features": nonzero,
+                "values": [float(v) for v in values[index]],
+                "label": label,
+                "class_index": class_index,
+                "positives": positives,
+            }
+        )
+    return results

@@ -1,0 +1,70 @@
+/**
+ * The end of every request that no route answered, and of every error: 405 for a known path with
+ * another method, 404 otherwise; errors as JSON `{"error": {...}}` for API clients and the HTML
+ * error page for browsers. Never a stack trace; 5xx details go to the log with the request id.
+ */
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import { HttpError, methodNotAllowed, notFound, toPublicError } from '../errors';
+import { allowedMethods } from '../ops/openapi';
+import { renderError } from '../web/render';
+import { wantsHtml } from './security';
+
+/** OPTIONS on a known path → 204 with Allow (CORS preflights are answered earlier by cors()). */
+export function optionsHandler(): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'OPTIONS') return next();
+    const allowed = allowedMethods(req.path);
+    if (allowed === undefined) return next();
+    res.setHeader('Allow', [...allowed, 'OPTIONS'].join(', '));
+    res.status(204).end();
+  };
+}
+
+/** Known path, another method (no router answered it) → 405 with Allow. */
+export function methodGuard(): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const allowed = allowedMethods(req.path);
+    if (allowed === undefined || allowed.includes(req.method)) return next();
+    res.setHeader('Allow', [...allowed, 'OPTIONS'].join(', '));
+    next(methodNotAllowed(req.method, allowed));
+  };
+}
+
+export function notFoundHandler(): RequestHandler {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const shown = req.path.length > 100 ? `${req.path.slice(0, 100)}…` : req.path;
+    next(notFound(`there is no ${req.method} ${shown}; see /docs for the API`));
+  };
+}
+
+export function errorHandler(): ErrorRequestHandler {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const shown = toPublicError(error);
+    res.locals.errorCode = shown.code;
+    const log = req.log ?? undefined;
+    if (shown.status >= 500) {
+      log?.error({ err: error, status: shown.status }, 'request error');
+    } else {
+      log?.debug({ code: shown.code, status: shown.status, message: shown.message }, 'client error');
+    }
+    if (res.headersSent) {
+      // The answer is half sent: the only honest thing left is to cut the connection.
+      res.destroy();
+      return;
+    }
+    if (shown.status === 405 && error instanceof HttpError) {
+      const allowed = (error.details as { allowed?: readonly string[] } | undefined)?.allowed;
+      if (allowed !== undefined && !res.hasHeader('Allow')) res.setHeader('Allow', [...allowed, 'OPTIONS'].join(', '));
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    if (wantsHtml(req)) {
+      renderError(
+        res,
+        shown.status,
+        new HttpError(shown.status, shown.code, shown.message, { details: shown.details, expose: true }),
+      );
+      return;
+    }
+    res.status(shown.status).json({ error: shown });
+  };
+}

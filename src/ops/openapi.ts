@@ -1,0 +1,529 @@
+/**
+ * The one list of every route the server answers (ours and the pages' and protocols' routers), as
+ * an OpenAPI 3.1 document. It also drives the 405 answers: a path listed here with another method
+ * gets 405 and an Allow header. Add a route here when you add it to a router; test/ops/openapi.test.ts
+ * checks that every listed operation is really served.
+ */
+import type { Config } from '../config';
+import type { ModelRegistry } from '../model/types';
+
+type Method = 'get' | 'post';
+type Schema = Record<string, unknown>;
+
+interface MediaContent {
+  [mediaType: string]: { schema: Schema; example?: unknown };
+}
+
+export interface Operation {
+  readonly method: Method;
+  /** OpenAPI path template: `/models/{name}/predict`, `/v1/models/{name}:predict`. */
+  readonly path: string;
+  readonly tag: string;
+  readonly summary: string;
+  readonly description?: string;
+  /** Needs an API key when API_KEYS is set (JSON API); false for probes, docs and pages. */
+  readonly secured: boolean;
+  readonly query?: readonly { name: string; description: string; schema: Schema }[];
+  readonly requestBody?: MediaContent;
+  readonly responses: Readonly<Record<string, { description: string; content?: MediaContent }>>;
+}
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Schema, example?: unknown): MediaContent => ({
+  'application/json': example === undefined ? { schema } : { schema, example },
+});
+const errorResponse = (description: string) => ({ description, content: json(ref('Error')) });
+const PLAIN: MediaContent = { 'text/plain': { schema: { type: 'string' } } };
+const HTML: MediaContent = { 'text/html': { schema: { type: 'string' } } };
+const CSV: MediaContent = { 'text/csv': { schema: { type: 'string' } } };
+
+const STANDARD_ERRORS = {
+  '400': errorResponse('Invalid input: the message names the reason; details.rows lists every failing row.'),
+  '401': errorResponse('API_KEYS is set and no valid key was sent.'),
+  '404': errorResponse('Unknown model.'),
+  '413': errorResponse('A size or count limit was exceeded (body, text, batch, upload, CSV rows).'),
+  '415': errorResponse('Unsupported Content-Type or charset.'),
+  '429': errorResponse('Rate limit exceeded (RATE_LIMIT_PER_MINUTE).'),
+  '503': errorResponse('The model is not ready or failed at run time.'),
+};
+
+const MODEL_PARAM = { name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: 'Model name.' };
+
+const PREDICT_QUERY = [
+  { name: 'model', description: 'Model name (default: DEFAULT_MODEL).', schema: { type: 'string' } },
+  { name: 'explain', description: 'Include the terms that pushed the decision.', schema: { type: 'boolean' } },
+  { name: 'top_terms', description: 'Terms per side in an explanation (1–50, default 10).', schema: { type: 'integer' } },
+];
+
+const PREDICT_BODY: MediaContent = {
+  'application/json': {
+    schema: ref('PredictRequest'),
+    example: { text: 'Forest fire near La Ronge Sask. Canada', keyword: 'fire', location: '' },
+  },
+  'application/x-www-form-urlencoded': { schema: { type: 'object', additionalProperties: { type: 'string' } } },
+  'multipart/form-data': {
+    schema: {
+      type: 'object',
+      properties: { file: { type: 'string', format: 'binary', description: 'A CSV file with a header line.' } },
+      additionalProperties: { type: 'string' },
+    },
+  },
+  'text/csv': { schema: { type: 'string', description: 'CSV with a header line naming the model inputs.' } },
+  'text/plain': { schema: { type: 'string', description: "The text of the model's main input." } },
+};
+
+const PREDICT_RESPONSES = {
+  '200': {
+    description:
+      'One prediction (single object), a batch (`instances` or an array), `{"output": [...]}` for the seed shape, CSV for CSV input (JSON when Accept prefers it), the result page for browsers.',
+    content: {
+      'application/json': { schema: { oneOf: [ref('Prediction'), ref('BatchPrediction'), ref('SeedPrediction')] } },
+      ...CSV,
+      ...HTML,
+    },
+  },
+  ...STANDARD_ERRORS,
+};
+
+const PROTOCOL_BODY: MediaContent = {
+  'application/json': { schema: { type: 'object' } },
+  'application/jsonlines': { schema: { type: 'string' } },
+  'text/csv': { schema: { type: 'string' } },
+};
+
+export const OPERATIONS: readonly Operation[] = [
+  // Pages (src/web)
+  { method: 'get', path: '/', tag: 'Pages', summary: 'Redirect to /index.', secured: false, responses: { '302': { description: 'To /index.' } } },
+  {
+    method: 'get',
+    path: '/index',
+    tag: 'Pages',
+    summary: 'The form, the model card and the CSV upload (HTML).',
+    secured: false,
+    query: [{ name: 'model', description: 'Model to show.', schema: { type: 'string' } }],
+    responses: { '200': { description: 'HTML page.', content: HTML }, '404': errorResponse('Unknown model.') },
+  },
+
+  // Prediction API (src/predict)
+  {
+    method: 'post',
+    path: '/predict',
+    tag: 'Predict',
+    summary: 'Predict one row, a batch, or a CSV file with the default (or named) model.',
+    description:
+      'JSON: `{"text": ...}` (one row), `{"instances": [...]}` or a top-level array (batch), `{"input": [{"text": ...}]}` (the seeds\' SageMaker shape). Forms and `text/plain` give one row; a CSV (`text/csv` body or multipart field `file`) gives a CSV download with the prediction columns added.',
+    secured: true,
+    query: PREDICT_QUERY,
+    requestBody: PREDICT_BODY,
+    responses: PREDICT_RESPONSES,
+  },
+  {
+    method: 'get',
+    path: '/models',
+    tag: 'Models',
+    summary: 'The loaded models.',
+    secured: true,
+    responses: { '200': { description: 'Models and the default.', content: json(ref('ModelList')) }, '401': STANDARD_ERRORS['401'] },
+  },
+  {
+    method: 'get',
+    path: '/models/{name}',
+    tag: 'Models',
+    summary: "A model's summary and full model card.",
+    secured: true,
+    responses: {
+      '200': { description: 'The model and its card.', content: json({ allOf: [ref('ModelSummary'), { type: 'object', properties: { card: { type: 'object' } } }] }) },
+      '401': STANDARD_ERRORS['401'],
+      '404': STANDARD_ERRORS['404'],
+    },
+  },
+  {
+    method: 'post',
+    path: '/models/{name}/predict',
+    tag: 'Predict',
+    summary: 'Like POST /predict, with the model named in the path.',
+    secured: true,
+    query: PREDICT_QUERY.filter((q) => q.name !== 'model'),
+    requestBody: PREDICT_BODY,
+    responses: PREDICT_RESPONSES,
+  },
+
+  // SageMaker (src/protocols/sagemaker.ts)
+  {
+    method: 'get',
+    path: '/ping',
+    tag: 'SageMaker',
+    summary: 'SageMaker health check: 200 when every model is ready.',
+    secured: false,
+    responses: { '200': { description: 'Ready.' }, '503': { description: 'Not ready.' } },
+  },
+  {
+    method: 'post',
+    path: '/invocations',
+    tag: 'SageMaker',
+    summary: 'SageMaker inference: JSON, CSV, JSON lines, and MLflow scoring formats.',
+    description:
+      'MLflow formats: `dataframe_split`, `dataframe_records`, `instances`, `inputs`. The model is the default one unless the `X-Amzn-SageMaker-Custom-Attributes` header names another (`model=NAME`).',
+    secured: true,
+    requestBody: PROTOCOL_BODY,
+    responses: { '200': { description: 'Predictions in the format of the request (or per Accept).', content: { ...json({ type: 'object' }), ...CSV } }, ...STANDARD_ERRORS },
+  },
+
+  {
+    method: 'get',
+    path: '/execution-parameters',
+    tag: 'SageMaker',
+    summary: 'SageMaker batch transform parameters (payload size, strategy, concurrency).',
+    secured: false,
+    responses: { '200': { description: '`{"MaxConcurrentTransforms", "BatchStrategy", "MaxPayloadInMB"}`', content: json({ type: 'object' }) } },
+  },
+
+  // KServe v1 (src/protocols/kserve.ts)
+  {
+    method: 'get',
+    path: '/v1/models',
+    tag: 'KServe v1',
+    summary: 'Model names.',
+    secured: true,
+    responses: { '200': { description: '`{"models": [...]}`', content: json({ type: 'object' }) } },
+  },
+  {
+    method: 'get',
+    path: '/v1/models/{name}',
+    tag: 'KServe v1',
+    summary: 'Model readiness.',
+    secured: true,
+    responses: { '200': { description: '`{"name", "ready"}`', content: json({ type: 'object' }) }, '404': STANDARD_ERRORS['404'] },
+  },
+  {
+    method: 'post',
+    path: '/v1/models/{name}:predict',
+    tag: 'KServe v1',
+    summary: 'KServe v1 predict: `{"instances": [...]}` → `{"predictions": [...]}`.',
+    secured: true,
+    requestBody: json({ type: 'object', properties: { instances: { type: 'array' } }, required: ['instances'] }),
+    responses: { '200': { description: 'Predictions.', content: json({ type: 'object' }) }, ...STANDARD_ERRORS },
+  },
+
+  {
+    method: 'post',
+    path: '/v1/models/{name}:explain',
+    tag: 'KServe v1',
+    summary: 'KServe v1 explain: like :predict, with the terms that pushed each decision → `{"explanations": [...]}`.',
+    secured: true,
+    requestBody: json({ type: 'object', properties: { instances: { type: 'array' } }, required: ['instances'] }),
+    responses: { '200': { description: 'Predictions with explanations.', content: json({ type: 'object' }) }, ...STANDARD_ERRORS },
+  },
+
+  // Open Inference Protocol v2 (src/protocols/kserve.ts)
+  {
+    method: 'get',
+    path: '/v2',
+    tag: 'Open Inference Protocol v2',
+    summary: 'Server metadata.',
+    secured: true,
+    responses: { '200': { description: '`{"name", "version", "extensions"}`', content: json({ type: 'object' }) } },
+  },
+  {
+    method: 'get',
+    path: '/v2/health/live',
+    tag: 'Open Inference Protocol v2',
+    summary: 'Server liveness.',
+    secured: false,
+    responses: { '200': { description: 'Live.' } },
+  },
+  {
+    method: 'get',
+    path: '/v2/health/ready',
+    tag: 'Open Inference Protocol v2',
+    summary: 'Server readiness.',
+    secured: false,
+    responses: { '200': { description: 'Ready.' }, '503': { description: 'Not ready.' } },
+  },
+  {
+    method: 'get',
+    path: '/v2/models/{name}',
+    tag: 'Open Inference Protocol v2',
+    summary: 'Model metadata: inputs (BYTES) and outputs.',
+    secured: true,
+    responses: { '200': { description: 'Metadata.', content: json({ type: 'object' }) }, '404': STANDARD_ERRORS['404'] },
+  },
+  {
+    method: 'get',
+    path: '/v2/models/{name}/ready',
+    tag: 'Open Inference Protocol v2',
+    summary: 'Model readiness.',
+    secured: true,
+    responses: { '200': { description: 'Ready.' }, '404': STANDARD_ERRORS['404'], '503': { description: 'Not ready.' } },
+  },
+  {
+    method: 'post',
+    path: '/v2/models/{name}/infer',
+    tag: 'Open Inference Protocol v2',
+    summary: 'Inference with BYTES inputs named after the model inputs.',
+    secured: true,
+    requestBody: json({ type: 'object', properties: { inputs: { type: 'array' } }, required: ['inputs'] }),
+    responses: { '200': { description: 'Outputs.', content: json({ type: 'object' }) }, ...STANDARD_ERRORS },
+  },
+
+  // Operations (src/ops)
+  {
+    method: 'get',
+    path: '/health',
+    tag: 'Operations',
+    summary: 'Liveness: the process answers.',
+    secured: false,
+    responses: { '200': { description: 'Alive.', content: json({ type: 'object' }) } },
+  },
+  {
+    method: 'get',
+    path: '/ready',
+    tag: 'Operations',
+    summary: 'Readiness: every model loaded and passed its self-test, and not shutting down.',
+    secured: false,
+    responses: {
+      '200': { description: 'Ready.', content: json(ref('Readiness')) },
+      '503': { description: 'Not ready; `reasons` says why.', content: json(ref('Readiness')) },
+    },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    tag: 'Operations',
+    summary: 'Prometheus metrics.',
+    secured: false,
+    responses: { '200': { description: 'Prometheus text format.', content: PLAIN } },
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    tag: 'Operations',
+    summary: 'This document.',
+    secured: false,
+    responses: { '200': { description: 'OpenAPI 3.1.', content: json({ type: 'object' }) } },
+  },
+  {
+    method: 'get',
+    path: '/docs',
+    tag: 'Operations',
+    summary: 'This document as a page.',
+    secured: false,
+    responses: { '200': { description: 'HTML page.', content: HTML } },
+  },
+];
+
+const SCHEMAS: Record<string, Schema> = {
+  Row: {
+    type: 'object',
+    description: "One row: the model's input fields (see GET /models/{name}); every value is a string.",
+    additionalProperties: { type: 'string' },
+  },
+  PredictRequest: {
+    oneOf: [
+      {
+        title: 'Single',
+        allOf: [
+          ref('Row'),
+          {
+            type: 'object',
+            properties: {
+              model: { type: 'string' },
+              explain: { type: 'boolean' },
+              top_terms: { type: 'integer', minimum: 1, maximum: 50 },
+            },
+          },
+        ],
+      },
+      {
+        title: 'Batch',
+        type: 'object',
+        required: ['instances'],
+        properties: {
+          instances: { type: 'array', items: { oneOf: [ref('Row'), { type: 'string' }] } },
+          model: { type: 'string' },
+          explain: { type: 'boolean' },
+          top_terms: { type: 'integer' },
+        },
+        additionalProperties: false,
+      },
+      { title: 'Batch (array)', type: 'array', items: { oneOf: [ref('Row'), { type: 'string' }] } },
+      {
+        title: 'Seed SageMaker shape',
+        type: 'object',
+        required: ['input'],
+        properties: { input: { type: 'array', items: ref('Row') } },
+      },
+    ],
+  },
+  Prediction: {
+    type: 'object',
+    properties: {
+      model: { type: 'string' },
+      label: { type: ['integer', 'string', 'null'], description: 'The class value as the model was trained with it.' },
+      label_name: { type: ['string', 'null'] },
+      labels: { type: 'array', items: { type: ['integer', 'string'] }, description: 'Multi-label models.' },
+      label_names: { type: 'array', items: { type: 'string' } },
+      probabilities: { type: 'object', additionalProperties: { type: 'number' }, description: 'By String(class value).' },
+      scores: { type: 'object', additionalProperties: { type: 'number' }, description: 'Decision scores (models without probabilities).' },
+      coverage: {
+        type: 'object',
+        properties: { total: { type: 'integer' }, known: { type: 'integer' }, ratio: { type: 'number' } },
+      },
+      low_signal: { type: 'boolean', description: 'The model knows none of the tokens of this text.' },
+      explanation: ref('Explanation'),
+    },
+    required: ['coverage', 'low_signal'],
+  },
+  Explanation: {
+    type: 'object',
+    properties: {
+      class: { type: ['integer', 'string'] },
+      class_name: { type: 'string' },
+      intercept: { type: 'number' },
+      toward: { type: 'array', items: ref('Term') },
+      against: { type: 'array', items: ref('Term') },
+    },
+  },
+  Term: {
+    type: 'object',
+    properties: { term: { type: 'string' }, field: { type: 'string' }, contribution: { type: 'number' } },
+  },
+  BatchPrediction: {
+    type: 'object',
+    properties: { model: { type: 'string' }, predictions: { type: 'array', items: ref('Prediction') } },
+  },
+  SeedPrediction: { type: 'object', properties: { output: { type: 'array', items: ref('Prediction') } } },
+  ModelSummary: {
+    type: 'object',
+    properties: {
+      name: { type: 'string' },
+      title: { type: 'string' },
+      description: { type: 'string' },
+      task: { enum: ['binary', 'multiclass', 'multilabel'] },
+      output: { enum: ['probabilities', 'scores'] },
+      default: { type: 'boolean' },
+      ready: { type: 'boolean' },
+      reason: { type: 'string' },
+      inputs: {
+        type: 'array',
+        items: { type: 'object', properties: { name: { type: 'string' }, label: { type: 'string' }, required: { type: 'boolean' } } },
+      },
+      classes: {
+        type: 'array',
+        items: { type: 'object', properties: { value: { type: ['integer', 'string'] }, name: { type: 'string' } } },
+      },
+    },
+  },
+  ModelList: {
+    type: 'object',
+    properties: { default: { type: 'string' }, models: { type: 'array', items: ref('ModelSummary') } },
+  },
+  Readiness: {
+    type: 'object',
+    properties: {
+      status: { enum: ['ready', 'not_ready'] },
+      models: { type: 'array', items: { type: 'object' } },
+      reasons: { type: 'array', items: { type: 'string' } },
+    },
+  },
+  Error: {
+    type: 'object',
+    required: ['error'],
+    properties: {
+      error: {
+        type: 'object',
+        required: ['status', 'code', 'message'],
+        properties: {
+          status: { type: 'integer' },
+          code: { type: 'string', examples: ['invalid_input', 'not_found', 'payload_too_large'] },
+          message: { type: 'string' },
+          details: {
+            description: 'For invalid rows: `{"failed": n, "rows": [{"index", "field", "message", "line"?}]}`.',
+          },
+        },
+      },
+    },
+  },
+};
+
+export interface OpenApiDocument {
+  openapi: string;
+  info: Record<string, unknown>;
+  paths: Record<string, Record<string, unknown>>;
+  components: Record<string, unknown>;
+  tags: { name: string }[];
+}
+
+export function buildOpenApi(config: Pick<Config, 'apiKeys'>, registry?: ModelRegistry, version = '0.1.0'): OpenApiDocument {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) {
+    const parameters = [
+      ...(op.path.includes('{name}') ? [MODEL_PARAM] : []),
+      ...(op.query ?? []).map((q) => ({ name: q.name, in: 'query', required: false, description: q.description, schema: q.schema })),
+    ];
+    const entry: Record<string, unknown> = {
+      tags: [op.tag],
+      summary: op.summary,
+      ...(op.description === undefined ? {} : { description: op.description }),
+      operationId: `${op.method}${op.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
+      ...(parameters.length > 0 ? { parameters } : {}),
+      ...(op.requestBody === undefined ? {} : { requestBody: { required: true, content: op.requestBody } }),
+      responses: op.responses,
+      ...(op.secured && config.apiKeys.length > 0 ? { security: [{ bearer: [] }, { apiKey: [] }] } : {}),
+    };
+    paths[op.path] = { ...(paths[op.path] ?? {}), [op.method]: entry };
+  }
+  const models = registry?.list().map((m) => m.name) ?? [];
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Sift',
+      version,
+      description: `Text classification with scikit-learn TF-IDF + linear models.${
+        models.length > 0 ? ` Loaded models: ${models.join(', ')} (default: ${registry?.defaultModel}).` : ''
+      } Errors are \`{"error": {"status", "code", "message", "details"?}}\`.`,
+    },
+    tags: [...new Set(OPERATIONS.map((op) => op.tag))].map((name) => ({ name })),
+    paths,
+    components: {
+      schemas: SCHEMAS,
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer KEY (when API_KEYS is set).' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+      },
+    },
+  };
+}
+
+interface CompiledPath {
+  regexp: RegExp;
+  methods: Set<string>;
+}
+
+const compiled: CompiledPath[] = (() => {
+  const byPath = new Map<string, Set<string>>();
+  for (const op of OPERATIONS) {
+    const methods = byPath.get(op.path) ?? new Set<string>();
+    methods.add(op.method.toUpperCase());
+    if (op.method === 'get') methods.add('HEAD');
+    byPath.set(op.path, methods);
+  }
+  // Parameters never hold ':' (model names are [a-z0-9._-]), so `/v1/models/{name}` does not match
+  // `/v1/models/x:predict`.
+  return [...byPath].map(([path, methods]) => {
+    const pattern = path
+      .split(/(\{[^}]+\})/)
+      .map((part) => (part.startsWith('{') ? '[^/:]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('');
+    return { regexp: new RegExp(`^${pattern}/?$`), methods };
+  });
+})();
+
+/** Methods served at `path` per the route table; undefined when no route has that path. */
+export function allowedMethods(path: string): string[] | undefined {
+  const methods = new Set<string>();
+  for (const entry of compiled) {
+    if (entry.regexp.test(path)) entry.methods.forEach((m) => methods.add(m));
+  }
+  return methods.size === 0 ? undefined : [...methods].sort();
+}

@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, defaultConfig, loadConfig } from '../src/config';
+
+function problems(env: NodeJS.ProcessEnv, args: string[] = []): readonly string[] {
+  try {
+    loadConfig(env, args);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('has a default for every setting', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      artifactsDir: './artifacts',
+      defaultModel: undefined,
+      logLevel: 'info',
+      logInputs: false,
+      maxBodyBytes: 1048576,
+      maxTextChars: 10000,
+      maxBatch: 1000,
+      maxUploadBytes: 5242880,
+      maxCsvRows: 10000,
+      maxFields: 20,
+      maxFiles: 1,
+      maxUrlParams: 100,
+      maxJsonDepth: 32,
+      rateLimitPerMinute: 0,
+      trustProxy: false,
+      corsOrigins: [],
+      apiKeys: [],
+      protectForm: false,
+      explainDefault: false,
+      httpsOnly: false,
+      webConcurrency: 1,
+      shutdownTimeoutMs: 8000,
+      headersTimeoutMs: 10000,
+      requestTimeoutMs: 30000,
+      keepAliveTimeoutMs: 5000,
+      maxConnections: 1024,
+      maxHeadersCount: 100,
+      sagemakerBindToPort: 8080,
+      sagemakerServe: false,
+    });
+  });
+
+  it('is frozen', () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.apiKeys)).toBe(true);
+  });
+
+  it('reads every kind of value', () => {
+    const config = loadConfig({
+      PORT: '8000',
+      HOST: '127.0.0.1',
+      DEFAULT_MODEL: 'tweets',
+      LOG_LEVEL: 'WARN',
+      LOG_INPUTS: 'yes',
+      RATE_LIMIT_PER_MINUTE: '120',
+      CORS_ORIGINS: 'https://a.example, http://localhost:5173',
+      API_KEYS: `${'a'.repeat(16)},${'b'.repeat(20)}`,
+      PROTECT_FORM: 'on',
+      EXPLAIN_DEFAULT: '1',
+      HTTPS_ONLY: 'true',
+      WEB_CONCURRENCY: '4',
+    });
+    expect(config).toMatchObject({
+      port: 8000,
+      host: '127.0.0.1',
+      defaultModel: 'tweets',
+      logLevel: 'warn',
+      logInputs: true,
+      rateLimitPerMinute: 120,
+      corsOrigins: ['https://a.example', 'http://localhost:5173'],
+      apiKeys: ['a'.repeat(16), 'b'.repeat(20)],
+      protectForm: true,
+      explainDefault: true,
+      httpsOnly: true,
+      webConcurrency: 4,
+    });
+  });
+
+  it.each([
+    ['false', false],
+    ['0', false],
+    ['true', true],
+    ['2', 2],
+    ['loopback', ['loopback']],
+    ['10.0.0.0/8, 192.168.1.1', ['10.0.0.0/8', '192.168.1.1']],
+    ['fd00::/8', ['fd00::/8']],
+  ])('reads TRUST_PROXY=%p', (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  it('lists every bad variable at once, by name', () => {
+    const found = problems({
+      PORT: 'eighty',
+      MAX_BATCH: '0',
+      LOG_LEVEL: 'loud',
+      LOG_INPUTS: 'sometimes',
+      TRUST_PROXY: 'my-proxy',
+      CORS_ORIGINS: 'https://a.example/path',
+      API_KEYS: 'short',
+    });
+    expect(found).toHaveLength(7);
+    expect(found[0]).toBe('PORT: expected a whole number, got "eighty"');
+    expect(found).toContain('MAX_BATCH: must be between 1 and 9007199254740991, got 0');
+    expect(found.find((p) => p.startsWith('LOG_LEVEL'))).toMatch(/expected one of fatal, error, warn, info/);
+    expect(found).toContain('LOG_INPUTS: expected true or false, got "sometimes"');
+    expect(found.find((p) => p.startsWith('TRUST_PROXY'))).toMatch(/cannot read my-proxy/);
+    expect(found.find((p) => p.startsWith('CORS_ORIGINS'))).toMatch(/no path/);
+    expect(found).toContain('API_KEYS: every key must be at least 16 characters');
+  });
+
+  it('makes a readable message', () => {
+    expect(() => loadConfig({ PORT: '70000' })).toThrow('Invalid configuration:\n  - PORT: must be between 0 and 65535, got 70000');
+  });
+
+  it('refuses a headers timeout longer than the request timeout', () => {
+    expect(problems({ HEADERS_TIMEOUT_MS: '40000', REQUEST_TIMEOUT_MS: '30000' })[0]).toMatch(/must not exceed/);
+  });
+
+  it('listens on SAGEMAKER_BIND_TO_PORT (8080) when started with serve', () => {
+    expect(loadConfig({ PORT: '3000' }, ['serve'])).toMatchObject({ port: 8080, sagemakerServe: true });
+    expect(loadConfig({ SAGEMAKER_BIND_TO_PORT: '9090' }, ['serve']).port).toBe(9090);
+    expect(problems({}, ['serve', '--fast'])).toEqual(['unknown argument(s): --fast (only "serve" is accepted)']);
+  });
+
+  it('documents every variable it reads in the header block', () => {
+    const source = readFileSync(path.resolve(__dirname, '..', 'src', 'config.ts'), 'utf8');
+    const header = source.slice(0, source.indexOf('import '));
+    const schemaKeys = [...source.matchAll(/^ {2}([A-Z][A-Z_]+):/gm)].map((m) => m[1]);
+    expect(schemaKeys.length).toBeGreaterThan(25);
+    for (const key of schemaKeys) expect(header).toContain(`| ${key} `);
+  });
+});
+
+describe('defaultConfig', () => {
+  it('overrides selected keys', () => {
+    expect(defaultConfig({ maxBatch: 2 })).toMatchObject({ maxBatch: 2, port: 3000 });
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * Parity with scikit-learn on every case of test/fixtures/parity (scripts/gen_parity_fixtures.py):
+ * analyzed terms identical, features within 1e-6, values within 1e-6 and identical labels, through
+ * BOTH inference paths (in-process linear layer and ONNX). Prints the largest differences.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readBundle } from '../../src/model/bundle';
+import { SiftModel } from '../../src/model/classifier';
+import type { InferencePath } from '../../src/model/selftest';
+import type { InputRow, LabelValue } from '../../src/model/types';
+
+const PARITY_DIR = join(__dirname, '..', 'fixtures', 'parity');
+const FEATURE_TOLERANCE = 1e-6;
+const VALUE_TOLERANCE = 1e-6;
+
+interface ParityCase {
+  inputs: InputRow;
+  analyzed: string[][];
+  features: [number, number][];
+  values: number[];
+  label: LabelValue | LabelValue[];
+  class_index: number;
+  positives?: number[];
+}
+
+const folders = existsSync(PARITY_DIR)
+  ? readdirSync(PARITY_DIR, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && existsSync(join(PARITY_DIR, e.name, 'expected.json')))
+      .map((e) => e.name)
+      .sort()
+  : [];
+
+const summary: { name: string; cases: number; feature: number; linear: number; onnx: number }[] = [];
+
+afterAll(() => {
+  if (summary.length === 0) return;
+  const lines = summary.map(
+    (s) =>
+      `${s.name.padEnd(48)} ${String(s.cases).padStart(4)} cases  features ${s.feature.toExponential(2)}  ` +
+      `linear ${s.linear.toExponential(2)}  onnx ${s.onnx.toExponential(2)}`,
+  );
+  const worst = (key: 'feature' | 'linear' | 'onnx'): string =>
+    Math.max(...summary.map((s) => s[key])).toExponential(2);
+  lines.push(
+    `max |Δ| features ${worst('feature')}, values linear ${worst('linear')}, values onnx ${worst('onnx')}`,
+  );
+  console.log(`sklearn parity (max |Δ| per fixture)\n${lines.join('\n')}`);
+});
+
+if (folders.length === 0) {
+  it.skip('no parity fixtures in test/fixtures/parity (run scripts/gen_parity_fixtures.py)', () => undefined);
+}
+
+describe.each(folders)('parity %s', (name) => {
+  const dir = join(PARITY_DIR, name);
+  const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as { cases: ParityCase[] };
+  let model: SiftModel;
+  const entry = { name, cases: expected.cases.length, feature: 0, linear: 0, onnx: 0 };
+
+  beforeAll(async () => {
+    model = await SiftModel.load(await readBundle(dir));
+    summary.push(entry);
+  });
+  afterAll(async () => {
+    await model?.close();
+  });
+
+  it('passes its golden self-test', () => {
+    expect(model.status()).toEqual({ ready: true });
+  });
+
+  it('analyzes every case into the same terms as sklearn', () => {
+    for (const c of expected.cases) {
+      expect({ inputs: c.inputs, analyzed: model.vectorizer.analyzeRow(c.inputs) }).toEqual({
+        inputs: c.inputs,
+        analyzed: c.analyzed,
+      });
+    }
+  });
+
+  it(`computes the same features (within ${FEATURE_TOLERANCE})`, () => {
+    for (const c of expected.cases) {
+      const row = model.vectorizer.transformRow(c.inputs);
+      const want = [...c.features].sort((a, b) => a[0] - b[0]);
+      expect({ inputs: c.inputs, columns: Array.from(row.indices) }).toEqual({
+        inputs: c.inputs,
+        columns: want.map((f) => f[0]),
+      });
+      want.forEach(([, value], k) => {
+        const d = Math.abs(row.values[k] - value);
+        entry.feature = Math.max(entry.feature, d);
+        if (!(d <= FEATURE_TOLERANCE)) {
+          throw new Error(
+            `${JSON.stringify(c.inputs)}: column ${want[k][0]} is ${row.values[k]}, sklearn ${value}`,
+          );
+        }
+      });
+    }
+  });
+
+  it.each<InferencePath>(['linear', 'onnx'])(
+    `predicts the same values (within ${VALUE_TOLERANCE}, relative for scores) and labels via %s`,
+    async (path) => {
+      const results = await model.predictVia(
+        path,
+        expected.cases.map((c) => c.inputs),
+      );
+      const multilabel = model.card.task === 'multilabel';
+      expected.cases.forEach((c, i) => {
+        const got = results[i];
+        c.values.forEach((value, k) => {
+          // Scores are unbounded float32 sums: compare them relative to their size.
+          const scale = model.output === 'scores' ? Math.max(1, Math.abs(value)) : 1;
+          const d = Math.abs(got.values[k] - value) / scale;
+          entry[path] = Math.max(entry[path], d);
+          if (!(d <= VALUE_TOLERANCE)) {
+            throw new Error(
+              `${path} ${JSON.stringify(c.inputs)}: value ${k} is ${got.values[k]}, sklearn ${value}`,
+            );
+          }
+        });
+        if (multilabel) {
+          expect({ inputs: c.inputs, positives: got.positives }).toEqual({
+            inputs: c.inputs,
+            positives: c.positives ?? [],
+          });
+        } else {
+          expect({ inputs: c.inputs, classIndex: got.argmaxIndex }).toEqual({
+            inputs: c.inputs,
+            classIndex: c.class_index,
+          });
+        }
+      });
+    },
+  );
+});

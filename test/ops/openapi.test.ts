@@ -1,0 +1,82 @@
+/**
+ * /openapi.json lists every route, and every route it lists is served: each operation is called
+ * and must not answer 404-for-the-route or 405. /docs renders it without any inline script or style.
+ */
+import request from 'supertest';
+import type { SiftRegistry } from '../../src/model/registry';
+import { OPERATIONS, allowedMethods, buildOpenApi } from '../../src/ops/openapi';
+import { buildTestApp, loadFixtureRegistry, type TestApp } from '../helpers/app';
+
+let registry: SiftRegistry;
+let t: TestApp;
+beforeAll(async () => {
+  registry = await loadFixtureRegistry();
+  t = buildTestApp(registry);
+});
+afterAll(async () => {
+  await registry.close();
+});
+
+describe('GET /openapi.json', () => {
+  it('is an OpenAPI 3.1 document with every operation', async () => {
+    const res = await request(t.app).get('/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toBe('3.1.0');
+    for (const op of OPERATIONS) {
+      expect(res.body.paths[op.path][op.method]).toMatchObject({ summary: op.summary });
+    }
+    expect(res.body.info.description).toContain('tweets-mini (default: tweets-mini)');
+    const refs = JSON.stringify(res.body).match(/#\/components\/schemas\/\w+/g) ?? [];
+    for (const ref of new Set(refs)) expect(res.body.components.schemas).toHaveProperty(ref.split('/').pop()!);
+  });
+
+  it('marks secured operations only when API_KEYS is set', () => {
+    const open = buildOpenApi({ apiKeys: [] });
+    expect(JSON.stringify(open.paths)).not.toContain('"security"');
+    const keyed = buildOpenApi({ apiKeys: ['k'.repeat(16)] });
+    expect(keyed.paths['/predict'].post).toHaveProperty('security');
+    expect(keyed.paths['/health'].get).not.toHaveProperty('security');
+  });
+
+  const concrete = (path: string) => path.replace('{name}', 'tweets-mini');
+  const bodies: Record<string, unknown> = {
+    '/predict': { text: 'fire' },
+    '/models/{name}/predict': { text: 'fire' },
+    '/invocations': { instances: [{ text: 'fire' }] },
+    '/v1/models/{name}:predict': { instances: [{ text: 'fire' }] },
+    '/v1/models/{name}:explain': { instances: [{ text: 'fire' }] },
+    '/v2/models/{name}/infer': { inputs: [{ name: 'text', shape: [1], datatype: 'BYTES', data: ['fire'] }] },
+  };
+
+  it.each(OPERATIONS.map((op) => [op.method.toUpperCase(), op.path] as const))('%s %s is served', async (method, path) => {
+    const url = concrete(path);
+    const res =
+      method === 'GET' ? await request(t.app).get(url) : await request(t.app).post(url).send(bodies[path] as object);
+    expect(res.status).not.toBe(405);
+    expect(res.status).not.toBe(404);
+    expect(res.status).toBeLessThan(500);
+  });
+
+  it('drives the 405 table from the same list', () => {
+    expect(allowedMethods('/predict')).toEqual(['POST']);
+    expect(allowedMethods('/models/abc')).toEqual(['GET', 'HEAD']);
+    expect(allowedMethods('/v1/models/abc:predict')).toEqual(['POST']);
+    expect(allowedMethods('/v1/models/abc')).toEqual(['GET', 'HEAD']);
+    expect(allowedMethods('/nope')).toBeUndefined();
+  });
+});
+
+describe('GET /docs', () => {
+  it('renders every operation and schema, escaped, with no inline script or style', async () => {
+    const res = await request(t.app).get('/docs');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    for (const op of OPERATIONS) expect(res.text).toContain(`${op.method.toUpperCase()} ${op.path}`);
+    expect(res.text).toContain('id="schema-PredictRequest"');
+    expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(res.text).not.toMatch(/<style/);
+    expect(res.text).not.toMatch(/\sstyle=/);
+    expect(res.text).not.toMatch(/\son[a-z]+=/);
+    expect(res.text).toContain('&#34;');
+  });
+});

@@ -1,0 +1,296 @@
+/**
+ * The process around the app: HTTP server limits for slow and greedy clients (in-process, real
+ * sockets), and the real entry point as a child process: ready line, graceful SIGTERM, `serve`,
+ * start-up failures, crashes, cluster mode.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type http from 'node:http';
+import { createApp } from '../src/app';
+import { defaultConfig, type Config } from '../src/config';
+import type { SiftRegistry } from '../src/model/registry';
+import { createMetrics } from '../src/ops/metrics';
+import { createHttpServer, startServer } from '../src/server';
+import { BUNDLES_DIR, captureLogger, loadFixtureRegistry } from './helpers/app';
+import { listeningUrl, spawnServer } from './helpers/process';
+
+/** Everything a raw socket receives until the server closes it (or `timeoutMs` passes). */
+function rawExchange(
+  port: number,
+  chunks: { data: string; delayMs?: number }[],
+  timeoutMs = 5000,
+): Promise<{ received: string; closedAfterMs: number }> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ received, closedAfterMs: Number.POSITIVE_INFINITY });
+    }, timeoutMs);
+    socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') reject(error);
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ received, closedAfterMs: Date.now() - started });
+    });
+    socket.on('connect', async () => {
+      for (const chunk of chunks) {
+        if (chunk.delayMs !== undefined) await new Promise((r) => setTimeout(r, chunk.delayMs));
+        if (socket.destroyed) return;
+        socket.write(chunk.data);
+      }
+    });
+  });
+}
+
+async function listen(server: http.Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as net.AddressInfo).port;
+}
+
+describe('HTTP server limits', () => {
+  let registry: SiftRegistry;
+  beforeAll(async () => {
+    registry = await loadFixtureRegistry();
+  });
+  afterAll(async () => {
+    await registry.close();
+  });
+
+  async function serverWith(overrides: Partial<Config>): Promise<{ server: http.Server; port: number }> {
+    const config = defaultConfig(overrides);
+    const app = createApp({
+      config,
+      registry,
+      logger: captureLogger('silent').logger,
+      metrics: createMetrics({ processMetrics: false }),
+    });
+    const server = createHttpServer(config, app);
+    return { server, port: await listen(server) };
+  }
+
+  it('drops a client that sends its headers too slowly (408)', async () => {
+    const { server, port } = await serverWith({ headersTimeoutMs: 300, requestTimeoutMs: 1000 });
+    try {
+      const { received, closedAfterMs } = await rawExchange(port, [
+        { data: 'GET /health HTTP/1.1\r\nHost: x\r\n' },
+        { data: 'X-Slow: 1\r\n', delayMs: 200 },
+        { data: 'X-Slow: 2\r\n', delayMs: 200 },
+        { data: 'X-Slow: 3\r\n', delayMs: 200 },
+        { data: 'X-Slow: 4\r\n', delayMs: 200 },
+      ]);
+      expect(received).toMatch(/^HTTP\/1\.1 408/);
+      expect(closedAfterMs).toBeLessThan(2000);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('drops a client that sends its body too slowly (408)', async () => {
+    const { server, port } = await serverWith({ headersTimeoutMs: 300, requestTimeoutMs: 600 });
+    try {
+      const head = 'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n';
+      const { received, closedAfterMs } = await rawExchange(port, [
+        { data: head },
+        ...Array.from({ length: 10 }, () => ({ data: ' ', delayMs: 200 })),
+      ]);
+      expect(received).toMatch(/^HTTP\/1\.1 408/);
+      expect(closedAfterMs).toBeLessThan(2500);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('closes idle keep-alive connections after KEEP_ALIVE_TIMEOUT_MS', async () => {
+    const { server, port } = await serverWith({ keepAliveTimeoutMs: 300 });
+    try {
+      const { received, closedAfterMs } = await rawExchange(port, [{ data: 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n' }]);
+      expect(received).toMatch(/^HTTP\/1\.1 200/);
+      expect(received).toMatch(/Keep-Alive: timeout=/i);
+      expect(closedAfterMs).toBeGreaterThanOrEqual(250);
+      expect(closedAfterMs).toBeLessThan(2000);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('answers 431 to oversized headers and refuses connections past MAX_CONNECTIONS', async () => {
+    const { server, port } = await serverWith({ maxConnections: 1 });
+    try {
+      const huge = await rawExchange(port, [{ data: `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n` }]);
+      expect(huge.received).toMatch(/^HTTP\/1\.1 431/);
+
+      const holder = net.connect(port, '127.0.0.1');
+      await new Promise((r) => holder.once('connect', r));
+      await new Promise((r) => setTimeout(r, 50));
+      const refused = await rawExchange(port, [{ data: 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n' }], 2000);
+      expect(refused.received).toBe('');
+      expect(refused.closedAfterMs).toBeLessThan(2000);
+      holder.destroy();
+    } finally {
+      server.close();
+    }
+  });
+
+  it('400s a request without a Host header', async () => {
+    const { server, port } = await serverWith({});
+    try {
+      const { received } = await rawExchange(port, [{ data: 'GET /health HTTP/1.1\r\n\r\n' }]);
+      expect(received).toMatch(/^HTTP\/1\.1 400/);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('startServer and shutdown', () => {
+  it('finishes an in-flight request, then stops and releases the models (exit code 0)', async () => {
+    const log = captureLogger('info');
+    const running = await startServer(defaultConfig({ artifactsDir: BUNDLES_DIR, port: 0, host: '127.0.0.1' }), log.logger);
+    const port = Number(new URL(running.url).port);
+    const body = JSON.stringify({ text: 'Forest fire near La Ronge' });
+    const inFlight = rawExchange(port, [
+      {
+        data: `POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
+      },
+      { data: body.slice(10), delayMs: 300 },
+    ]);
+    await new Promise((r) => setTimeout(r, 100));
+    const code = running.shutdown('test');
+    const { received } = await inFlight;
+    expect(received).toMatch(/^HTTP\/1\.1 200/);
+    expect(received).toMatch(/Connection: close/i);
+    expect(received).toContain('"model":"tweets-mini"');
+    expect(await code).toBe(0);
+    expect(running.registry.list().every((m) => !m.status().ready)).toBe(true);
+    expect(log.lines().map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down: draining in-flight requests', 'stopped']));
+  });
+
+  it('cuts connections still open after SHUTDOWN_TIMEOUT_MS (exit code 1)', async () => {
+    const running = await startServer(
+      defaultConfig({ artifactsDir: BUNDLES_DIR, port: 0, host: '127.0.0.1', shutdownTimeoutMs: 300 }),
+      captureLogger('silent').logger,
+    );
+    const port = Number(new URL(running.url).port);
+    const stuck = rawExchange(port, [
+      { data: 'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{' },
+    ]);
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    expect(await running.shutdown('test')).toBe(1);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect((await stuck).closedAfterMs).toBeLessThan(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('the server process', () => {
+  it('prints one ready line, serves, and exits 0 on SIGTERM while finishing the request in flight', async () => {
+    const server = spawnServer({ ARTIFACTS_DIR: 'test/fixtures/bundles', DEFAULT_MODEL: 'tweets-mini' });
+    try {
+      const line = await server.waitFor(/sift listening on/);
+      expect(JSON.parse(line)).toMatchObject({
+        level: 'info',
+        msg: expect.stringMatching(
+          /^sift listening on http:\/\/127\.0\.0\.1:\d+ \(models: sentiment-mini, toxic-mini, tweets-mini \(default\)\)$/,
+        ),
+      });
+      const url = listeningUrl(line);
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+
+      const port = Number(new URL(url).port);
+      const body = JSON.stringify({ text: 'flood warning' });
+      const inFlight = rawExchange(port, [
+        { data: `POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n{` },
+        { data: body.slice(1), delayMs: 400 },
+      ]);
+      await new Promise((r) => setTimeout(r, 150));
+      server.child.kill('SIGTERM');
+      expect((await inFlight).received).toMatch(/^HTTP\/1\.1 200/);
+      expect(await server.exited).toEqual({ code: 0, signal: null });
+      expect(server.stdout()).toContain('"msg":"stopped"');
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
+
+  it('listens on SAGEMAKER_BIND_TO_PORT when started with serve', async () => {
+    const probe = net.createServer();
+    const port = await new Promise<number>((resolve) =>
+      probe.listen(0, '127.0.0.1', () => resolve((probe.address() as net.AddressInfo).port)),
+    );
+    await new Promise((r) => probe.close(r));
+    const server = spawnServer({ ARTIFACTS_DIR: 'test/fixtures/bundles', SAGEMAKER_BIND_TO_PORT: String(port) }, ['serve']);
+    try {
+      const line = await server.waitFor(/sift listening on/);
+      expect(listeningUrl(line)).toBe(`http://127.0.0.1:${port}`);
+      expect((await fetch(`http://127.0.0.1:${port}/ping`)).status).toBe(200);
+      server.child.kill('SIGINT');
+      expect((await server.exited).code).toBe(0);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
+
+  it('refuses to start without a usable model, saying why', async () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'sift-empty-'));
+    try {
+      const server = spawnServer({ ARTIFACTS_DIR: empty });
+      expect((await server.exited).code).toBe(1);
+      expect(server.stderr()).toBe(
+        `sift: cannot start: no model bundles in ${empty} (expected folders with card.json, vectorizer.json, unicode.json, classifier.json, model.onnx)\n`,
+      );
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to start with bad settings, listing each', async () => {
+    const server = spawnServer({ PORT: 'http', MAX_BATCH: '-1' });
+    expect((await server.exited).code).toBe(1);
+    expect(server.stderr()).toContain('sift: cannot start: Invalid configuration:');
+    expect(server.stderr()).toContain('  - PORT: expected a whole number, got "http"');
+    expect(server.stderr()).toContain('  - MAX_BATCH: expected a whole number, got "-1"');
+  });
+
+  it('logs an uncaught exception and exits 1', async () => {
+    const server = spawnServer({ ARTIFACTS_DIR: 'test/fixtures/bundles' }, [], 'test/helpers/crash-server.ts');
+    expect((await server.exited).code).toBe(1);
+    const fatal = server
+      .stdout()
+      .split('\n')
+      .filter((l) => l.includes('"level":"fatal"'))
+      .map((l) => JSON.parse(l) as { msg: string; err: { message: string } });
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0].msg).toBe('uncaught exception; exiting for a clean restart');
+    expect(fatal[0].err.message).toBe('a bug nobody caught');
+  });
+
+  it('runs WEB_CONCURRENCY workers behind one port and stops them all on SIGTERM', async () => {
+    const server = spawnServer({ ARTIFACTS_DIR: 'test/fixtures/bundles', WEB_CONCURRENCY: '2' });
+    try {
+      const line = await server.waitFor(/sift listening on/, 30_000);
+      expect(line).toContain('; 2 workers)');
+      const url = listeningUrl(line);
+      const answers = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          fetch(`${url}/predict`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ text: 'fire' }),
+          }).then((r) => r.status),
+        ),
+      );
+      expect(answers).toEqual([200, 200, 200, 200]);
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
+      expect(server.stdout()).toContain('all workers stopped');
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
+});
