@@ -14,9 +14,14 @@ import { readBody } from '../http/body';
 import type { InputRow, LoadedModel } from '../model/types';
 import { readiness } from '../ops/health';
 import { formatPrediction } from '../predict/format';
-import { type RequestOptions, readJsonPayload, rowsFromItems } from '../predict/input';
 import { predictRows, resolveModel } from '../predict/predict';
-import { describeJsonType as describeJson, isPlainObject } from '../predict/input';
+import {
+  type RequestOptions,
+  describeJsonType as describeJson,
+  isPlainObject,
+  readJsonPayload,
+  rowsFromItems,
+} from '../predict/input';
 import { parseMlflowPayload } from './mlflow';
 import { buildInferResponse, modelMetadata, parseInferRequest } from './oip';
 import { validateRawRows } from './rows';

@@ -180,7 +180,7 @@ describe('CSV upload', () => {
       '2,I love summer fruits and sunny days,',
       '3,"=cmd|\' /C calc\'!A0 flood warning",flood',
     ].join('\r\n');
-    await page.getByLabel('CSV file', { exact: true }).setInputFiles({ name: 'tweets.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.locator('#csv-file').setInputFiles({ name: 'tweets.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Classify and download' }).click(),
@@ -204,7 +204,7 @@ describe('CSV upload', () => {
   it('a CSV without the text column answers with an error page listing the columns found', async () => {
     const { page } = await open();
     await page.goto(`${server.url}/index`);
-    await page.getByLabel('CSV file', { exact: true }).setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('id,tweet\n1,hello\n') });
+    await page.locator('#csv-file').setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('id,tweet\n1,hello\n') });
     const [response] = await Promise.all([
       page.waitForResponse(`${server.url}/predict`),
       page.getByRole('button', { name: 'Classify and download' }).click(),
