@@ -13,7 +13,7 @@ import { chooseLoadGenerator } from './loadgen';
 import { measure } from './measure';
 import type { BenchOptions } from './options';
 import { freePort, startServer } from './processes';
-import { siftServer } from './servers';
+import { siftServer, snapshotBuild } from './servers';
 
 const log = (message: string) => process.stderr.write(`[bench:profile] ${message}\n`);
 
@@ -37,6 +37,7 @@ export async function runProfile(options: BenchOptions, root: string): Promise<v
   const profilesDir = join(outDir, 'profiles');
   mkdirSync(profilesDir, { recursive: true });
   const generator = chooseLoadGenerator(options.loadGenerator);
+  const build = snapshotBuild(root);
   // Generated rows only: the profile must not depend on what data happens to be present.
   const pool = mixRows(generatedRows(2000), []);
   const duration = options.quick ? 2 : Math.max(options.durationSeconds, 8);
@@ -56,6 +57,7 @@ export async function runProfile(options: BenchOptions, root: string): Promise<v
     const server = await startServer(
       siftServer({
         root,
+        serverJs: build.serverJs,
         port: await freePort(),
         artifactsDir: options.artifactsDir,
         model: options.model,
@@ -120,6 +122,7 @@ export async function runProfile(options: BenchOptions, root: string): Promise<v
     sections.push(renderProfileMarkdown(`${scenario.name} — ${files[0].slice(outDir.length + 1)}`, summary));
   }
   generator.close();
+  build.remove();
   const markdown = sections.join('\n');
   writeFileSync(join(outDir, 'profile.md'), markdown);
   process.stdout.write(markdown + '\n');

@@ -18,7 +18,7 @@ import { treeMemory } from './procfs';
 import { runProfile } from './profile';
 import { checkTargets, renderMarkdown, SERVERS, TARGET_BATCH } from './report';
 import type { BenchResults, InProcessSample, Measurement, MemorySample, StartupSample } from './results';
-import { expressServer, pythonCommand, repoRoot, seedsServer, siftServer } from './servers';
+import { expressServer, pythonCommand, repoRoot, seedsServer, siftServer, snapshotBuild } from './servers';
 
 /** --wait-idle: the machine counts as quiet below this busy share (all cores, servers idle). */
 const QUIET_BUSY_SHARE = 0.15;
@@ -187,7 +187,9 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
       : `${generated.length} written for the bench and varied; no shared data found`;
   log(`pool: ${pool.length} rows (${poolSource})`);
 
+  const build = snapshotBuild(root);
   const workDir = mkdtempSync(join(tmpdir(), 'sift-bench-'));
+  process.on('exit', () => rmSync(workDir, { recursive: true, force: true }));
   const rowsFile = join(workDir, 'rows.json');
   writeFileSync(rowsFile, JSON.stringify(pool));
   const singleBodies = pool.map((row) => JSON.stringify(row));
@@ -201,6 +203,7 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
   const specs = [
     siftServer({
       root,
+      serverJs: build.serverJs,
       port: await freePort(),
       artifactsDir: options.artifactsDir,
       model: options.model,
@@ -209,6 +212,7 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
     }),
     siftServer({
       root,
+      serverJs: build.serverJs,
       port: await freePort(),
       artifactsDir: options.artifactsDir,
       model: options.model,
@@ -392,6 +396,7 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
       const s = await startServer(
         siftServer({
           root,
+          serverJs: build.serverJs,
           port: await freePort(),
           artifactsDir: options.artifactsDir,
           model: options.model,
@@ -407,6 +412,7 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
 
   const docker = dockerImageSize(root);
   rmSync(workDir, { recursive: true, force: true });
+  build.remove();
   generator.close();
 
   const erroneous = [...single, ...explain, ...batch].filter(

@@ -2,7 +2,8 @@
  * The contenders, as process specs: Sift (node dist/server.js), the seeds' stack (Flask under
  * gunicorn, one worker per core) and bare Express answering a constant.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { ServerSpec } from './processes';
 
@@ -26,8 +27,29 @@ export function pythonCommand(): string {
   return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 }
 
+/**
+ * A private copy of dist/ (beside links to views/, public/, node_modules/ and package.json, which the
+ * server finds relative to its own files), so a rebuild of dist/ during the run cannot change or
+ * break the server being measured.
+ */
+export function snapshotBuild(root: string): { serverJs: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'sift-bench-build-'));
+  cpSync(join(root, 'dist'), join(dir, 'dist'), {
+    recursive: true,
+    filter: (source) => !source.startsWith(join(root, 'dist', 'bench')),
+  });
+  for (const entry of ['views', 'public', 'node_modules', 'package.json']) {
+    if (existsSync(join(root, entry))) symlinkSync(join(root, entry), join(dir, entry));
+  }
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  process.on('exit', remove); // also when the run fails half-way
+  return { serverJs: join(dir, 'dist', 'server.js'), remove };
+}
+
 export interface SiftOptions {
   root: string;
+  /** dist/server.js to run (a snapshot from snapshotBuild). */
+  serverJs: string;
   port: number;
   artifactsDir: string;
   model: string;
@@ -41,7 +63,7 @@ export function siftServer(o: SiftOptions): ServerSpec {
   return {
     name: o.name,
     command: process.execPath,
-    args: [...(o.nodeFlags ?? []), join(o.root, 'dist', 'server.js')],
+    args: [...(o.nodeFlags ?? []), o.serverJs],
     env: {
       NODE_ENV: 'production',
       PORT: String(o.port),

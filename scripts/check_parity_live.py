@@ -47,7 +47,7 @@ from sklearn.feature_extraction.text import (  # noqa: E402
 from sklearn.linear_model import LogisticRegression, RidgeClassifier, SGDClassifier  # noqa: E402
 from sklearn.multiclass import OneVsRestClassifier  # noqa: E402
 from sklearn.naive_bayes import BernoulliNB, ComplementNB, MultinomialNB  # noqa: E402
-from sklearn.pipeline import Pipeline  # noqa: E402
+from sklearn.pipeline import FeatureUnion, Pipeline  # noqa: E402
 from sklearn.preprocessing import FunctionTransformer  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
@@ -183,6 +183,23 @@ def _kinds() -> list[Kind]:
         Kind("noidf-sgd-log-ovr", lambda: Pipeline([("vec", TfidfVectorizer(use_idf=False, binary=True)), ("clf", SGDClassifier(loss=LOG_LOSS, alpha=1e-4, random_state=0))]), "sentiment"),
         Kind("multilabel-ovr-lr", lambda: Pipeline([("vec", TfidfVectorizer(min_df=2)), ("clf", OneVsRestClassifier(LogisticRegression(max_iter=3000)))]), "multilabel"),
         Kind("multilabel-ovr-mnb", lambda: Pipeline([("vec", CountVectorizer(min_df=2)), ("clf", OneVsRestClassifier(MultinomialNB()))]), "multilabel"),
+        Kind(
+            "union-word-char-ovr-lr",
+            lambda: Pipeline(
+                [
+                    (
+                        "features",
+                        FeatureUnion(
+                            [("words", TfidfVectorizer(min_df=2)), ("chars", TfidfVectorizer(analyzer="char", ngram_range=(2, 4), min_df=3))],
+                            transformer_weights={"chars": 0.6},
+                        ),
+                    ),
+                    ("clf", OneVsRestClassifier(LogisticRegression(max_iter=3000))),
+                ]
+            ),
+            "sentiment",
+        ),
+        Kind("lancaster-multilabel-svc", lambda: Pipeline([("vec", TfidfVectorizer(tokenizer=SiftStemTokenizer("lancaster", r"(?u)[#@]?(\w[\w']+)"), token_pattern=None, strip_accents="unicode")), ("clf", OneVsRestClassifier(LinearSVC(random_state=0, max_iter=5000)))]), "multilabel"),
         Kind("porter-stem-lr", lambda: Pipeline([("vec", TfidfVectorizer(tokenizer=SiftStemTokenizer("porter"), token_pattern=None, ngram_range=(1, 2), min_df=2)), ("clf", LogisticRegression(C=4.0, max_iter=3000))]), "binary"),
     ]
 
@@ -234,7 +251,10 @@ def run_parity_cli(node: str, cli: str, bundle: str, rows: list[dict[str, str]],
         raise RuntimeError(
             f"parity CLI exited with {completed.returncode}: {completed.stderr.decode('utf-8', 'replace')[-3000:]}"
         )
-    lines = completed.stdout.decode("utf-8").splitlines()
+    # Split on "\n" only: splitlines() also splits on U+2028, U+0085... inside the JSON strings.
+    lines = completed.stdout.decode("utf-8").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
     if len(lines) != len(rows):
         raise RuntimeError(f"parity CLI answered {len(lines)} lines for {len(rows)} inputs")
     return [json.loads(line) for line in lines]
@@ -264,7 +284,9 @@ class Outcome:
         )
 
 
-def compare(expected: list[dict], actual: list[dict], scores: bool, outcome: Outcome, path: str) -> None:
+def compare(
+    expected: list[dict], actual: list[dict], scores: bool, multilabel: bool, outcome: Outcome, path: str
+) -> None:
     """Fold the differences between sklearn (expected) and one TypeScript path into outcome."""
     value_delta = 0.0
     for exp, got in zip(expected, actual):
@@ -290,7 +312,10 @@ def compare(expected: list[dict], actual: list[dict], scores: bool, outcome: Out
             value_delta = max(value_delta, delta / (allowed / VALUE_TOLERANCE))
             if delta > allowed and not outcome.first_problem:
                 outcome.first_problem = f"value {have_value} instead of {want_value} for {where}"
-        if got.get("class_index") != exp["class_index"] or list(got.get("positives", exp["positives"])) != exp["positives"]:
+        # Multi-label models are judged by their positive labels (sklearn's predict); their
+        # class_index is only a convenience.
+        same_class = multilabel or got.get("class_index") == exp["class_index"]
+        if not same_class or list(got.get("positives", [])) != exp["positives"]:
             outcome.label_mismatches += 1
             if not outcome.first_problem:
                 outcome.first_problem = (
@@ -311,14 +336,16 @@ def check_kind(kind: Kind, data: Dataset, texts: int, node: str, cli: str, keep:
     rows = _comparison_rows(data, kind, texts)
     outcome = Outcome(kind.name, len(rows))
     try:
+        # Stem every token of the training and comparison texts in one CLI call each.
         prime(pipeline, X)
+        prime(pipeline, _fit_input(rows, kind))
         pipeline.fit(X, _targets(data, kind, len(train_rows)))
         folder = os.path.join(keep, kind.name) if keep else tempfile.mkdtemp(prefix=f"sift-parity-{kind.name}-")
         exported = export_bundle(pipeline, folder, name=kind.name, golden_inputs=rows[:5])
         expected = reference_outputs(pipeline, rows, float32_features=False)
         for path in ("linear", "onnx"):
             actual = run_parity_cli(node, cli, folder, rows, path)
-            compare(expected, actual, exported["output"] == "scores", outcome, path)
+            compare(expected, actual, exported["output"] == "scores", exported["task"] == "multilabel", outcome, path)
         if not keep:
             import shutil
 

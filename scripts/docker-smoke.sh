@@ -318,6 +318,7 @@ docker exec "$ec2_name" sh -c 'test "$RATE_LIMIT_PER_MINUTE" -gt 0' || fail "the
 ec2_url="http://127.0.0.1:$(host_port "$ec2_name" 3000)"
 status=$(request ec2-json POST "$ec2_url/predict" -H 'Content-Type: application/json' --data '{"text": "Forest fire near La Ronge"}')
 expect_status ec2-json 200 "$status"
-ok "restart unless-stopped, read-only, $((128 + 128 * 2)) MB for 2 workers, rate limited; POST /predict → 200"
+ec2_memory=$(docker exec "$ec2_name" sh -c 'cat /sys/fs/cgroup/memory.current 2>/dev/null || cat /sys/fs/cgroup/memory/memory.usage_in_bytes' || echo 0)
+ok "restart unless-stopped, read-only, rate limited, $((ec2_memory / 1048576)) MiB in use of $((128 + 128 * 2)) for 2 workers; POST /predict → 200"
 stop_ms=$(stop_cleanly "$ec2_name")
 ok "docker stop (cluster of 2 workers) → exit 0 in ${stop_ms} ms"

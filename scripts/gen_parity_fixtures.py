@@ -47,7 +47,7 @@ from sift_sklearn import SiftStemTokenizer, StemmerUnavailableError, export_bund
 from sift_sklearn.corpus import SyntheticRow, synthetic_rows  # noqa: E402
 from sift_sklearn.expected import reference_outputs  # noqa: E402
 from sift_sklearn.hard_strings import HARD_FIELD_VALUES, HARD_STRINGS  # noqa: E402
-from sift_sklearn.jsonfmt import dumps, write_json  # noqa: E402
+from sift_sklearn.jsonfmt import write_json  # noqa: E402
 from sift_sklearn.metrics import card_metrics  # noqa: E402
 from sift_sklearn.stem import stem_tokens  # noqa: E402
 

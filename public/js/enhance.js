@@ -9,39 +9,34 @@
   document.documentElement.classList.add('js');
 
   function fillFromExample(select) {
-    var option = select.options[select.selectedIndex];
+    const option = select.options[select.selectedIndex];
     if (!option || option.value === '') return;
-    var raw = option.getAttribute('data-inputs');
-    var picker = select.closest('form');
-    var target = picker && document.getElementById(picker.getAttribute('data-examples-for'));
+    const raw = option.getAttribute('data-inputs');
+    const picker = select.closest('form');
+    const target = picker && document.getElementById(picker.getAttribute('data-examples-for'));
     if (!raw || !target) return;
-    var inputs;
+    let inputs;
     try {
       inputs = JSON.parse(raw);
-    } catch (error) {
+    } catch {
       return;
     }
-    var fields = target.querySelectorAll('input[type="text"], textarea');
-    for (var i = 0; i < fields.length; i += 1) {
-      var field = fields[i];
-      var value = Object.prototype.hasOwnProperty.call(inputs, field.name) ? inputs[field.name] : '';
+    for (const field of target.querySelectorAll('input[type="text"], textarea')) {
+      const value = Object.prototype.hasOwnProperty.call(inputs, field.name) ? inputs[field.name] : '';
       field.value = typeof value === 'string' ? value : '';
     }
   }
 
-  var select = document.getElementById('example-select');
+  const select = document.getElementById('example-select');
   if (select) {
-    select.addEventListener('change', function onChange() {
-      fillFromExample(select);
-    });
+    select.addEventListener('change', () => fillFromExample(select));
   }
 
-  document.addEventListener('keydown', function onKeydown(event) {
-    var target = event.target;
+  document.addEventListener('keydown', (event) => {
+    const target = event.target;
     if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey)) return;
-    if (!target || target.tagName !== 'TEXTAREA' || !target.form) return;
+    if (!(target instanceof HTMLTextAreaElement) || !target.form) return;
     event.preventDefault();
-    if (typeof target.form.requestSubmit === 'function') target.form.requestSubmit();
-    else target.form.submit();
+    target.form.requestSubmit();
   });
 })();

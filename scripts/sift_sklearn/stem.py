@@ -11,15 +11,17 @@ The exporter recognises this tokenizer and writes `stemmer` plus its `token_patt
 feature block.
 
 Calls are batched: stems are cached per process and per stemmer (stems never change for a given
-build of the CLI), every document with unseen tokens costs one subprocess, and `prime(estimator,
-X)` stems the unique tokens of a whole training set in a single subprocess before `fit`. Only the
-configuration is pickled, so a joblib file stays small and the same on every run.
+build of the CLI); the unseen tokens of one document go, as one batch, to a long-lived CLI process
+(one per stemmer and process, closed at exit); `prime(estimator, X)` stems the unique tokens of a
+whole training set in a single subprocess before `fit`. Only the configuration is pickled, so a
+joblib file stays small and the same on every run.
 
 Environment: SIFT_NODE (default `node`) and SIFT_STEM_CLI (default `<repo>/dist/cli/stem.js`,
 built with `npx tsc -p tsconfig.build.json`).
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -53,29 +55,9 @@ def _cli_command(stemmer: str) -> list[str]:
     return [node, cli, "--stemmer", stemmer]
 
 
-def _run_cli(tokens: Sequence[str], stemmer: str) -> list[str]:
-    payload = "".join(json.dumps(token) + "\n" for token in tokens)
-    command = _cli_command(stemmer)
-    try:
-        completed = subprocess.run(
-            command,
-            input=payload.encode("ascii"),
-            capture_output=True,
-            check=False,
-            timeout=600,
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise StemmerUnavailableError(f"cannot run {' '.join(command)}: {error}") from error
-    if completed.returncode != 0:
-        raise StemmerUnavailableError(
-            f"{' '.join(command)} exited with {completed.returncode}: "
-            f"{completed.stderr.decode('utf-8', 'replace').strip()[:2000]}"
-        )
-    lines = completed.stdout.decode("utf-8").splitlines()
+def _parse_stems(tokens: Sequence[str], lines: Sequence[str], command: Sequence[str]) -> list[str]:
     if len(lines) != len(tokens):
-        raise StemmerUnavailableError(
-            f"{' '.join(command)} answered {len(lines)} lines for {len(tokens)} tokens"
-        )
+        raise StemmerUnavailableError(f"{' '.join(command)} answered {len(lines)} lines for {len(tokens)} tokens")
     stems: list[str] = []
     for token, line in zip(tokens, lines):
         stem = json.loads(line)
@@ -85,19 +67,128 @@ def _run_cli(tokens: Sequence[str], stemmer: str) -> list[str]:
     return stems
 
 
+def _payload(tokens: Sequence[str]) -> bytes:
+    # json.dumps escapes every non-ASCII character and every line break, so each token is exactly
+    # one ASCII line whatever it contains.
+    return "".join(json.dumps(token) + "\n" for token in tokens).encode("ascii")
+
+
+def _run_cli(tokens: Sequence[str], stemmer: str) -> list[str]:
+    """One subprocess for a large batch (communicate() streams both pipes, no deadlock)."""
+    command = _cli_command(stemmer)
+    try:
+        completed = subprocess.run(command, input=_payload(tokens), capture_output=True, check=False, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise StemmerUnavailableError(f"cannot run {' '.join(command)}: {error}") from error
+    if completed.returncode != 0:
+        raise StemmerUnavailableError(
+            f"{' '.join(command)} exited with {completed.returncode}: "
+            f"{completed.stderr.decode('utf-8', 'replace').strip()[:2000]}"
+        )
+    # Split on "\n" only: str.splitlines() would also split inside stems on U+2028, U+0085...
+    lines = completed.stdout.decode("utf-8").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return _parse_stems(tokens, lines, command)
+
+
+class _Worker:
+    """A long-lived stem CLI for the small batches of single documents (predict, transform).
+
+    Starting node costs a fraction of a second; a document costs microseconds. The CLI answers
+    line by line, so a batch small enough for the pipe buffers can be written and then read back.
+    """
+
+    MAX_TOKENS = 256
+    MAX_BYTES = 16384
+
+    def __init__(self, stemmer: str) -> None:
+        self.command = _cli_command(stemmer)
+        self.pid = os.getpid()
+        try:
+            self.process = subprocess.Popen(
+                self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+        except OSError as error:
+            raise StemmerUnavailableError(f"cannot run {' '.join(self.command)}: {error}") from error
+
+    def fits(self, payload: bytes, count: int) -> bool:
+        return count <= self.MAX_TOKENS and len(payload) <= self.MAX_BYTES
+
+    def stems(self, tokens: Sequence[str], payload: bytes) -> list[str]:
+        process = self.process
+        assert process.stdin is not None and process.stdout is not None
+        try:
+            process.stdin.write(payload)
+            process.stdin.flush()
+            lines = [process.stdout.readline() for _ in tokens]
+        except (BrokenPipeError, OSError) as error:
+            raise self._failure(f"{error}") from error
+        if any(not line.endswith(b"\n") for line in lines):
+            raise self._failure("it stopped answering")
+        return _parse_stems(tokens, [line[:-1].decode("utf-8") for line in lines], self.command)
+
+    def _failure(self, what: str) -> StemmerUnavailableError:
+        self.close()
+        stderr = b""
+        if self.process.stderr is not None:
+            try:
+                stderr = self.process.stderr.read()
+            except OSError:
+                pass
+        return StemmerUnavailableError(
+            f"{' '.join(self.command)}: {what}; stderr: {stderr.decode('utf-8', 'replace').strip()[:2000]}"
+        )
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            try:
+                if self.process.stdin is not None:
+                    self.process.stdin.close()
+                self.process.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+
+
+_WORKERS: dict[str, _Worker] = {}
+
+
+def _close_workers() -> None:
+    for worker in _WORKERS.values():
+        if worker.pid == os.getpid():
+            worker.close()
+    _WORKERS.clear()
+
+
+atexit.register(_close_workers)
+
+
+def _stem_batch(tokens: Sequence[str], stemmer: str) -> list[str]:
+    payload = _payload(tokens)
+    worker = _WORKERS.get(stemmer)
+    if worker is not None and (worker.pid != os.getpid() or worker.process.poll() is not None):
+        worker = None  # a forked child must not share its parent's pipes; a dead one is replaced
+    if worker is None:
+        if len(tokens) > _Worker.MAX_TOKENS or len(payload) > _Worker.MAX_BYTES:
+            return _run_cli(tokens, stemmer)
+        worker = _WORKERS[stemmer] = _Worker(stemmer)
+    if not worker.fits(payload, len(tokens)):
+        return _run_cli(tokens, stemmer)
+    return worker.stems(tokens, payload)
+
+
 def stem_tokens(tokens: Iterable[str], stemmer: str = "porter") -> dict[str, str]:
     """Stems of `tokens` (one CLI call for those not cached yet) as a {token: stem} dict."""
     if stemmer not in SUPPORTED_STEMMERS:
         raise ValueError(f"unknown stemmer {stemmer!r}; expected one of {', '.join(SUPPORTED_STEMMERS)}")
     cache = _STEMS[stemmer]
     wanted = set(tokens)
+    # One lock around lookup and CLI call: the worker's pipes serve one batch at a time.
     with _STEMS_LOCK:
         missing = sorted(t for t in wanted if t not in cache)
-    if missing:
-        stems = _run_cli(missing, stemmer)
-        with _STEMS_LOCK:
-            cache.update(zip(missing, stems))
-    return {token: cache[token] for token in wanted}
+        if missing:
+            cache.update(zip(missing, _stem_batch(missing, stemmer)))
+        return {token: cache[token] for token in wanted}
 
 
 class SiftStemTokenizer:

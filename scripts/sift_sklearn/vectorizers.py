@@ -37,6 +37,7 @@ class FeatureBlock:
     weight: float
     offset: int = 0
     spec: dict = field(default_factory=dict)
+    _analyzer: Any = field(default=None, repr=False, compare=False)
 
     @property
     def width(self) -> int:
@@ -44,7 +45,9 @@ class FeatureBlock:
 
     def analyze(self, text: str) -> list[str]:
         """sklearn's own analyzer output (terms before the vocabulary lookup)."""
-        return list(self.vectorizer.build_analyzer()(text))
+        if self._analyzer is None:
+            self._analyzer = self.vectorizer.build_analyzer()
+        return list(self._analyzer(text))
 
 
 @dataclass
@@ -171,8 +174,6 @@ def _check_common(vec: Any, where: str) -> None:
 
 
 def _block_spec(vec: Any, tfidf: Any, where: str) -> dict:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     _check_common(vec, where)
     if vec.analyzer == "word":
         token_pattern, stemmer = _token_settings(vec, where)
@@ -188,10 +189,8 @@ def _block_spec(vec: Any, tfidf: Any, where: str) -> dict:
         use_idf, sublinear_tf, norm, idf = False, False, None, None
     else:
         kind = "tfidf"
-        if isinstance(tfidf, TfidfVectorizer) or hasattr(tfidf, "use_idf"):
-            use_idf, sublinear_tf, norm = bool(tfidf.use_idf), bool(tfidf.sublinear_tf), tfidf.norm
-        else:  # pragma: no cover - guarded by the callers
-            raise _refuse(where, f"unexpected transformer {_class_name(tfidf)}")
+        # tfidf is the TfidfVectorizer itself or the TfidfTransformer that follows a CountVectorizer.
+        use_idf, sublinear_tf, norm = bool(tfidf.use_idf), bool(tfidf.sublinear_tf), tfidf.norm
         if norm not in (None, "l1", "l2"):
             raise _refuse(where, f"norm={norm!r} is not supported")
         dtype = np.dtype(getattr(tfidf, "dtype", np.float64))
@@ -251,7 +250,7 @@ def _unwrap_text_transformer(transformer: Any, where: str) -> tuple[Any, Any]:
     if isinstance(transformer, CountVectorizer) or _class_name(transformer) == "HashingVectorizer":
         return transformer, None
     if transformer == "passthrough":
-        raise _refuse(where, "'passthrough' columns are not supported")
+        raise _refuse(where, "'passthrough' is not supported (every part must be a text vectorizer)")
     raise _refuse(where, f"unsupported transformer {_class_name(transformer)} (expected a text vectorizer)")
 
 

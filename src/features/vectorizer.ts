@@ -6,6 +6,7 @@
 import type { FeatureBlock, VectorizerSpec } from '../model/schema';
 import type { InputRow } from '../model/types';
 import { createAnalyzer, type Analyzer } from '../text/analyzer';
+import { TermIndex } from '../text/termindex';
 import type { PythonUnicode } from '../text/unicode';
 
 /** Column indices ascending; values are float32 (the ONNX input type). */
@@ -24,7 +25,8 @@ export interface VectorizedRow extends SparseRow {
 export interface CompiledBlock {
   readonly spec: FeatureBlock;
   readonly analyzer: Analyzer;
-  readonly vocabulary: ReadonlyMap<string, number>;
+  /** term → column within the block. */
+  readonly vocabulary: TermIndex;
   readonly idf: Float64Array | null;
 }
 
@@ -40,11 +42,7 @@ export interface Vectorizer {
 }
 
 function compileBlock(spec: FeatureBlock, uni: PythonUnicode): CompiledBlock {
-  const vocabulary = new Map<string, number>();
-  spec.vocabulary.forEach((term, j) => {
-    if (vocabulary.has(term)) throw new RangeError(`vocabulary term ${JSON.stringify(term)} appears twice`);
-    vocabulary.set(term, j);
-  });
+  const vocabulary = new TermIndex(spec.vocabulary);
   const useIdf = spec.kind === 'tfidf' && spec.use_idf;
   if (useIdf && spec.idf === null) throw new RangeError('use_idf is true but idf is null');
   return {
@@ -70,6 +68,23 @@ export function createVectorizer(spec: VectorizerSpec, uni: PythonUnicode): Vect
   let touched = new Int32Array(256);
   let scratch = new Float64Array(256);
 
+  // Per-block state of the row being counted (transformRow is synchronous and not re-entrant).
+  let distinct = 0;
+  let knownInBlock = 0;
+  const count = (j: number): void => {
+    if (j < 0) return;
+    knownInBlock++;
+    if (counts[j] === 0) {
+      if (distinct === touched.length) {
+        const grown = new Int32Array(touched.length * 2);
+        grown.set(touched);
+        touched = grown;
+      }
+      touched[distinct++] = j;
+    }
+    counts[j] += 1;
+  };
+
   const transformRow = (row: InputRow): VectorizedRow => {
     let total = 0;
     let known = 0;
@@ -77,24 +92,17 @@ export function createVectorizer(spec: VectorizerSpec, uni: PythonUnicode): Vect
     const outValues: number[] = [];
     for (const block of blocks) {
       const text = row[block.spec.field] ?? '';
-      const terms = block.analyzer.analyze(text);
-      total += terms.length;
-      let distinct = 0;
       const vocabulary = block.vocabulary;
-      for (let t = 0; t < terms.length; t++) {
-        const j = vocabulary.get(terms[t]);
-        if (j === undefined) continue;
-        known++;
-        if (counts[j] === 0) {
-          if (distinct === touched.length) {
-            const grown = new Int32Array(touched.length * 2);
-            grown.set(touched);
-            touched = grown;
-          }
-          touched[distinct++] = j;
-        }
-        counts[j] += 1;
+      distinct = 0;
+      knownInBlock = 0;
+      if (block.analyzer.visit !== undefined) {
+        total += block.analyzer.visit(text, (source, from, to) => count(vocabulary.lookup(source, from, to)));
+      } else {
+        const terms = block.analyzer.analyze(text);
+        total += terms.length;
+        for (let t = 0; t < terms.length; t++) count(vocabulary.get(terms[t]));
       }
+      known += knownInBlock;
       if (distinct === 0) continue;
       if (scratch.length < distinct) scratch = new Float64Array(Math.max(distinct, scratch.length * 2));
       const columns = touched.subarray(0, distinct).sort();

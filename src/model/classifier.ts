@@ -4,7 +4,7 @@
  * budget). Both paths produce the same labels and values within float32 rounding; the card's golden
  * examples are checked through both at load.
  */
-import { HttpError } from '../errors';
+import { serviceUnavailable } from '../errors';
 import {
   createVectorizer,
   rowsPerChunk,
@@ -121,7 +121,7 @@ export class SiftModel implements LoadedModel {
 
   async predict(rows: readonly InputRow[], options: PredictOptions = {}): Promise<RowPrediction[]> {
     if (!this.state.ready) {
-      throw new HttpError(503, 'model_unavailable', `model ${this.name} is not ready: ${this.state.reason}`);
+      throw serviceUnavailable(`model ${this.name} is not ready: ${this.state.reason}`);
     }
     if (rows.length === 0) return [];
     const path: InferencePath = rows.length >= this.onnxMinRows ? 'onnx' : 'linear';
@@ -132,10 +132,9 @@ export class SiftModel implements LoadedModel {
     } catch (error) {
       const message = (error as Error).message;
       this.state = { ready: false, reason: `runtime failure (${path}): ${message}` };
-      throw new HttpError(503, 'model_unavailable', `model ${this.name} failed and is no longer served`, {
-        expose: true,
-        cause: error,
-      });
+      const failure = serviceUnavailable(`model ${this.name} failed and is no longer served`);
+      (failure as Error & { cause?: unknown }).cause = error;
+      throw failure;
     }
   }
 

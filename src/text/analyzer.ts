@@ -4,7 +4,7 @@
  */
 import type { FeatureBlock } from '../model/schema';
 import { pythonLower } from './lowercase';
-import { charNgrams, charWbNgrams, wordNgrams } from './ngrams';
+import { visitCharNgrams, visitCharWbNgrams, wordNgrams, type WindowVisitor } from './ngrams';
 import { stripAccentsAscii, stripAccentsUnicode } from './normalize';
 import { getStemmer } from './stem';
 import { createTokenizer } from './tokenize';
@@ -20,6 +20,11 @@ export interface Analyzer {
   preprocess(text: string): string;
   /** The terms of one document, in sklearn's order. */
   analyze(text: string): string[];
+  /**
+   * Character analyzers only: visits each term as a span of a string instead of building it (the
+   * same terms, in the same order, as analyze); returns how many there were.
+   */
+  visit?(text: string, visitor: WindowVisitor): number;
 }
 
 export function createAnalyzer(options: AnalyzerOptions, uni: PythonUnicode): Analyzer {
@@ -43,8 +48,18 @@ export function createAnalyzer(options: AnalyzerOptions, uni: PythonUnicode): An
   if (options.analyzer === 'char' || options.analyzer === 'char_wb') {
     if (options.stemmer !== null)
       throw new RangeError(`a stemmer needs analyzer 'word', not '${options.analyzer}'`);
-    const ngrams = options.analyzer === 'char' ? charNgrams : charWbNgrams;
-    return { preprocess, analyze: (text) => ngrams(preprocess(text), minN, maxN, uni) };
+    const visitNgrams = options.analyzer === 'char' ? visitCharNgrams : visitCharWbNgrams;
+    return {
+      preprocess,
+      analyze: (text) => {
+        const terms: string[] = [];
+        visitNgrams(preprocess(text), minN, maxN, uni, (source, from, to) => {
+          terms.push(source.slice(from, to));
+        });
+        return terms;
+      },
+      visit: (text, visitor) => visitNgrams(preprocess(text), minN, maxN, uni, visitor),
+    };
   }
 
   if (options.token_pattern === null) throw new RangeError("analyzer 'word' needs a token_pattern");

@@ -59,53 +59,91 @@ function codePointOffsets(text: string): Int32Array | null {
   return offsets;
 }
 
-/** Appends text[i : i + n] for every window, n = minN..maxN, in sklearn's order. */
-function pushWindows(out: string[], text: string, minN: number, maxN: number): void {
+/** Called with each n-gram as `source.slice(from, to)`, without building that string. */
+export type WindowVisitor = (source: string, from: number, to: number) => void;
+
+/** Visits text[i : i + n] for every window, n = minN..maxN, in sklearn's order; returns the count. */
+function visitWindows(text: string, minN: number, maxN: number, visit: WindowVisitor): number {
   const offsets = codePointOffsets(text);
   const length = offsets === null ? text.length : offsets.length - 1;
+  let count = 0;
   let n0 = minN;
   if (minN === 1) {
     for (let i = 0; i < length; i++) {
-      out.push(offsets === null ? text[i] : text.slice(offsets[i], offsets[i + 1]));
+      if (offsets === null) visit(text, i, i + 1);
+      else visit(text, offsets[i], offsets[i + 1]);
     }
+    count += length;
     n0 = 2;
   }
   for (let n = n0; n <= Math.min(maxN, length); n++) {
     for (let i = 0; i + n <= length; i++) {
-      out.push(offsets === null ? text.slice(i, i + n) : text.slice(offsets[i], offsets[i + n]));
+      if (offsets === null) visit(text, i, i + n);
+      else visit(text, offsets[i], offsets[i + n]);
     }
+    count += length - n + 1;
   }
+  return count;
 }
 
 /** analyzer='char': whitespace runs collapsed, then n-grams over the whole text. */
-export function charNgrams(text: string, minN: number, maxN: number, uni: PythonUnicode): string[] {
-  const out: string[] = [];
-  pushWindows(out, collapseWhitespace(text, uni), minN, maxN);
-  return out;
+export function visitCharNgrams(
+  text: string,
+  minN: number,
+  maxN: number,
+  uni: PythonUnicode,
+  visit: WindowVisitor,
+): number {
+  return visitWindows(collapseWhitespace(text, uni), minN, maxN, visit);
 }
 
 /**
  * analyzer='char_wb': n-grams inside each whitespace-separated word padded with one space each side.
  * A padded word not longer than n is emitted once, and larger n are skipped for it.
  */
-export function charWbNgrams(text: string, minN: number, maxN: number, uni: PythonUnicode): string[] {
-  const out: string[] = [];
+export function visitCharWbNgrams(
+  text: string,
+  minN: number,
+  maxN: number,
+  uni: PythonUnicode,
+  visit: WindowVisitor,
+): number {
+  let count = 0;
   // Collapsing whitespace first (as sklearn does) cannot change what split() yields.
   for (const word of splitWhitespace(text, uni)) {
     const padded = ' ' + word + ' ';
     const offsets = codePointOffsets(padded);
     const length = offsets === null ? padded.length : offsets.length - 1;
-    const slice = (from: number, to: number): string =>
-      offsets === null ? padded.slice(from, to) : padded.slice(offsets[from], offsets[Math.min(to, length)]);
     for (let n = minN; n <= maxN; n++) {
+      const width = Math.min(n, length);
       let offset = 0;
-      out.push(slice(offset, offset + n));
-      while (offset + n < length) {
+      for (;;) {
+        if (offsets === null) visit(padded, offset, offset + width);
+        else visit(padded, offsets[offset], offsets[offset + width]);
+        count++;
+        if (offset + n >= length) break;
         offset++;
-        out.push(slice(offset, offset + n));
       }
       if (offset === 0) break;
     }
   }
+  return count;
+}
+
+const collect =
+  (out: string[]): WindowVisitor =>
+  (source, from, to) => {
+    out.push(source.slice(from, to));
+  };
+
+export function charNgrams(text: string, minN: number, maxN: number, uni: PythonUnicode): string[] {
+  const out: string[] = [];
+  visitCharNgrams(text, minN, maxN, uni, collect(out));
+  return out;
+}
+
+export function charWbNgrams(text: string, minN: number, maxN: number, uni: PythonUnicode): string[] {
+  const out: string[] = [];
+  visitCharWbNgrams(text, minN, maxN, uni, collect(out));
   return out;
 }

@@ -204,14 +204,14 @@ class Parser {
   }
 
   private parseGroup(start: number, atStart: boolean): Node | null {
-    if (!this.eat('?')) return this.capture(null);
+    if (!this.eat('?')) return this.capture(null, start);
     const c = this.peek();
     if (c === undefined) throw this.error('unexpected end of pattern');
     const ch = String.fromCodePoint(c);
     this.pos++;
     if (ch === ':') return { t: 'group', index: null, body: this.closeGroup(start) };
     if (ch === 'P') {
-      if (this.eat('<')) return this.capture(this.readName('>'));
+      if (this.eat('<')) return this.capture(this.readName('>'), start);
       if (this.eat('=')) {
         const name = this.readName(')');
         const index = this.groupNames.get(name);
@@ -293,14 +293,14 @@ class Parser {
     }
   }
 
-  private capture(name: string | null): Node {
+  private capture(name: string | null, start: number): Node {
     const index = ++this.groupCount;
     if (name !== null) {
       if (this.groupNames.has(name)) throw this.error(`redefinition of group name '${name}'`);
       this.groupNames.set(name, index);
     }
     this.openGroups.add(index);
-    const body = this.closeGroup(this.pos);
+    const body = this.closeGroup(start);
     this.openGroups.delete(index);
     return { t: 'group', index, body };
   }

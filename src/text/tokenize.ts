@@ -79,8 +79,8 @@ function regexTokenizer(translated: TranslatedPattern): Tokenizer {
     let pos = 0;
     let mustAdvance = false;
     while (pos <= text.length) {
-      let match: RegExpExecArray | null = null;
-      let start = 0;
+      let match: RegExpExecArray | null;
+      let start: number;
       if (mustAdvance) {
         const found = retry === null ? null : retry(text, pos);
         if (found === null) {
@@ -97,6 +97,13 @@ function regexTokenizer(translated: TranslatedPattern): Tokenizer {
         match = regex.exec(text);
         if (match === null) break;
         start = match.index;
+        if (isLowAt(text, start) && start > 0 && isHighAt(text, start - 1)) {
+          // V8 tries every UTF-16 position even in `u` mode, and an empty lookaround can succeed
+          // between the two halves of a pair; Python only ever stands between code points.
+          pos = start + 1;
+          mustAdvance = false;
+          continue;
+        }
         pos = start + match[0].length;
       }
       tokens.push(take(match));
@@ -142,7 +149,7 @@ function nonEmptyMatcher(
     const slice = from === 0 ? text : text.slice(from);
     regex.lastIndex = pos - from;
     const match = regex.exec(slice);
-    if (match === null) return null;
+    if (match === null || match[0].length === 0) return null;
     return { match, end: from + match.index + match[0].length };
   };
 }

@@ -41,6 +41,8 @@ export interface CardView {
   title: string;
   description: string;
   taskLabel: string;
+  /** "Classes" or "Labels" (multi-label), for headings. */
+  classesWord: 'Classes' | 'Labels';
   classNames: string[];
   /** How a label is decided, in words (binary threshold, multi-label rule). */
   decisionRule?: string;
@@ -103,9 +105,13 @@ export function buildCardView(
     title: card.title,
     description: card.description,
     taskLabel: taskLabel(card),
+    classesWord: card.task === 'multilabel' ? 'Labels' : 'Classes',
     classNames,
     decisionRule: decisionRule(card, output),
-    versions: Object.entries(card.versions).map(([name, value]) => ({ name: VERSION_NAMES[name] ?? name, value })),
+    versions: Object.entries(card.versions).map(([name, value]) => ({
+      name: VERSION_NAMES[name] ?? name,
+      value,
+    })),
     createdAt: formatDate(card.created_at),
   };
   if (card.data !== null) {
@@ -115,8 +121,16 @@ export function buildCardView(
   if (metrics === null) return view;
 
   const tiles: StatTile[] = [
-    { label: 'Accuracy', value: formatMetric(metrics.accuracy), help: 'Share of test examples classified right.' },
-    { label: 'Macro F1', value: formatMetric(metrics.macro_f1), help: 'F1 averaged over classes, each counting the same.' },
+    {
+      label: 'Accuracy',
+      value: formatMetric(metrics.accuracy),
+      help: 'Share of test examples classified right.',
+    },
+    {
+      label: 'Macro F1',
+      value: formatMetric(metrics.macro_f1),
+      help: 'F1 averaged over classes, each counting the same.',
+    },
   ];
   if (metrics.roc_auc !== undefined) {
     tiles.push({
@@ -142,7 +156,11 @@ export function buildCardView(
           help: metric.help,
           checked: metric.key === selectedMetric,
           chart: metricBars(
-            metrics.per_class.map((row) => ({ name: nameOf(row.class), value: row[metric.key], support: row.support })),
+            metrics.per_class.map((row) => ({
+              name: nameOf(row.class),
+              value: row[metric.key],
+              support: row.support,
+            })),
             metric.label,
           ),
         }));
@@ -151,7 +169,9 @@ export function buildCardView(
   const confusions: ConfusionView[] = [];
   const matrix = metrics.confusion_matrix;
   const perLabel =
-    card.task === 'multilabel' && matrix.length === classNames.length && matrix.every((row) => row.length === 4);
+    card.task === 'multilabel' &&
+    matrix.length === classNames.length &&
+    matrix.every((row) => row.length === 4);
   if (perLabel) {
     // sklearn's multilabel_confusion_matrix, flattened per label: [tn, fp, fn, tp].
     const sides = ['No', 'Yes'];

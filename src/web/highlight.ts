@@ -81,7 +81,11 @@ function termWords(term: HighlightTerm): string[] | undefined {
 }
 
 /** Token indices of every run of `words` in `tokens`, skipping one-character tokens in between. */
-function findRuns(tokens: readonly Token[], positions: ReadonlyMap<string, number[]>, words: string[]): number[][] {
+function findRuns(
+  tokens: readonly Token[],
+  positions: ReadonlyMap<string, number[]>,
+  words: string[],
+): number[][] {
   const runs: number[][] = [];
   for (const start of positions.get(words[0]) ?? []) {
     const run = [start];
@@ -110,7 +114,11 @@ function findPrefixed(tokens: readonly Token[], stem: string): number[] {
   return found;
 }
 
-function placeTerm(tokens: readonly Token[], positions: ReadonlyMap<string, number[]>, term: HighlightTerm): number[] {
+function placeTerm(
+  tokens: readonly Token[],
+  positions: ReadonlyMap<string, number[]>,
+  term: HighlightTerm,
+): number[] {
   const words = termWords(term);
   if (words === undefined) return [];
   const runs = findRuns(tokens, positions, words);
@@ -180,7 +188,9 @@ export function highlightText(text: string, terms: readonly HighlightTerm[]): Hi
     // Terms that cancel out exactly leave the word unmarked rather than pick a side.
     if (score === undefined || score === 0) return;
     pushPlain(token.start);
-    const placed = [...(onToken.get(index) ?? [])].sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
+    const placed = [...(onToken.get(index) ?? [])].sort(
+      (a, b) => Math.abs(b.contribution) - Math.abs(a.contribution),
+    );
     segments.push({
       text: text.slice(token.start, token.end),
       direction: score > 0 ? 'toward' : 'against',

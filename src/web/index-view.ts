@@ -110,7 +110,13 @@ export function buildIndexView(
       selected: m.name === model.name,
       ready: m.status().ready,
     })),
-    model: { name: model.name, title: card.title, ready: status.ready, reason: status.reason, output: model.output },
+    model: {
+      name: model.name,
+      title: card.title,
+      ready: status.ready,
+      reason: status.reason,
+      output: model.output,
+    },
     card: buildCardView(card, model.output, metric),
     fields,
     examples: card.examples.map((example, index) => ({

@@ -54,7 +54,10 @@ export interface PredictionPage {
 /** The result page of one prediction from the form. */
 export function renderPrediction(res: Response, page: PredictionPage): void {
   const view = buildResultView(page.model, page.inputs, page.prediction);
-  const html = renderView('result', { page: { title: `${view.verdict.names.join(', ')} · ${view.modelTitle}` }, view });
+  const html = renderView('result', {
+    page: { title: `${view.verdict.names.join(', ')} · ${view.modelTitle}` },
+    view,
+  });
   res.setHeader('Cache-Control', 'no-store');
   sendHtml(res, 200, html);
 }
@@ -113,7 +116,8 @@ function detailLines(details: unknown): string[] {
   const describe = (v: unknown): string | undefined => {
     const s = scalar(v);
     if (s !== undefined) return s;
-    if (Array.isArray(v) && v.every((x) => scalar(x) !== undefined)) return v.map((x) => String(x)).join(', ');
+    if (Array.isArray(v) && v.every((x) => scalar(x) !== undefined))
+      return v.map((x) => String(x)).join(', ');
     if (typeof v === 'object' && v !== null) {
       const { path: where, message } = v as { path?: unknown; message?: unknown };
       if (typeof message === 'string') {

@@ -122,7 +122,10 @@ function buildVerdict(model: LoadedModel, prediction: RowPrediction): Verdict {
   };
 }
 
-function buildBars(model: LoadedModel, prediction: RowPrediction): { bars: Markup; heading: string; note?: string } {
+function buildBars(
+  model: LoadedModel,
+  prediction: RowPrediction,
+): { bars: Markup; heading: string; note?: string } {
   const { card } = model;
   const multilabel = card.task === 'multilabel';
   const chosen = new Set(multilabel ? prediction.positives : [prediction.classIndex]);
@@ -234,7 +237,8 @@ export function buildResultView(model: LoadedModel, inputs: InputRow, prediction
       (t: TermContribution): TermRow => ({
         ...displayTerm(t),
         // The main field goes without saying; terms from the others (keyword, location) are tagged.
-        fieldLabel: severalFields && t.field !== card.inputs[0].name ? (labelOf.get(t.field) ?? t.field) : undefined,
+        fieldLabel:
+          severalFields && t.field !== card.inputs[0].name ? (labelOf.get(t.field) ?? t.field) : undefined,
         contribution: formatScore(t.contribution),
         bar: termBar(Math.abs(t.contribution) / strongest, direction),
       });

@@ -60,7 +60,11 @@ export function createWebRouter(deps: AppDeps): Router {
         req,
         model.card.inputs.map((i) => i.name),
       ),
-      { maxTextChars: config.maxTextChars, maxCsvRows: config.maxCsvRows, maxUploadBytes: config.maxUploadBytes },
+      {
+        maxTextChars: config.maxTextChars,
+        maxCsvRows: config.maxCsvRows,
+        maxUploadBytes: config.maxUploadBytes,
+      },
     );
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
     res.send(renderView('index', { page: { title: model.card.title }, view }));

@@ -6,10 +6,22 @@
  * Pure functions returning Markup. Colours come from CSS classes (public/css/site.css), never from
  * style attributes, so the page's CSP can forbid inline styles.
  */
-import { Markup, escapeHtml, formatCount, formatMetric, formatPercent, formatScore, svgNumber, truncate, wrapWords } from './markup';
+import {
+  Markup,
+  escapeHtml,
+  formatCount,
+  formatMetric,
+  formatPercent,
+  formatScore,
+  svgNumber,
+  truncate,
+  wrapWords,
+} from './markup';
 
 /** Heat levels 0..HEAT_LEVELS map to CSS classes heat-0 … heat-8. */
 export const HEAT_LEVELS = 8;
+/** From this level on, cell text is white: both sides keep a contrast of at least 4.5:1. */
+const ON_DARK_FROM = 6;
 
 export interface ConfusionMatrixOptions {
   /** Counts: rows are the actual classes, columns the predicted ones, in `classNames` order. */
@@ -102,7 +114,7 @@ export function confusionMatrixSvg(options: ConfusionMatrixOptions): Markup | un
       const y = top + i * cell;
       const cx = x + cell / 2;
       const cy = y + cell / 2;
-      const textClass = level >= HEAT_LEVELS / 2 + 1 ? 'cell-text on-dark' : 'cell-text';
+      const textClass = level >= ON_DARK_FROM ? 'cell-text on-dark' : 'cell-text';
       const label = `Actual ${classNames[i]}, predicted ${classNames[j]}: ${formatCount(count)} (${formatPercent(share)} of ${classNames[i]})`;
       out.push(
         `<g class="cell${i === j ? ' is-correct' : ''}"><title>${escapeHtml(label)}</title>`,
@@ -166,7 +178,11 @@ export const CLASS_METRICS: readonly { key: ClassMetric; label: string; help: st
     label: 'Accuracy',
     help: 'Share of test examples this class was right about, counting both "is" and "is not" decisions.',
   },
-  { key: 'precision', label: 'Precision', help: 'Of the examples predicted as this class, the share that were.' },
+  {
+    key: 'precision',
+    label: 'Precision',
+    help: 'Of the examples predicted as this class, the share that were.',
+  },
   { key: 'recall', label: 'Recall', help: 'Of the examples of this class, the share the model found.' },
 ];
 
@@ -180,7 +196,9 @@ export interface MetricBar {
 export function metricBars(rows: readonly MetricBar[], metricLabel: string): Markup {
   const items = rows.map((row) => {
     const support =
-      row.support === undefined ? '' : `<span class="bar-note">n = ${escapeHtml(formatCount(row.support))}</span>`;
+      row.support === undefined
+        ? ''
+        : `<span class="bar-note">n = ${escapeHtml(formatCount(row.support))}</span>`;
     return (
       `<li class="bar-row"><span class="bar-label">${escapeHtml(row.name)}${support}</span>` +
       `${barTrack({ fraction: row.value })}<span class="bar-value">${escapeHtml(formatMetric(row.value))}</span></li>`
@@ -228,7 +246,9 @@ export function valueBars(rows: readonly ValueBar[], options: ValueBarsOptions):
     );
   });
   const kind = options.output === 'scores' ? ' score-bars' : ' probability-bars';
-  return new Markup(`<ul class="bars${kind}" aria-label="${escapeHtml(options.label)}">${items.join('')}</ul>`);
+  return new Markup(
+    `<ul class="bars${kind}" aria-label="${escapeHtml(options.label)}">${items.join('')}</ul>`,
+  );
 }
 
 /** A small bar for an explanation term: its weight relative to the page's strongest term. */

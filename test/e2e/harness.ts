@@ -27,11 +27,15 @@ function newestMtime(dir: string, ext: string): number {
 export function ensureBuilt(): void {
   const server = path.join(ROOT, 'dist', 'server.js');
   if (existsSync(server) && statSync(server).mtimeMs >= newestMtime(path.join(ROOT, 'src'), '.ts')) return;
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    timeout: 300_000,
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+      timeout: 300_000,
+    },
+  );
 }
 
 export interface RunningServer {
@@ -121,11 +125,13 @@ export async function openPage(browser: Browser, options: BrowserContextOptions 
   // "Failed to load resource" for them, which is the answer under test, not a page problem.
   const errorDocuments = new Set<string>();
   page.on('response', (response) => {
-    if (response.request().isNavigationRequest() && response.status() >= 400) errorDocuments.add(response.url());
+    if (response.request().isNavigationRequest() && response.status() >= 400)
+      errorDocuments.add(response.url());
   });
   page.on('console', (message) => {
     if (message.type() !== 'error' && message.type() !== 'warning') return;
-    if (message.text().startsWith('Failed to load resource') && errorDocuments.has(message.location().url)) return;
+    if (message.text().startsWith('Failed to load resource') && errorDocuments.has(message.location().url))
+      return;
     problems.push(`console ${message.type()}: ${message.text()} (${message.location().url})`);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));

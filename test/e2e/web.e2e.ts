@@ -55,17 +55,28 @@ describe('the form and the result page', () => {
     await expect(page.title()).resolves.toBe('Disaster tweets (mini) · Sift');
     await screenshot(page, 'index-desktop');
 
-    await page.getByLabel('Tweet').fill('Forest fire near La Ronge Sask. Canada, residents asked to evacuate');
+    await page
+      .getByLabel('Tweet')
+      .fill('Forest fire near La Ronge Sask. Canada, residents asked to evacuate');
     await page.getByLabel('Keyword').fill('wildfire');
-    await Promise.all([page.waitForURL(`${server.url}/predict`), page.getByRole('button', { name: 'Classify', exact: true }).click()]);
+    await Promise.all([
+      page.waitForURL(`${server.url}/predict`),
+      page.getByRole('button', { name: 'Classify', exact: true }).click(),
+    ]);
 
-    await expect(page.locator('#verdict-heading').innerText()).resolves.toMatch(/^(Real disaster|Not a disaster)$/);
+    await expect(page.locator('#verdict-heading').innerText()).resolves.toMatch(
+      /^(Real disaster|Not a disaster)$/,
+    );
     await expect(page.locator('.verdict-detail').innerText()).resolves.toMatch(/^\d+\.\d% probability$/);
     expect(await page.locator('.probability-bars .bar-row').count()).toBe(2);
     expect(await page.locator('.probability-bars .bar-row.is-chosen').count()).toBe(1);
     expect(await page.locator('.echo mark.hl').count()).toBeGreaterThan(0);
-    await expect(page.locator('.echo mark.hl').first().getAttribute('title')).resolves.toMatch(/^Pushes (toward|against) /);
-    await expect(page.locator('.coverage').innerText()).resolves.toMatch(/The model knows \d+ of the \d+ terms/);
+    await expect(page.locator('.echo mark.hl').first().getAttribute('title')).resolves.toMatch(
+      /^Pushes (toward|against) /,
+    );
+    await expect(page.locator('.coverage').innerText()).resolves.toMatch(
+      /The model knows \d+ of the \d+ terms/,
+    );
     expect(await page.locator('.terms li').count()).toBeGreaterThan(0);
     // The bars are drawn: the chosen bar is visibly wider than nothing.
     const fill = await page.locator('.probability-bars .is-chosen .bar-fill').boundingBox();
@@ -84,7 +95,10 @@ describe('the form and the result page', () => {
     const { page } = await open();
     await page.goto(`${server.url}/index?model=sentiment-mini`);
     await page.getByLabel('Tweet').fill('Xyzzy plugh quux frobnicate');
-    await Promise.all([page.waitForURL(`${server.url}/predict`), page.getByRole('button', { name: 'Classify', exact: true }).click()]);
+    await Promise.all([
+      page.waitForURL(`${server.url}/predict`),
+      page.getByRole('button', { name: 'Classify', exact: true }).click(),
+    ]);
     await expect(page.locator('.callout.warning').innerText()).resolves.toContain('Low signal');
     await screenshot(page, 'result-low-signal');
   });
@@ -93,7 +107,10 @@ describe('the form and the result page', () => {
     const { page } = await open();
     await page.goto(`${server.url}/index?model=toxic-mini`);
     await page.getByLabel('Comment').fill('shut up you idiot, nobody likes you');
-    await Promise.all([page.waitForURL(`${server.url}/predict`), page.getByRole('button', { name: 'Classify', exact: true }).click()]);
+    await Promise.all([
+      page.waitForURL(`${server.url}/predict`),
+      page.getByRole('button', { name: 'Classify', exact: true }).click(),
+    ]);
     expect(await page.locator('.probability-bars .bar-row').count()).toBe(3);
     expect(await page.locator('.probability-bars line.bar-threshold').count()).toBe(3);
     await expect(page.locator('.hint', { hasText: 'decision threshold (0.5)' }).count()).resolves.toBe(1);
@@ -110,7 +127,10 @@ describe('the form and the result page', () => {
     const hostile = `fire <img src=x onerror="alert(1)"><script>alert(2)</script>`;
     await page.goto(`${server.url}/index`);
     await page.getByLabel('Tweet').fill(hostile);
-    await Promise.all([page.waitForURL(`${server.url}/predict`), page.getByRole('button', { name: 'Classify', exact: true }).click()]);
+    await Promise.all([
+      page.waitForURL(`${server.url}/predict`),
+      page.getByRole('button', { name: 'Classify', exact: true }).click(),
+    ]);
     await expect(page.locator('.echo').first().innerText()).resolves.toBe(hostile);
     expect(await page.locator('main img, main script').count()).toBe(0);
     expect(dialogs).toBe(0);
@@ -122,7 +142,10 @@ describe('model picker, examples and metric switch', () => {
     const { page } = await open();
     await page.goto(`${server.url}/index`);
     await page.getByLabel('Model', { exact: true }).selectOption('sentiment-mini');
-    await Promise.all([page.waitForURL(/model=sentiment-mini/), page.getByRole('button', { name: 'Switch' }).click()]);
+    await Promise.all([
+      page.waitForURL(/model=sentiment-mini/),
+      page.getByRole('button', { name: 'Switch' }).click(),
+    ]);
     await expect(page.locator('h1').innerText()).resolves.toBe('Airline sentiment (mini)');
     expect(await page.locator('#predict-form textarea').count()).toBe(1);
     expect(await page.locator('#predict-form input[type=text]').count()).toBe(0);
@@ -148,7 +171,10 @@ describe('model picker, examples and metric switch', () => {
     const option = page.locator('#example-select option[value="1"]');
     const inputs = JSON.parse((await option.getAttribute('data-inputs')) ?? '{}') as Record<string, string>;
     await page.locator('#example-select').selectOption('1');
-    await Promise.all([page.waitForURL(/example=1/), page.getByRole('button', { name: 'Use example' }).click()]);
+    await Promise.all([
+      page.waitForURL(/example=1/),
+      page.getByRole('button', { name: 'Use example' }).click(),
+    ]);
     await expect(page.getByLabel('Tweet').inputValue()).resolves.toBe(inputs.text);
 
     // Only the checked metric's panel shows; clicking another swaps them (CSS :has, no script).
@@ -158,7 +184,10 @@ describe('model picker, examples and metric switch', () => {
     await expect(page.locator('.metric-panel[data-metric="accuracy"]').isVisible()).resolves.toBe(true);
     await expect(page.locator('.metric-panel[data-metric="f1"]').isVisible()).resolves.toBe(false);
 
-    await Promise.all([page.waitForURL(`${server.url}/predict`), page.getByRole('button', { name: 'Classify', exact: true }).click()]);
+    await Promise.all([
+      page.waitForURL(`${server.url}/predict`),
+      page.getByRole('button', { name: 'Classify', exact: true }).click(),
+    ]);
     expect(await page.locator('.probability-bars .bar-row').count()).toBe(2);
   });
 
@@ -180,7 +209,9 @@ describe('CSV upload', () => {
       '2,I love summer fruits and sunny days,',
       '3,"=cmd|\' /C calc\'!A0 flood warning",flood',
     ].join('\r\n');
-    await page.locator('#csv-file').setInputFiles({ name: 'tweets.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page
+      .locator('#csv-file')
+      .setInputFiles({ name: 'tweets.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Classify and download' }).click(),
@@ -190,7 +221,15 @@ describe('CSV upload', () => {
     const rows = parse(readFileSync(file ?? ''), { columns: true, bom: true }) as Record<string, string>[];
     expect(rows).toHaveLength(3);
     expect(Object.keys(rows[0])).toEqual(
-      expect.arrayContaining(['id', 'text', 'keyword', 'predicted_label', 'predicted_label_name', 'probability_0', 'probability_1']),
+      expect.arrayContaining([
+        'id',
+        'text',
+        'keyword',
+        'predicted_label',
+        'predicted_label_name',
+        'probability_0',
+        'probability_1',
+      ]),
     );
     for (const row of rows) {
       expect(['Not a disaster', 'Real disaster']).toContain(row.predicted_label_name);
@@ -204,7 +243,9 @@ describe('CSV upload', () => {
   it('a CSV without the text column answers with an error page listing the columns found', async () => {
     const { page } = await open();
     await page.goto(`${server.url}/index`);
-    await page.locator('#csv-file').setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('id,tweet\n1,hello\n') });
+    await page
+      .locator('#csv-file')
+      .setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('id,tweet\n1,hello\n') });
     const [response] = await Promise.all([
       page.waitForResponse(`${server.url}/predict`),
       page.getByRole('button', { name: 'Classify and download' }).click(),
@@ -226,7 +267,9 @@ describe('keyboard and accessibility', () => {
     for (let i = 0; i < 40 && (await focusedId()) !== 'field-text'; i += 1) await page.keyboard.press('Tab');
     expect(await focusedId()).toBe('field-text');
     await page.keyboard.type('Huge earthquake, buildings collapsed, rescue teams on site');
-    const outline = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle);
+    const outline = await page.evaluate(
+      () => getComputedStyle(document.activeElement as Element).outlineStyle,
+    );
     expect(outline).not.toBe('none');
 
     const onSubmit = () =>
@@ -237,6 +280,15 @@ describe('keyboard and accessibility', () => {
     for (let i = 0; i < 10 && !(await onSubmit()); i += 1) await page.keyboard.press('Tab');
     expect(await onSubmit()).toBe(true);
     await Promise.all([page.waitForURL(`${server.url}/predict`), page.keyboard.press('Enter')]);
+    expect(await page.locator('#verdict-heading').count()).toBe(1);
+
+    // Ctrl+Enter in the text area submits too (progressive enhancement).
+    await page.goto(`${server.url}/index`);
+    await page.getByLabel('Tweet').fill('Flood warning for the river valley tonight');
+    await Promise.all([
+      page.waitForURL(`${server.url}/predict`),
+      page.getByLabel('Tweet').press('Control+Enter'),
+    ]);
     expect(await page.locator('#verdict-heading').count()).toBe(1);
 
     // The skip link is the first stop and moves focus to the content.
@@ -261,7 +313,12 @@ describe('keyboard and accessibility', () => {
 });
 
 describe('phone', () => {
-  const phone = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+  const phone = {
+    viewport: { width: 375, height: 740 },
+    isMobile: true,
+    hasTouch: true,
+    deviceScaleFactor: 2,
+  };
 
   it('renders every page without sideways scrolling', async () => {
     const { page } = await open(phone);
@@ -270,7 +327,10 @@ describe('phone', () => {
     await screenshot(page, 'index-phone');
 
     await page.locator('#example-select').selectOption('0');
-    await Promise.all([page.waitForURL(`${server.url}/predict`), page.getByRole('button', { name: 'Classify', exact: true }).click()]);
+    await Promise.all([
+      page.waitForURL(`${server.url}/predict`),
+      page.getByRole('button', { name: 'Classify', exact: true }).click(),
+    ]);
     expect(await horizontalOverflow(page)).toBe(0);
     await screenshot(page, 'result-phone');
 

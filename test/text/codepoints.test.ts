@@ -27,7 +27,7 @@ describe('CodePointSet', () => {
       normalizeRanges([
         [5, 6],
         [1, 2],
-        [3, 3],
+        [3, 4],
       ]),
     ).toEqual([[1, 6]]);
     expect(

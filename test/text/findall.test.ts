@@ -63,7 +63,8 @@ describe('translation details', () => {
     const tokenize = createTokenizer('(?u)\\b\\w\\w+\\b', uni);
     expect(tokenize('ab\ua7cbcd')).toEqual(['ab', 'cd']);
     expect(createTokenizer('\\w+', uni)('ab\ua7cbcd')).toEqual(['ab', 'cd']);
-    expect(tokenize('x² ½ ٣٤٥')).toEqual(['٣٤٥']);
+    // '²' and '½' are alphanumeric to Python (isalnum), like the Arabic-Indic digits.
+    expect(tokenize('x² ½ ٣٤٥')).toEqual(['x²', '٣٤٥']);
   });
 
   it('handles astral code points as one character', () => {

@@ -62,7 +62,11 @@ describe('GET /index', () => {
 
     // Every control of the page has a label pointing at it.
     const labelled = new Set(tagsNamed(res.text, 'label').map((tag) => attr(tag, 'for')));
-    for (const control of [...tagsNamed(res.text, 'textarea'), ...tagsNamed(res.text, 'select'), ...tagsNamed(res.text, 'input')]) {
+    for (const control of [
+      ...tagsNamed(res.text, 'textarea'),
+      ...tagsNamed(res.text, 'select'),
+      ...tagsNamed(res.text, 'input'),
+    ]) {
       const type = attr(control, 'type');
       if (type === 'hidden' || type === 'radio') continue;
       expect(labelled).toContain(attr(control, 'id'));
@@ -81,15 +85,24 @@ describe('GET /index', () => {
     // One panel per metric, F1 selected by default, with a bar per class.
     const radios = tagsNamed(res.text, 'input').filter((tag) => attr(tag, 'type') === 'radio');
     expect(radios.map((tag) => attr(tag, 'value'))).toEqual(['f1', 'accuracy', 'precision', 'recall']);
-    expect(radios.filter((tag) => /\schecked[\s>]/.test(tag)).map((tag) => attr(tag, 'value'))).toEqual(['f1']);
+    expect(radios.filter((tag) => /\schecked[\s>]/.test(tag)).map((tag) => attr(tag, 'value'))).toEqual([
+      'f1',
+    ]);
     expect(res.text.match(/class="bars metric-bars"/g)).toHaveLength(4);
     expect(tagsNamed(res.text, 'ul').map((tag) => attr(tag, 'aria-label'))).toEqual(
-      expect.arrayContaining(['F1 per class', 'Accuracy per class', 'Precision per class', 'Recall per class']),
+      expect.arrayContaining([
+        'F1 per class',
+        'Accuracy per class',
+        'Precision per class',
+        'Recall per class',
+      ]),
     );
     // Heat map with counts, and the same numbers as a table.
     expect(res.text).toContain('class="chart confusion-matrix"');
     expect(res.text).toMatch(/<text[^>]*cell-count[^>]*>106<\/text>/);
-    expect(text).toContain('Actual Not a disaster: 106 predicted Not a disaster, 16 predicted Real disaster.');
+    expect(text).toContain(
+      'Actual Not a disaster: 106 predicted Not a disaster, 16 predicted Real disaster.',
+    );
     expect(text).toContain('2cf32091dc23024e2145015129090ac1b2a064456b2f5f741b975f6bf5fc5280');
     expect(text).toContain('scikit-learn 1.2.1');
   });
@@ -109,7 +122,11 @@ describe('GET /index', () => {
     const res = await page('/index?model=sentiment-mini');
     const select = elementById(res.text, 'model-select') ?? '';
     const options = tagsNamed(select, 'option');
-    expect(options.map((tag) => attr(tag, 'value')).sort()).toEqual(['sentiment-mini', 'toxic-mini', 'tweets-mini']);
+    expect(options.map((tag) => attr(tag, 'value')).sort()).toEqual([
+      'sentiment-mini',
+      'toxic-mini',
+      'tweets-mini',
+    ]);
     expect(options.filter((tag) => /\sselected[\s>]/.test(tag)).map((tag) => attr(tag, 'value'))).toEqual([
       'sentiment-mini',
     ]);
@@ -118,6 +135,22 @@ describe('GET /index', () => {
     expect(tagsNamed(form, 'textarea')).toHaveLength(1);
     expect(tagsNamed(form, 'input').filter((tag) => attr(tag, 'type') === 'text')).toHaveLength(0);
     expect(res.text.match(/class="cell"|class="cell is-correct"/g)).toHaveLength(9);
+  });
+
+  it('multi-label card: a 2 × 2 confusion matrix per label, "Per label" metrics', async () => {
+    const res = await page('/index?model=toxic-mini');
+    expect(res.status).toBe(200);
+    expectCleanHtml(res.text);
+    const labels = registry.get('toxic-mini')?.card.classes.map((c) => c.name) ?? [];
+    expect(labels.length).toBeGreaterThan(1);
+    expect(res.text.match(/<svg class="chart confusion-matrix"/g)).toHaveLength(labels.length);
+    expect([...res.text.matchAll(/<figcaption>([^<]*)<\/figcaption>/g)].map((m) => m[1])).toEqual(labels);
+    const text = textOf(res.text);
+    expect(text).toContain('Per label');
+    expect(text).toContain(`Labels ${labels.join(', ')}`);
+    expect(text).toContain('A label applies when its probability is above 0.5');
+    // The multi-label CSV download names the label columns in the plural.
+    expect(text).toContain('predicted_labels');
   });
 
   it('has no picker when only one model is loaded', async () => {
@@ -197,7 +230,8 @@ describe('GET /index', () => {
 
   it('the CSV upload form posts multipart to /predict with a file field', async () => {
     const res = await page('/index');
-    const form = tagsNamed(res.text, 'form').find((tag) => attr(tag, 'enctype') === 'multipart/form-data') ?? '';
+    const form =
+      tagsNamed(res.text, 'form').find((tag) => attr(tag, 'enctype') === 'multipart/form-data') ?? '';
     expect(attr(form, 'action')).toBe('/predict');
     expect(attr(form, 'method')).toBe('post');
     const file = tagsNamed(res.text, 'input').find((tag) => attr(tag, 'type') === 'file') ?? '';
@@ -241,7 +275,9 @@ describe('POST /predict from the form', () => {
     );
 
     // Every explanation term of the text is marked on its words, on the right side.
-    const marks = [...res.text.matchAll(/<mark class="hl (toward|against) s[123]" title="([^"]*)">([^<]*)</g)].map((m) => ({
+    const marks = [
+      ...res.text.matchAll(/<mark class="hl (toward|against) s[123]" title="([^"]*)">([^<]*)</g),
+    ].map((m) => ({
       direction: m[1],
       title: m[2],
       word: m[3].toLowerCase(),
@@ -262,7 +298,9 @@ describe('POST /predict from the form', () => {
     expect(text).toContain(`Toward ${json.label_name}`);
 
     // The back link keeps the inputs.
-    const back = tagsNamed(res.text, 'a').find((tag) => attr(tag, 'href')?.startsWith('/index?model=tweets-mini&'));
+    const back = tagsNamed(res.text, 'a').find((tag) =>
+      attr(tag, 'href')?.startsWith('/index?model=tweets-mini&'),
+    );
     const href = new URL(attr(back ?? '', 'href') ?? '', 'http://x');
     expect(href.searchParams.get('text')).toBe(fields.text);
     expect(href.searchParams.get('keyword')).toBe('wildfire');

@@ -21,7 +21,11 @@ describe('buildErrorView', () => {
   it('reads validation issue lists', () => {
     const view = buildErrorView(
       400,
-      badRequest('bad rows', [{ path: ['instances', 2, 'text'], message: 'must be a string' }, 'plain line', { deep: { x: 1 } }]),
+      badRequest('bad rows', [
+        { path: ['instances', 2, 'text'], message: 'must be a string' },
+        'plain line',
+        { deep: { x: 1 } },
+      ]),
     );
     expect(view.details).toEqual(['instances.2.text: must be a string', 'plain line']);
   });
@@ -30,7 +34,10 @@ describe('buildErrorView', () => {
     const view = buildErrorView(500, new Error('ECONNREFUSED /var/secret/path at foo.js:12'));
     expect(view.message).toBe('The server hit an unexpected problem. It has been logged; please try again.');
     expect(view.details).toEqual([]);
-    const hidden = buildErrorView(500, new HttpError(500, 'internal', 'stack-ish detail', { details: ['x'] }));
+    const hidden = buildErrorView(
+      500,
+      new HttpError(500, 'internal', 'stack-ish detail', { details: ['x'] }),
+    );
     expect(hidden.message).not.toContain('stack-ish');
     expect(hidden.details).toEqual([]);
   });
@@ -45,7 +52,9 @@ describe('buildErrorView', () => {
     const exposed = Object.assign(new Error('request entity too large'), { status: 413, expose: true });
     expect(buildErrorView(413, exposed).message).toBe('request entity too large');
     const internal = Object.assign(new Error('internal parser state'), { status: 400 });
-    expect(buildErrorView(400, internal).message).toBe('The request was not in a form the server understands.');
+    expect(buildErrorView(400, internal).message).toBe(
+      'The request was not in a form the server understands.',
+    );
   });
 
   it('keeps the status in the error range and truncates very long messages', () => {

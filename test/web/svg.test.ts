@@ -15,7 +15,15 @@ describe('confusionMatrixSvg', () => {
   const classNames = ['Not a disaster', 'Real disaster'];
 
   it('draws one cell per pair with its count, row share and a heat level from the row share', () => {
-    const svg = confusionMatrixSvg({ matrix: [[80, 20], [0, 50]], classNames, idPrefix: 'cm' })?.html ?? '';
+    const svg =
+      confusionMatrixSvg({
+        matrix: [
+          [80, 20],
+          [0, 50],
+        ],
+        classNames,
+        idPrefix: 'cm',
+      })?.html ?? '';
     expect(svg.startsWith('<svg class="chart confusion-matrix"')).toBe(true);
     const rects = tagsNamed(svg, 'rect').map((tag) => attr(tag, 'class'));
     // 80/100 → round(0.8 × 8) = 6, 20/100 → 2, 0/50 → 0, 50/50 → 8
@@ -28,27 +36,63 @@ describe('confusionMatrixSvg', () => {
     const root = tagsNamed(svg, 'svg')[0];
     expect(attr(root, 'role')).toBe('img');
     expect(attr(root, 'aria-labelledby')).toBe('cm-title cm-desc');
-    expect(svg).toContain('<desc id="cm-desc">Rows are the actual classes, columns the predicted ones. Actual Not a disaster: 80 predicted Not a disaster, 20 predicted Real disaster.');
+    expect(svg).toContain(
+      '<desc id="cm-desc">Rows are the actual classes, columns the predicted ones. Actual Not a disaster: 80 predicted Not a disaster, 20 predicted Real disaster.',
+    );
     expectSafe(svg);
   });
 
   it('refuses a matrix that does not fit the classes', () => {
     expect(confusionMatrixSvg({ matrix: [[1, 2, 3]], classNames, idPrefix: 'x' })).toBeUndefined();
     expect(confusionMatrixSvg({ matrix: [[1], [2]], classNames, idPrefix: 'x' })).toBeUndefined();
-    expect(confusionMatrixSvg({ matrix: [[1, -1], [2, 3]], classNames, idPrefix: 'x' })).toBeUndefined();
-    expect(confusionMatrixSvg({ matrix: [[1, Number.NaN], [2, 3]], classNames, idPrefix: 'x' })).toBeUndefined();
+    expect(
+      confusionMatrixSvg({
+        matrix: [
+          [1, -1],
+          [2, 3],
+        ],
+        classNames,
+        idPrefix: 'x',
+      }),
+    ).toBeUndefined();
+    expect(
+      confusionMatrixSvg({
+        matrix: [
+          [1, Number.NaN],
+          [2, 3],
+        ],
+        classNames,
+        idPrefix: 'x',
+      }),
+    ).toBeUndefined();
     expect(isConfusionMatrix([], 0)).toBe(false);
   });
 
   it('survives a class with no test examples (empty row)', () => {
-    const svg = confusionMatrixSvg({ matrix: [[0, 0], [3, 4]], classNames, idPrefix: 'cm' })?.html ?? '';
+    const svg =
+      confusionMatrixSvg({
+        matrix: [
+          [0, 0],
+          [3, 4],
+        ],
+        classNames,
+        idPrefix: 'cm',
+      })?.html ?? '';
     expect(svg).toContain('>0.0%</text>');
     expectSafe(svg);
   });
 
   it('escapes class names and ids, and shortens long names with the full name in a tooltip', () => {
     const long = 'An extraordinarily long class name that cannot fit';
-    const svg = confusionMatrixSvg({ matrix: [[1, 2], [3, 4]], classNames: [HOSTILE, long], idPrefix: 'a"b' })?.html ?? '';
+    const svg =
+      confusionMatrixSvg({
+        matrix: [
+          [1, 2],
+          [3, 4],
+        ],
+        classNames: [HOSTILE, long],
+        idPrefix: 'a"b',
+      })?.html ?? '';
     expectSafe(svg);
     expect(svg).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&quot; onload=&quot;x&#39; &amp;');
     expect(svg).toContain(`<title>${long}</title>`);
@@ -58,8 +102,12 @@ describe('confusionMatrixSvg', () => {
 
   it('scales down for many classes and keeps the geometry finite', () => {
     const n = 8;
-    const matrix = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 50 : i + j)));
-    const svg = confusionMatrixSvg({ matrix, classNames: matrix.map((_, i) => `class ${i}`), idPrefix: 'm' })?.html ?? '';
+    const matrix = Array.from({ length: n }, (_, i) =>
+      Array.from({ length: n }, (_, j) => (i === j ? 50 : i + j)),
+    );
+    const svg =
+      confusionMatrixSvg({ matrix, classNames: matrix.map((_, i) => `class ${i}`), idPrefix: 'm' })?.html ??
+      '';
     expect(tagsNamed(svg, 'rect')).toHaveLength(n * n);
     expect(attr(tagsNamed(svg, 'rect')[0], 'width')).toBe('52');
     // Small cells carry the count only (the share is in the tooltip).
@@ -80,7 +128,9 @@ describe('valueBars', () => {
     const fills = tagsNamed(html, 'rect').filter((tag) => attr(tag, 'class') === 'bar-fill');
     expect(fills.map((tag) => attr(tag, 'width'))).toEqual(['25', '75']);
     expect(html).toContain('<span class="bar-value">25.0%</span>');
-    expect(html).toContain('<li class="bar-row is-chosen"><span class="bar-label">Yes <span class="badge">predicted</span>');
+    expect(html).toContain(
+      '<li class="bar-row is-chosen"><span class="bar-label">Yes <span class="badge">predicted</span>',
+    );
     expect(tagsNamed(html, 'line').map((tag) => attr(tag, 'x1'))).toEqual(['50']);
     expect(attr(tagsNamed(html, 'ul')[0], 'aria-label')).toBe('Probability of each class');
     expectSafe(html);

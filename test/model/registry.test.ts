@@ -1,0 +1,82 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadRegistry } from '../../src/model/registry';
+import { BUNDLES, copyBundle, scratchDir } from './helpers';
+
+describe('loadRegistry', () => {
+  let scratch: ReturnType<typeof scratchDir>;
+  beforeAll(() => {
+    scratch = scratchDir();
+  });
+  afterAll(() => scratch.cleanup());
+
+  it('loads every bundle folder, sorted by name, defaulting to the first', async () => {
+    const registry = await loadRegistry(BUNDLES);
+    try {
+      expect(registry.list().map((m) => m.name)).toEqual(['sentiment-mini', 'toxic-mini', 'tweets-mini']);
+      expect(registry.defaultModel).toBe('sentiment-mini');
+      expect(registry.get('toxic-mini')?.status()).toEqual({ ready: true });
+      expect(registry.get('nope')).toBeUndefined();
+      expect(registry.skipped).toEqual([]);
+    } finally {
+      await registry.close();
+    }
+    expect(registry.list().every((m) => !m.status().ready)).toBe(true);
+  });
+
+  it('honours DEFAULT_MODEL and refuses one that is not loaded', async () => {
+    const registry = await loadRegistry(BUNDLES, { defaultModel: 'toxic-mini' });
+    expect(registry.defaultModel).toBe('toxic-mini');
+    await registry.close();
+    await expect(loadRegistry(BUNDLES, { defaultModel: 'missing' })).rejects.toThrow(
+      /default model 'missing' is not loaded \(loaded: sentiment-mini, toxic-mini, tweets-mini\)/,
+    );
+  });
+
+  it("prefers 'disaster-tweets' when there is no DEFAULT_MODEL", async () => {
+    const dir = join(scratch.dir, 'fallback');
+    copyBundle(join(BUNDLES, 'sentiment-mini'), join(dir, 'a'));
+    copyBundle(join(BUNDLES, 'tweets-mini'), join(dir, 'z'), {
+      card: (c) => void (c.name = 'disaster-tweets'),
+    });
+    const registry = await loadRegistry(dir);
+    expect(registry.defaultModel).toBe('disaster-tweets');
+    await registry.close();
+  });
+
+  it('skips broken bundles and duplicate names, with reasons', async () => {
+    const dir = join(scratch.dir, 'mixed');
+    copyBundle(join(BUNDLES, 'tweets-mini'), join(dir, 'good'));
+    copyBundle(join(BUNDLES, 'tweets-mini'), join(dir, 'twin'));
+    copyBundle(join(BUNDLES, 'toxic-mini'), join(dir, 'broken'), {
+      vectorizer: (v) => void (v.format_version = 9),
+    });
+    writeFileSync(join(dir, 'README.txt'), 'not a bundle');
+    const registry = await loadRegistry(dir);
+    try {
+      expect(registry.list().map((m) => m.name)).toEqual(['tweets-mini']);
+      expect(registry.skipped).toEqual([
+        { folder: 'broken', reason: expect.stringMatching(/vectorizer\.json: format_version 9 is newer/) },
+        { folder: 'twin', reason: expect.stringMatching(/card name 'tweets-mini' is already served/) },
+      ]);
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it('throws naming every folder and its problem when no bundle is usable', async () => {
+    const dir = join(scratch.dir, 'none');
+    copyBundle(join(BUNDLES, 'tweets-mini'), join(dir, 'one'));
+    rmSync(join(dir, 'one', 'unicode.json'));
+    mkdirSync(join(dir, 'two'));
+    await expect(loadRegistry(dir)).rejects.toThrow(
+      /no usable model bundle[\s\S]*- one: [\s\S]*unicode\.json: missing[\s\S]*- two: [\s\S]*card\.json: missing/,
+    );
+    const empty = join(scratch.dir, 'empty');
+    mkdirSync(empty);
+    await expect(loadRegistry(empty)).rejects.toThrow(/no model bundles in/);
+    await expect(loadRegistry(join(scratch.dir, 'absent'))).rejects.toThrow(
+      /cannot read the artifacts folder/,
+    );
+  });
+});
