@@ -11,8 +11,8 @@ Example and golden texts are written for this project (none is a row of the trai
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Callable
 
 import pandas as pd
 
@@ -49,7 +49,6 @@ class TaskSpec:
     examples: tuple  # of {"title", "inputs"}
     golden_inputs: tuple  # of {field: text}
     positive_class: int | None = None
-    notes: dict = field(default_factory=dict)
 
     @property
     def fields(self) -> list[str]:
@@ -290,9 +289,3 @@ _AIRLINE = TaskSpec(
 TASKS: dict[str, TaskSpec] = {task.name: task for task in (_DISASTER, _AIRLINE)}
 
 
-def task_names() -> list[str]:
-    return list(TASKS)
-
-
-def describe_task(task: TaskSpec) -> dict[str, Any]:
-    return {"name": task.name, "file": task.file, "label": task.label_column, "fields": task.fields}

@@ -1,0 +1,1 @@
+"""Training the models Sift ships (scripts/train.py): task definitions, search, metrics."""
