@@ -4,7 +4,9 @@
 #   image size on top of the base ≤ 100 MB; natural's stemmers and onnxruntime load after pruning;
 #   `docker run -p` serves GET /index (HTML) and POST /predict (form and JSON) as the non-root user;
 #   the HEALTHCHECK turns healthy; `docker stop` exits 0 in < 10 s; `serve` (SageMaker) answers
-#   /ping and /invocations; a --read-only, -m 256m, no-capabilities container serves predictions.
+#   /ping and /invocations; a --read-only, -m 256m, no-capabilities container serves predictions;
+#   scripts/ec2-user-data.sh's sift-up starts the image as on EC2 (2 cluster workers).
+# Every step prints what it checked and measured (build time, size, start-to-ready, stop time).
 # Usage: bash scripts/docker-smoke.sh        (from anywhere; needs docker, curl and node)
 # Environment: SIFT_IMAGE (tag to build, default sift:smoke), SIFT_SMOKE_SKIP_BUILD=1 (test an
 #   existing SIFT_IMAGE), SIFT_BASE_IMAGE (default: the Dockerfile's NODE_IMAGE), SIFT_MAX_ADDED_MB.

@@ -63,6 +63,13 @@ export async function startServer(config: Readonly<Config>, logger: pino.Logger)
   const lifecycle: { draining: boolean } = { draining: false };
   const app = createApp({ config, registry, logger, metrics: createMetrics(), lifecycle: lifecycle as Lifecycle });
   const server = createHttpServer(config, app);
+  // Responses not yet started when shutdown begins get `Connection: close`, so their keep-alive
+  // sockets end with the answer instead of waiting for KEEP_ALIVE_TIMEOUT_MS.
+  const active = new Set<http.ServerResponse>();
+  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    active.add(res);
+    res.once('close', () => active.delete(res));
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -88,7 +95,7 @@ export async function startServer(config: Readonly<Config>, logger: pino.Logger)
 
   let stopping: Promise<number> | undefined;
   const shutdown = (reason: string): Promise<number> => {
-    stopping ??= drain(server, registry, lifecycle, config.shutdownTimeoutMs, logger, reason);
+    stopping ??= drain(server, registry, active, lifecycle, config.shutdownTimeoutMs, logger, reason);
     return stopping;
   };
   return { server, registry, url, shutdown };
@@ -97,22 +104,29 @@ export async function startServer(config: Readonly<Config>, logger: pino.Logger)
 async function drain(
   server: http.Server,
   registry: ModelRegistry,
+  active: ReadonlySet<http.ServerResponse>,
   lifecycle: { draining: boolean },
   timeoutMs: number,
   logger: pino.Logger,
   reason: string,
 ): Promise<number> {
-  logger.info({ reason, timeoutMs }, 'shutting down: draining in-flight requests');
+  logger.info({ reason, timeoutMs, inFlight: active.size }, 'shutting down: draining in-flight requests');
   lifecycle.draining = true;
+  for (const res of active) {
+    if (!res.headersSent) res.setHeader('Connection', 'close');
+  }
   let cut = false;
   await new Promise<void>((resolve) => {
+    // A connection whose answer went out before shutdown started becomes idle only when it ends;
+    // closing idle ones repeatedly releases each as soon as it is done.
+    const idleSweep = setInterval(() => server.closeIdleConnections(), 50);
     const timer = setTimeout(() => {
       cut = true;
-      logger.warn({ timeoutMs }, 'shutdown timeout: closing the remaining connections');
+      logger.warn({ timeoutMs, inFlight: active.size }, 'shutdown timeout: closing the remaining connections');
       server.closeAllConnections();
     }, timeoutMs);
-    timer.unref();
     server.close(() => {
+      clearInterval(idleSweep);
       clearTimeout(timer);
       resolve();
     });

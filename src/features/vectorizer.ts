@@ -186,7 +186,7 @@ function weighRow(block: CompiledBlock, columns: Int32Array, counts: Float64Arra
 
 /**
  * Rows [start, end) as a dense row-major float32 matrix for ONNX. `into` is reused when it is large
- * enough (its used part is zeroed first).
+ * enough; its used part is zeroed first unless the caller guarantees it is already zero.
  */
 export function toDense(
   rows: readonly SparseRow[],
@@ -194,12 +194,13 @@ export function toDense(
   start = 0,
   end = rows.length,
   into?: Float32Array,
+  clear = true,
 ): Float32Array {
   const size = (end - start) * width;
   let dense: Float32Array;
   if (into !== undefined && into.length >= size) {
-    dense = into.subarray(0, size);
-    dense.fill(0);
+    dense = into.length === size ? into : into.subarray(0, size);
+    if (clear) dense.fill(0);
   } else dense = new Float32Array(size);
   for (let r = start; r < end; r++) {
     const row = rows[r];

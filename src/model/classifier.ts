@@ -222,9 +222,20 @@ export class SiftModel implements LoadedModel {
     const classes = this.layer.classes;
     const width = this.layer.width;
     const results: RowResult[] = [];
+    // One dense buffer per call, reused by its chunks: only the cells a chunk set are cleared after it.
+    const buffer = new Float32Array(Math.min(rows.length, this.chunkRows) * width);
     for (let start = 0; start < rows.length; start += this.chunkRows) {
       const end = Math.min(rows.length, start + this.chunkRows);
-      const values = await session.run(toDense(rows, width, start, end), end - start);
+      const dense = toDense(rows, width, start, end, buffer, false);
+      let values: Float32Array;
+      try {
+        values = await session.run(dense, end - start);
+      } finally {
+        for (let r = start; r < end; r++) {
+          const base = (r - start) * width;
+          for (const column of rows[r].indices) dense[base + column] = 0;
+        }
+      }
       for (let r = start; r < end; r++) {
         const rowValues = values.slice((r - start) * classes, (r - start + 1) * classes);
         if (!this.plausible(rowValues)) {
