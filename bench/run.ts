@@ -224,19 +224,25 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
       port: await freePort(),
       bundleDir,
       trainCsv: existsSync(trainCsv) ? trainCsv : undefined,
-      fallbackRowsFile: rowsFile,
+      warmRowsFile: rowsFile,
       workers: 2,
       name: SERVERS.seeds,
     }),
     expressServer({ root, port: await freePort(), workers: 2, name: SERVERS.express2 }),
     expressServer({ root, port: await freePort(), workers: 1, name: SERVERS.express1 }),
   ];
-  const seedsTrainedOn = existsSync(trainCsv)
+  let seedsTrainedOn = existsSync(trainCsv)
     ? `LogisticRegression trained at start-up on ${trainCsv} with the bundle's vectorizer settings and vocabulary`
     : `no training CSV at ${trainCsv}: idf fitted on the pool, coefficients from the bundle`;
   log(`starting ${specs.length} servers (the seeds' workers train at start-up)...`);
   const servers = await startAll(specs);
   const server = (name: string) => servers.get(name) as RunningServer;
+  const seedsReady = (await (await fetch(server(SERVERS.seeds).url('/ready'))).json()) as {
+    stemming?: string[];
+  };
+  if (seedsReady.stemming !== undefined && seedsReady.stemming.length > 0) {
+    seedsTrainedOn += `; stemming: ${seedsReady.stemming.join(', ')}`;
+  }
 
   const single: Measurement[] = [];
   const explain: Measurement[] = [];

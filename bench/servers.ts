@@ -85,7 +85,8 @@ export interface SeedsOptions {
   port: number;
   bundleDir: string;
   trainCsv?: string;
-  fallbackRowsFile: string;
+  /** The bench's request rows (JSON): stems primed for them; idf fitted on them without a CSV. */
+  warmRowsFile: string;
   workers: number;
   name: string;
 }
@@ -113,7 +114,7 @@ export function seedsServer(o: SeedsOptions): ServerSpec {
     env: {
       SEED_BUNDLE_DIR: resolve(o.root, o.bundleDir),
       SEED_TRAIN_CSV: o.trainCsv ?? '',
-      SEED_FALLBACK_ROWS: o.fallbackRowsFile,
+      SEED_WARM_ROWS: o.warmRowsFile,
       PYTHONDONTWRITEBYTECODE: '1',
     },
     cwd: o.root,

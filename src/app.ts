@@ -70,7 +70,13 @@ export function createApp(deps: AppDeps): express.Express {
       res.locals.routeLabel = STATIC_ROUTE;
       next();
     },
-    express.static(PUBLIC_DIR, { index: false, redirect: false, dotfiles: 'ignore', maxAge: '1h', fallthrough: true }),
+    express.static(PUBLIC_DIR, {
+      index: false,
+      redirect: false,
+      dotfiles: 'ignore',
+      maxAge: '1h',
+      fallthrough: true,
+    }),
   );
   // Everything dynamic may carry submitted text or per-request results: never stored by caches.
   app.use((_req, res, next) => {

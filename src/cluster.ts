@@ -6,15 +6,74 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type pino from 'pino';
+import { AggregatorRegistry } from 'prom-client';
 import type { Config } from './config';
+import type { Metrics } from './ops/metrics';
 
 interface ReadyMessage {
   type: 'sift:ready';
   line: string;
 }
 
+interface MetricsRequest {
+  type: 'sift:metrics-request';
+  id: number;
+}
+
+interface MetricsResponse {
+  type: 'sift:metrics';
+  id: number;
+  text?: string;
+  error?: string;
+}
+
+const isMessage = <T extends { type: string }>(message: unknown, type: T['type']): message is T =>
+  typeof message === 'object' && message !== null && (message as { type?: unknown }).type === type;
 const isReadyMessage = (message: unknown): message is ReadyMessage =>
-  typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'sift:ready';
+  isMessage<ReadyMessage>(message, 'sift:ready');
+
+const METRICS_TIMEOUT_MS = 5000;
+
+/**
+ * In a worker: GET /metrics answers the sum over all workers, collected by the primary over IPC
+ * (prom-client's AggregatorRegistry), so counters stay monotonic whichever worker a scrape reaches.
+ */
+export function useClusterMetrics(metrics: Metrics): Metrics {
+  AggregatorRegistry.setRegistries([metrics.registry]);
+  // Constructing one registers the listener that answers the primary's collection requests.
+  new AggregatorRegistry();
+  let nextId = 0;
+  const pending = new Map<number, { resolve: (text: string) => void; reject: (error: Error) => void }>();
+  process.on('message', (message: unknown) => {
+    if (!isMessage<MetricsResponse>(message, 'sift:metrics')) return;
+    const waiting = pending.get(message.id);
+    if (waiting === undefined) return;
+    pending.delete(message.id);
+    if (message.text !== undefined) waiting.resolve(message.text);
+    else waiting.reject(new Error(message.error ?? 'no metrics from the primary'));
+  });
+  const scrape = () =>
+    new Promise<string>((resolve, reject) => {
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error('the primary did not answer the metrics request'));
+      }, METRICS_TIMEOUT_MS);
+      pending.set(id, {
+        resolve: (text) => {
+          clearTimeout(timer);
+          resolve(text);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      const request: MetricsRequest = { type: 'sift:metrics-request', id };
+      process.send?.(request);
+    });
+  return { ...metrics, scrape };
+}
 
 /** Restart delays grow when workers keep crashing, and reset once one has run for a minute. */
 const RESTART_MIN_MS = 500;
@@ -23,6 +82,17 @@ const STABLE_AFTER_MS = 60_000;
 
 export function runPrimary(config: Readonly<Config>, logger: pino.Logger): void {
   const wanted = config.webConcurrency;
+  const aggregator = new AggregatorRegistry();
+  cluster.on('message', (worker: Worker, message: unknown) => {
+    if (!isMessage<MetricsRequest>(message, 'sift:metrics-request')) return;
+    const reply = (answer: Omit<MetricsResponse, 'type' | 'id'>) => {
+      if (worker.isConnected()) worker.send({ type: 'sift:metrics', id: message.id, ...answer });
+    };
+    aggregator.clusterMetrics().then(
+      (text) => reply({ text }),
+      (error: unknown) => reply({ error: error instanceof Error ? error.message : String(error) }),
+    );
+  });
   const ready = new Set<number>();
   const startedAt = new Map<number, number>();
   let announced = false;
@@ -57,13 +127,19 @@ export function runPrimary(config: Readonly<Config>, logger: pino.Logger): void 
       return;
     }
     if (!wasReady) {
-      logger.fatal({ worker: worker.id, code, signal }, 'a worker failed to start; stopping (see its error above)');
+      logger.fatal(
+        { worker: worker.id, code, signal },
+        'a worker failed to start; stopping (see its error above)',
+      );
       exitCode = 1;
       stopAll('SIGTERM');
       return;
     }
     if (ranFor > STABLE_AFTER_MS) restartDelay = RESTART_MIN_MS;
-    logger.error({ worker: worker.id, code, signal, restartInMs: restartDelay }, 'worker died; restarting it');
+    logger.error(
+      { worker: worker.id, code, signal, restartInMs: restartDelay },
+      'worker died; restarting it',
+    );
     setTimeout(() => {
       if (!stopping) fork();
     }, restartDelay).unref();

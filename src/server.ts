@@ -15,7 +15,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pino from 'pino';
 import { type Lifecycle, createApp } from './app';
-import { runPrimary } from './cluster';
+import { runPrimary, useClusterMetrics } from './cluster';
 import { type Config, ConfigError, loadConfig } from './config';
 import { loadRegistry } from './model/registry';
 import type { ModelRegistry } from './model/types';
@@ -52,16 +52,19 @@ export function createHttpServer(config: Readonly<Config>, handler: http.Request
 /** Load the models, build the app and listen. Rejects (with a readable message) when no model is usable. */
 export async function startServer(config: Readonly<Config>, logger: pino.Logger): Promise<RunningServer> {
   const registry = await loadRegistry(config.artifactsDir, { defaultModel: config.defaultModel });
-  for (const skipped of (registry as { skipped?: readonly { folder: string; reason: string }[] }).skipped ?? []) {
+  for (const skipped of (registry as { skipped?: readonly { folder: string; reason: string }[] }).skipped ??
+    []) {
     logger.error({ folder: skipped.folder, reason: skipped.reason }, `skipped bundle ${skipped.folder}`);
   }
   for (const model of registry.list()) {
     const status = model.status();
-    if (!status.ready) logger.error({ model: model.name, reason: status.reason }, `model ${model.name} is not ready`);
+    if (!status.ready)
+      logger.error({ model: model.name, reason: status.reason }, `model ${model.name} is not ready`);
   }
 
   const lifecycle: { draining: boolean } = { draining: false };
-  const app = createApp({ config, registry, logger, metrics: createMetrics(), lifecycle: lifecycle as Lifecycle });
+  const metrics = cluster.isWorker ? useClusterMetrics(createMetrics()) : createMetrics();
+  const app = createApp({ config, registry, logger, metrics, lifecycle: lifecycle as Lifecycle });
   const server = createHttpServer(config, app);
   // Responses not yet started when shutdown begins get `Connection: close`, so their keep-alive
   // sockets end with the answer instead of waiting for KEEP_ALIVE_TIMEOUT_MS.
@@ -85,7 +88,8 @@ export async function startServer(config: Readonly<Config>, logger: pino.Logger)
     // Malformed requests, header overflow, timeouts: answer if the socket can still take it.
     logger.debug({ code: error.code }, 'client error');
     if (!socket.writable) return socket.destroy();
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const reason = http.STATUS_CODES[status] ?? 'Bad Request';
     socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
@@ -122,7 +126,10 @@ async function drain(
     const idleSweep = setInterval(() => server.closeIdleConnections(), 50);
     const timer = setTimeout(() => {
       cut = true;
-      logger.warn({ timeoutMs, inFlight: active.size }, 'shutdown timeout: closing the remaining connections');
+      logger.warn(
+        { timeoutMs, inFlight: active.size },
+        'shutdown timeout: closing the remaining connections',
+      );
       server.closeAllConnections();
     }, timeoutMs);
     server.close(() => {
@@ -155,7 +162,10 @@ export function readyLine(url: string, registry: ModelRegistry, workers?: number
   return `sift listening on ${url} (models: ${models}${workers === undefined ? '' : `; ${workers} workers`})`;
 }
 
-export async function main(args: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function main(
+  args: readonly string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   let config: Readonly<Config>;
   try {
     config = loadConfig(env, args);
@@ -195,7 +205,11 @@ export async function main(args: readonly string[] = process.argv.slice(2), env:
     process.send?.({ type: 'sift:ready', line: readyLine(running.url, running.registry) });
   } else {
     logger.info(
-      { url: running.url, models: running.registry.list().map((m) => m.name), default: running.registry.defaultModel },
+      {
+        url: running.url,
+        models: running.registry.list().map((m) => m.name),
+        default: running.registry.defaultModel,
+      },
       readyLine(running.url, running.registry),
     );
   }

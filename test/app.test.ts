@@ -39,6 +39,7 @@ describe('security headers', () => {
     expect(res.headers['x-powered-by']).toBeUndefined();
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.headers['x-frame-options']).toBe('DENY');
   });
 
   it('adds HSTS and upgrade-insecure-requests when HTTPS_ONLY', async () => {
@@ -79,7 +80,11 @@ describe('404, 405 and OPTIONS', () => {
     const json = await request(t.app).get('/nothing-here');
     expect(json.status).toBe(404);
     expect(json.body).toEqual({
-      error: { status: 404, code: 'not_found', message: 'there is no GET /nothing-here; see /docs for the API' },
+      error: {
+        status: 404,
+        code: 'not_found',
+        message: 'there is no GET /nothing-here; see /docs for the API',
+      },
     });
     const html = await request(t.app).get('/nothing-here').set('Accept', BROWSER_ACCEPT);
     expect(html.status).toBe(404);
@@ -149,7 +154,11 @@ describe('the error handler', () => {
     const { app } = boomApp(Object.assign(new Error('raw library text'), { status: 408 }));
     const res = await request(app).get('/boom');
     expect(res.status).toBe(408);
-    expect(res.body.error).toEqual({ status: 408, code: 'request_timeout', message: 'Request failed (408 request timeout).' });
+    expect(res.body.error).toEqual({
+      status: 408,
+      code: 'request_timeout',
+      message: 'Request failed (408 request timeout).',
+    });
   });
 
   it('turns thrown non-errors into 500s', async () => {
@@ -174,7 +183,10 @@ describe('API keys', () => {
   });
 
   it('accepts Authorization: Bearer and X-API-Key with any configured key', async () => {
-    const bearer = await request(keyed.app).post('/predict').set('Authorization', `Bearer ${KEY}`).send({ text: 'fire' });
+    const bearer = await request(keyed.app)
+      .post('/predict')
+      .set('Authorization', `Bearer ${KEY}`)
+      .send({ text: 'fire' });
     expect(bearer.status).toBe(200);
     const header = await request(keyed.app).get('/models').set('X-API-Key', OTHER_KEY);
     expect(header.status).toBe(200);
@@ -201,6 +213,30 @@ describe('API keys', () => {
     expect(form.headers['content-type']).toMatch(/^text\/html/);
   });
 
+  it('cannot be skipped by asking for HTML on the JSON API or the protocols', async () => {
+    const accept = 'text/html, application/json;q=0.9, */*;q=0.1';
+    const attempts = [
+      request(keyed.app)
+        .post('/predict')
+        .set('Accept', accept)
+        .send({ instances: ['fire', 'flood'] }),
+      request(keyed.app).post('/predict').set('Accept', accept).send({ text: 'fire' }),
+      request(keyed.app)
+        .post('/predict')
+        .set('Accept', accept)
+        .set('Content-Type', 'text/csv')
+        .send('text\nfire\n'),
+      request(keyed.app)
+        .post('/invocations')
+        .set('Accept', accept)
+        .send({ instances: [{ text: 'fire' }] }),
+      request(keyed.app).post('/v2/models/tweets-mini/infer').set('Accept', accept).send({ inputs: [] }),
+      request(keyed.app).get('/models/tweets-mini').set('Accept', accept),
+      request(keyed.app).get('/v1/models').set('Accept', accept),
+    ];
+    for (const res of await Promise.all(attempts)) expect(res.status).toBe(401);
+  });
+
   it('protects the pages too with PROTECT_FORM, asking browsers for Basic auth', async () => {
     const strict = buildTestApp(registry, { apiKeys: [KEY], protectForm: true });
     const page = await request(strict.app).get('/index').set('Accept', BROWSER_ACCEPT);
@@ -208,7 +244,10 @@ describe('API keys', () => {
     expect(page.headers['www-authenticate']).toMatch(/^Basic realm="Sift"/);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     const basic = Buffer.from(`anyone:${KEY}`).toString('base64');
-    const ok = await request(strict.app).get('/index').set('Accept', BROWSER_ACCEPT).set('Authorization', `Basic ${basic}`);
+    const ok = await request(strict.app)
+      .get('/index')
+      .set('Accept', BROWSER_ACCEPT)
+      .set('Authorization', `Basic ${basic}`);
     expect(ok.status).toBe(200);
     expect((await request(strict.app).get('/health')).status).toBe(200);
   });
@@ -239,7 +278,9 @@ describe('rate limiting', () => {
     expect((await request(proxied.app).get('/models').set('X-Forwarded-For', '2.2.2.2')).status).toBe(200);
     expect((await request(proxied.app).get('/models').set('X-Forwarded-For', '1.1.1.1')).status).toBe(429);
     // Only the last hop is believed: a client cannot prepend addresses to escape.
-    expect((await request(proxied.app).get('/models').set('X-Forwarded-For', '9.9.9.9, 1.1.1.1')).status).toBe(429);
+    expect(
+      (await request(proxied.app).get('/models').set('X-Forwarded-For', '9.9.9.9, 1.1.1.1')).status,
+    ).toBe(429);
   });
 });
 
@@ -262,12 +303,18 @@ describe('CORS', () => {
     expect(preflight.headers['access-control-allow-headers']).toContain('Authorization');
     expect(preflight.headers.vary).toContain('Origin');
 
-    const actual = await request(cors.app).post('/predict').set('Origin', 'https://app.example').send({ text: 'fire' });
+    const actual = await request(cors.app)
+      .post('/predict')
+      .set('Origin', 'https://app.example')
+      .send({ text: 'fire' });
     expect(actual.status).toBe(200);
     expect(actual.headers['access-control-allow-origin']).toBe('https://app.example');
     expect(actual.headers['access-control-expose-headers']).toContain('X-Request-Id');
 
-    const other = await request(cors.app).post('/predict').set('Origin', 'https://evil.example').send({ text: 'fire' });
+    const other = await request(cors.app)
+      .post('/predict')
+      .set('Origin', 'https://evil.example')
+      .send({ text: 'fire' });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 

@@ -119,17 +119,23 @@ describe('loadConfig', () => {
   });
 
   it('makes a readable message', () => {
-    expect(() => loadConfig({ PORT: '70000' })).toThrow('Invalid configuration:\n  - PORT: must be between 0 and 65535, got 70000');
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(
+      'Invalid configuration:\n  - PORT: must be between 0 and 65535, got 70000',
+    );
   });
 
   it('refuses a headers timeout longer than the request timeout', () => {
-    expect(problems({ HEADERS_TIMEOUT_MS: '40000', REQUEST_TIMEOUT_MS: '30000' })[0]).toMatch(/must not exceed/);
+    expect(problems({ HEADERS_TIMEOUT_MS: '40000', REQUEST_TIMEOUT_MS: '30000' })[0]).toMatch(
+      /must not exceed/,
+    );
   });
 
   it('listens on SAGEMAKER_BIND_TO_PORT (8080) when started with serve', () => {
     expect(loadConfig({ PORT: '3000' }, ['serve'])).toMatchObject({ port: 8080, sagemakerServe: true });
     expect(loadConfig({ SAGEMAKER_BIND_TO_PORT: '9090' }, ['serve']).port).toBe(9090);
-    expect(problems({}, ['serve', '--fast'])).toEqual(['unknown argument(s): --fast (only "serve" is accepted)']);
+    expect(problems({}, ['serve', '--fast'])).toEqual([
+      'unknown argument(s): --fast (only "serve" is accepted)',
+    ]);
   });
 
   it('documents every variable it reads in the header block', () => {

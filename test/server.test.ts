@@ -94,7 +94,8 @@ describe('HTTP server limits', () => {
   it('drops a client that sends its body too slowly (408)', async () => {
     const { server, port } = await serverWith({ headersTimeoutMs: 300, requestTimeoutMs: 600 });
     try {
-      const head = 'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n';
+      const head =
+        'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n';
       const { received, closedAfterMs } = await rawExchange(port, [
         { data: head },
         ...Array.from({ length: 10 }, () => ({ data: ' ', delayMs: 200 })),
@@ -109,7 +110,9 @@ describe('HTTP server limits', () => {
   it('closes idle keep-alive connections after KEEP_ALIVE_TIMEOUT_MS', async () => {
     const { server, port } = await serverWith({ keepAliveTimeoutMs: 300 });
     try {
-      const { received, closedAfterMs } = await rawExchange(port, [{ data: 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n' }]);
+      const { received, closedAfterMs } = await rawExchange(port, [
+        { data: 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n' },
+      ]);
       expect(received).toMatch(/^HTTP\/1\.1 200/);
       expect(received).toMatch(/Keep-Alive: timeout=/i);
       expect(closedAfterMs).toBeGreaterThanOrEqual(250);
@@ -122,7 +125,9 @@ describe('HTTP server limits', () => {
   it('answers 431 to oversized headers and refuses connections past MAX_CONNECTIONS', async () => {
     const { server, port } = await serverWith({ maxConnections: 1 });
     try {
-      const huge = await rawExchange(port, [{ data: `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n` }]);
+      const huge = await rawExchange(port, [
+        { data: `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n` },
+      ]);
       expect(huge.received).toMatch(/^HTTP\/1\.1 431/);
 
       const holder = net.connect(port, '127.0.0.1');
@@ -151,7 +156,10 @@ describe('HTTP server limits', () => {
 describe('startServer and shutdown', () => {
   it('finishes an in-flight request, then stops and releases the models (exit code 0)', async () => {
     const log = captureLogger('info');
-    const running = await startServer(defaultConfig({ artifactsDir: BUNDLES_DIR, port: 0, host: '127.0.0.1' }), log.logger);
+    const running = await startServer(
+      defaultConfig({ artifactsDir: BUNDLES_DIR, defaultModel: 'tweets-mini', port: 0, host: '127.0.0.1' }),
+      log.logger,
+    );
     const port = Number(new URL(running.url).port);
     const body = JSON.stringify({ text: 'Forest fire near La Ronge' });
     const inFlight = rawExchange(port, [
@@ -168,7 +176,9 @@ describe('startServer and shutdown', () => {
     expect(received).toContain('"model":"tweets-mini"');
     expect(await code).toBe(0);
     expect(running.registry.list().every((m) => !m.status().ready)).toBe(true);
-    expect(log.lines().map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down: draining in-flight requests', 'stopped']));
+    expect(log.lines().map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['shutting down: draining in-flight requests', 'stopped']),
+    );
   });
 
   it('cuts connections still open after SHUTDOWN_TIMEOUT_MS (exit code 1)', async () => {
@@ -178,7 +188,9 @@ describe('startServer and shutdown', () => {
     );
     const port = Number(new URL(running.url).port);
     const stuck = rawExchange(port, [
-      { data: 'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{' },
+      {
+        data: 'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{',
+      },
     ]);
     await new Promise((r) => setTimeout(r, 100));
     const started = Date.now();
@@ -189,52 +201,54 @@ describe('startServer and shutdown', () => {
 });
 
 describe('the server process', () => {
-  it('prints one ready line, serves, and exits 0 on SIGTERM while finishing the request in flight', async () => {
-    const server = spawnServer({ ARTIFACTS_DIR: 'test/fixtures/bundles', DEFAULT_MODEL: 'tweets-mini' });
-    try {
-      const line = await server.waitFor(/sift listening on/);
-      expect(JSON.parse(line)).toMatchObject({
-        level: 'info',
-        msg: expect.stringMatching(
-          /^sift listening on http:\/\/127\.0\.0\.1:\d+ \(models: sentiment-mini, toxic-mini, tweets-mini \(default\)\)$/,
-        ),
-      });
-      const url = listeningUrl(line);
-      expect((await fetch(`${url}/health`)).status).toBe(200);
-
-      const port = Number(new URL(url).port);
-      const body = JSON.stringify({ text: 'flood warning' });
-      const inFlight = rawExchange(port, [
-        { data: `POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n{` },
-        { data: body.slice(1), delayMs: 400 },
-      ]);
-      await new Promise((r) => setTimeout(r, 150));
-      server.child.kill('SIGTERM');
-      expect((await inFlight).received).toMatch(/^HTTP\/1\.1 200/);
-      expect(await server.exited).toEqual({ code: 0, signal: null });
-      expect(server.stdout()).toContain('"msg":"stopped"');
-    } finally {
-      server.child.kill('SIGKILL');
-    }
-  });
-
-  it('listens on SAGEMAKER_BIND_TO_PORT when started with serve', async () => {
+  it('started with serve: one ready line, SageMaker port, serves, exits 0 on SIGTERM finishing the request in flight', async () => {
     const probe = net.createServer();
     const port = await new Promise<number>((resolve) =>
       probe.listen(0, '127.0.0.1', () => resolve((probe.address() as net.AddressInfo).port)),
     );
     await new Promise((r) => probe.close(r));
-    const server = spawnServer({ ARTIFACTS_DIR: 'test/fixtures/bundles', SAGEMAKER_BIND_TO_PORT: String(port) }, ['serve']);
+    const server = spawnServer(
+      {
+        ARTIFACTS_DIR: 'test/fixtures/bundles',
+        DEFAULT_MODEL: 'tweets-mini',
+        SAGEMAKER_BIND_TO_PORT: String(port),
+      },
+      ['serve'],
+    );
     try {
       const line = await server.waitFor(/sift listening on/);
-      expect(listeningUrl(line)).toBe(`http://127.0.0.1:${port}`);
-      expect((await fetch(`http://127.0.0.1:${port}/ping`)).status).toBe(200);
-      server.child.kill('SIGINT');
-      expect((await server.exited).code).toBe(0);
+      expect(JSON.parse(line)).toMatchObject({
+        level: 'info',
+        msg: `sift listening on http://127.0.0.1:${port} (models: sentiment-mini, toxic-mini, tweets-mini (default))`,
+      });
+      expect(
+        server
+          .stdout()
+          .split('\n')
+          .filter((l) => l.includes('sift listening on')),
+      ).toHaveLength(1);
+      const url = listeningUrl(line);
+      expect((await fetch(`${url}/ping`)).status).toBe(200);
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+
+      const body = JSON.stringify({ text: 'flood warning' });
+      const inFlight = rawExchange(port, [
+        {
+          data: `POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n{`,
+        },
+        { data: body.slice(1), delayMs: 400 },
+      ]);
+      await new Promise((r) => setTimeout(r, 150));
+      server.child.kill('SIGTERM');
+      const { received } = await inFlight;
+      expect(received).toMatch(/^HTTP\/1\.1 200/);
+      expect(received).toMatch(/Connection: close/i);
+      expect(await server.exited).toEqual({ code: 0, signal: null });
+      expect(server.stdout()).toContain('"msg":"stopped"');
     } finally {
       server.child.kill('SIGKILL');
     }
-  });
+  }, 60_000);
 
   it('refuses to start without a usable model, saying why', async () => {
     const empty = mkdtempSync(path.join(os.tmpdir(), 'sift-empty-'));
@@ -247,7 +261,7 @@ describe('the server process', () => {
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
-  });
+  }, 60_000);
 
   it('refuses to start with bad settings, listing each', async () => {
     const server = spawnServer({ PORT: 'http', MAX_BATCH: '-1' });
@@ -255,10 +269,14 @@ describe('the server process', () => {
     expect(server.stderr()).toContain('sift: cannot start: Invalid configuration:');
     expect(server.stderr()).toContain('  - PORT: expected a whole number, got "http"');
     expect(server.stderr()).toContain('  - MAX_BATCH: expected a whole number, got "-1"');
-  });
+  }, 60_000);
 
   it('logs an uncaught exception and exits 1', async () => {
-    const server = spawnServer({ ARTIFACTS_DIR: 'test/fixtures/bundles' }, [], 'test/helpers/crash-server.ts');
+    const server = spawnServer(
+      { ARTIFACTS_DIR: 'test/fixtures/bundles' },
+      [],
+      'test/helpers/crash-server.ts',
+    );
     expect((await server.exited).code).toBe(1);
     const fatal = server
       .stdout()
@@ -268,12 +286,12 @@ describe('the server process', () => {
     expect(fatal).toHaveLength(1);
     expect(fatal[0].msg).toBe('uncaught exception; exiting for a clean restart');
     expect(fatal[0].err.message).toBe('a bug nobody caught');
-  });
+  }, 60_000);
 
   it('runs WEB_CONCURRENCY workers behind one port and stops them all on SIGTERM', async () => {
     const server = spawnServer({ ARTIFACTS_DIR: 'test/fixtures/bundles', WEB_CONCURRENCY: '2' });
     try {
-      const line = await server.waitFor(/sift listening on/, 30_000);
+      const line = await server.waitFor(/sift listening on/, 80_000);
       expect(line).toContain('; 2 workers)');
       const url = listeningUrl(line);
       const answers = await Promise.all(
@@ -286,11 +304,17 @@ describe('the server process', () => {
         ),
       );
       expect(answers).toEqual([200, 200, 200, 200]);
+      // Whichever worker answers the scrape, it reports the sum over both.
+      for (let i = 0; i < 2; i++) {
+        const scrape = await (await fetch(`${url}/metrics`)).text();
+        expect(scrape).toContain('sift_http_requests_total{method="POST",route="/predict",status="200"} 4');
+        expect(scrape).toMatch(/sift_model_info\{model="tweets-mini",[^}]*ready="true"\} 1\n/);
+      }
       server.child.kill('SIGTERM');
       expect((await server.exited).code).toBe(0);
       expect(server.stdout()).toContain('all workers stopped');
     } finally {
       server.child.kill('SIGKILL');
     }
-  });
+  }, 90_000);
 });

@@ -30,7 +30,7 @@ def _rows_or_error(body):
 
 @app.get("/ready")
 def ready():
-    return jsonify(status="ready", model=model.name, trained_on=model.trained_on)
+    return jsonify(status="ready", model=model.name, trained_on=model.trained_on, stemming=model.stemming)
 
 
 @app.post("/predict")

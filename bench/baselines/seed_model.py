@@ -5,7 +5,7 @@ same per-request work as Sift: same blocks, same analyzers and n-grams, same voc
 same feature width). The model is trained at start-up on the same training CSV, as the seeds did.
 
 Without the training CSV (a fresh clone with no ../shared/data) the vectorizers fit their idf on
-the benchmark's own texts and the LogisticRegression takes the bundle's coefficients: the cost per
+the benchmark's request rows and the LogisticRegression takes the bundle's coefficients: the cost per
 request is unchanged, only the numbers in the answers differ.
 
 Runs with Debian's python3-sklearn (1.2) and with newer scikit-learn from pip: it only uses the
@@ -34,23 +34,44 @@ def _read_json(path):
         return json.load(handle)
 
 
-def _stemmer(name):
-    """The seeds would stem in Python; NLTK is the usual choice. None when it is not installed."""
-    if name is None:
-        return None
+SCRIPTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "scripts")
+
+
+def _stemming_tokenizer(name, token_pattern):
+    """(tokenizer, description) for a stemming word block, or (None, reason) when none is available.
+
+    First choice: the project's own SiftStemTokenizer (natural's stemmer through the TypeScript CLI,
+    stems cached per process): the very stems Sift uses, so both sides compute the same features,
+    and after warm-up a dict lookup per token, i.e. the cheapest stemming the seeds could have had.
+    Second choice: NLTK's stemmer in pure Python (what a Python app would usually call).
+    """
+    try:
+        if SCRIPTS_DIR not in sys.path:
+            sys.path.insert(0, SCRIPTS_DIR)
+        from sift_sklearn.stem import SiftStemTokenizer, stem_tokens  # type: ignore
+
+        stem_tokens(["running"], name)  # fails fast when the CLI is not built
+        return SiftStemTokenizer(name, token_pattern), f"{name} (natural, via scripts/sift_sklearn, cached)"
+    except Exception as error:  # noqa: BLE001 - any failure means: try the next stemmer
+        reason = str(error).split("\n")[0]
     try:
         from nltk.stem import LancasterStemmer, PorterStemmer  # type: ignore
+
+        stem = (PorterStemmer() if name == "porter" else LancasterStemmer()).stem
+        pattern = re.compile(token_pattern)
+        return (lambda doc: [stem(token) for token in pattern.findall(doc)]), f"{name} (NLTK)"
     except ImportError:
-        print(
-            f"seed_model: the bundle stems with '{name}' but NLTK is not installed; the baseline"
-            " skips stemming (less work per request than Sift does)",
-            file=sys.stderr,
-        )
-        return None
-    return (PorterStemmer() if name == "porter" else LancasterStemmer()).stem
+        pass
+    print(
+        f"seed_model: the bundle stems with '{name}' but neither the Sift stem CLI ({reason}) nor NLTK"
+        " is available; the baseline skips stemming (less work per request than Sift does)",
+        file=sys.stderr,
+    )
+    return None, "none (unavailable)"
 
 
-def _make_vectorizer(block, stem):
+def _make_vectorizer(block):
+    """(vectorizer, stemming description) reproducing one feature block of vectorizer.json."""
     vocabulary = {term: index for index, term in enumerate(block["vocabulary"])}
     common = dict(
         analyzer=block["analyzer"],
@@ -62,19 +83,29 @@ def _make_vectorizer(block, stem):
         vocabulary=vocabulary,
         dtype=np.float32,
     )
+    stemming = None
     if block["analyzer"] == "word":
-        pattern = re.compile(block["token_pattern"])
-        if stem is not None:
-            # sklearn's order: preprocess → tokenize (here: pattern + stem) → stop words → n-grams.
-            common["tokenizer"] = lambda doc: [stem(token) for token in pattern.findall(doc)]
-            common["token_pattern"] = None
-        else:
-            common["token_pattern"] = block["token_pattern"]
+        common["token_pattern"] = block["token_pattern"]
+        if block.get("stemmer"):
+            tokenizer, stemming = _stemming_tokenizer(block["stemmer"], block["token_pattern"])
+            if tokenizer is not None:
+                # sklearn's order: preprocess → tokenize (pattern + stem) → stop words → n-grams.
+                common["tokenizer"] = tokenizer
+                common["token_pattern"] = None
     if block["kind"] == "count":
-        return CountVectorizer(**common)
-    return TfidfVectorizer(
+        return CountVectorizer(**common), stemming
+    vectorizer = TfidfVectorizer(
         norm=block["norm"], use_idf=block["use_idf"], sublinear_tf=block["sublinear_tf"], **common
     )
+    return vectorizer, stemming
+
+
+def _prime_stems(vectorizer, texts):
+    """Stem every token of `texts` in one call (SiftStemTokenizer only): no CLI round trip later."""
+    tokenizer = getattr(vectorizer, "tokenizer", None)
+    if tokenizer is not None and hasattr(tokenizer, "prime_documents"):
+        preprocess = vectorizer.build_preprocessor()
+        tokenizer.prime_documents(preprocess(text) for text in texts)
 
 
 def _read_training_rows(csv_path):
@@ -97,7 +128,7 @@ def _label_column(rows, input_names, class_values):
 class SeedModel:
     """transform + predict_proba over rows ({field: text}), as the seeds' Flask app did."""
 
-    def __init__(self, bundle_dir, train_csv=None, fallback_rows=None):
+    def __init__(self, bundle_dir, train_csv=None, warm_rows=None):
         started = time.perf_counter()
         self.card = _read_json(os.path.join(bundle_dir, "card.json"))
         spec = _read_json(os.path.join(bundle_dir, "vectorizer.json"))
@@ -105,15 +136,21 @@ class SeedModel:
         self.name = self.card["name"]
         self.class_values = [c["value"] for c in self.card["classes"]]
         self.class_names = [c["name"] for c in self.card["classes"]]
-        self.blocks = [
-            (b["field"], float(b.get("weight", 1.0)), _make_vectorizer(b, _stemmer(b.get("stemmer"))))
-            for b in spec["blocks"]
-        ]
+        self.blocks = []
+        self.stemming = []
+        for block in spec["blocks"]:
+            vectorizer, stemming = _make_vectorizer(block)
+            self.blocks.append((block["field"], float(block.get("weight", 1.0)), vectorizer))
+            if stemming is not None:
+                self.stemming.append(stemming)
+        warm_rows = warm_rows or [{}]
+        for field, _weight, vectorizer in self.blocks:
+            _prime_stems(vectorizer, [row.get(field) or "" for row in warm_rows])
         self.trained_on = None
         if train_csv and os.path.exists(train_csv):
             self._train(train_csv)
         else:
-            self._fit_without_data(classifier, fallback_rows or [{}])
+            self._fit_without_data(classifier, warm_rows)
         self.startup_seconds = time.perf_counter() - started
 
     def _train(self, train_csv):
@@ -123,6 +160,7 @@ class SeedModel:
         by_text = {str(v): v for v in self.class_values}
         y = np.array([self.class_values.index(by_text[row[label_column]]) for row in rows])
         for field, _weight, vectorizer in self.blocks:
+            _prime_stems(vectorizer, [row.get(field) or "" for row in rows])
             vectorizer.fit([row.get(field) or "" for row in rows])
         x = self.transform(rows)
         self.classifier = LogisticRegression(C=self._regularisation(), max_iter=2000)
@@ -178,10 +216,11 @@ class SeedModel:
 
 
 def load_from_environment():
-    """SEED_BUNDLE_DIR (required), SEED_TRAIN_CSV and SEED_FALLBACK_ROWS (a JSON list of rows)."""
-    fallback_path = os.environ.get("SEED_FALLBACK_ROWS")
+    """SEED_BUNDLE_DIR (required), SEED_TRAIN_CSV, SEED_WARM_ROWS (a JSON list of request rows:
+    stems primed for them; without training data the idf is fitted on them)."""
+    warm_path = os.environ.get("SEED_WARM_ROWS")
     return SeedModel(
         os.environ["SEED_BUNDLE_DIR"],
         os.environ.get("SEED_TRAIN_CSV") or None,
-        _read_json(fallback_path) if fallback_path else None,
+        _read_json(warm_path) if warm_path else None,
     )

@@ -54,6 +54,7 @@ def main():
             "python": sys.version.split()[0],
             "model": model.name,
             "trained_on": model.trained_on,
+            "stemming": model.stemming,
             "startup_seconds": model.startup_seconds,
             "batches": results,
         },

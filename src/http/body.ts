@@ -60,7 +60,9 @@ function charsetOf(req: Request): string | undefined {
 function requireUtf8(req: Request, kind: BodyKind): HttpError | undefined {
   const charset = charsetOf(req);
   if (charset === undefined || charset === 'utf-8' || charset === 'utf8') return undefined;
-  return unsupportedMediaType(`${MEDIA_TYPES[kind][0]} bodies must be UTF-8; charset "${charset}" is not accepted`);
+  return unsupportedMediaType(
+    `${MEDIA_TYPES[kind][0]} bodies must be UTF-8; charset "${charset}" is not accepted`,
+  );
 }
 
 /**
@@ -114,12 +116,20 @@ export function readBody(config: Readonly<Config>, accepted: readonly BodyKind[]
       case 'json': {
         const wrongCharset = requireUtf8(req, kind);
         if (wrongCharset !== undefined) return next(wrongCharset);
-        return jsonText(req, res, after((raw) => parseStrictJson(asText(raw), config.maxJsonDepth)));
+        return jsonText(
+          req,
+          res,
+          after((raw) => parseStrictJson(asText(raw), config.maxJsonDepth)),
+        );
       }
       case 'form': {
         const wrongCharset = requireUtf8(req, kind);
         if (wrongCharset !== undefined) return next(wrongCharset);
-        return smallText(req, res, after((raw) => parseUrlEncoded(asText(raw), config.maxUrlParams)));
+        return smallText(
+          req,
+          res,
+          after((raw) => parseUrlEncoded(asText(raw), config.maxUrlParams)),
+        );
       }
       case 'csv':
         return csvText(req, res, after(asText));
@@ -128,7 +138,9 @@ export function readBody(config: Readonly<Config>, accepted: readonly BodyKind[]
       case 'multipart': {
         const encoding = (req.get('content-encoding') ?? 'identity').toLowerCase();
         if (encoding !== 'identity') {
-          return next(unsupportedMediaType(`multipart bodies cannot be sent with Content-Encoding "${encoding}"`));
+          return next(
+            unsupportedMediaType(`multipart bodies cannot be sent with Content-Encoding "${encoding}"`),
+          );
         }
         return upload(req, res, (error?: unknown) => {
           if (error !== undefined) return next(mapBodyError(error, config, kind));
@@ -139,7 +151,11 @@ export function readBody(config: Readonly<Config>, accepted: readonly BodyKind[]
           }
           const file = (req as { file?: Express.Multer.File }).file;
           if (file !== undefined) {
-            const uploaded: UploadedFile = { fieldName: file.fieldname, originalName: file.originalname, buffer: file.buffer };
+            const uploaded: UploadedFile = {
+              fieldName: file.fieldname,
+              originalName: file.originalname,
+              buffer: file.buffer,
+            };
             res.locals.upload = uploaded;
           }
           next();
@@ -174,14 +190,16 @@ export function parseUrlEncoded(text: string, maxParams: number): FormFields {
   let count = 0;
   for (const [name, value] of new URLSearchParams(text)) {
     count++;
-    if (count > maxParams) throw payloadTooLarge(`the form has more than ${maxParams} fields (MAX_URL_PARAMS)`);
+    if (count > maxParams)
+      throw payloadTooLarge(`the form has more than ${maxParams} fields (MAX_URL_PARAMS)`);
     addField(fields, name, value);
   }
   return fields;
 }
 
 function addField(fields: Record<string, string | string[]>, name: string, value: string): void {
-  if (FORBIDDEN_KEYS.has(name)) throw new HttpError(400, 'forbidden_key', `the field name "${name}" is not accepted`);
+  if (FORBIDDEN_KEYS.has(name))
+    throw new HttpError(400, 'forbidden_key', `the field name "${name}" is not accepted`);
   const existing = fields[name];
   if (existing === undefined) fields[name] = value;
   else if (Array.isArray(existing)) existing.push(value);
@@ -217,7 +235,11 @@ export function mapBodyError(error: unknown, config: Readonly<Config>, kind: Bod
     case 'request.size.invalid':
       return badRequest('the body is shorter or longer than its Content-Length');
     case 'request.aborted':
-      return new HttpError(400, 'request_aborted', 'the client closed the request before the body was complete');
+      return new HttpError(
+        400,
+        'request_aborted',
+        'the client closed the request before the body was complete',
+      );
     case 'stream.encoding.set':
     case 'stream.not.readable':
       return error;
@@ -235,7 +257,9 @@ function mapMulterError(error: MulterError, config: Readonly<Config>): HttpError
   const field = error.field === undefined ? '' : ` "${error.field.slice(0, 100)}"`;
   switch (error.code as string) {
     case 'LIMIT_FILE_SIZE':
-      return payloadTooLarge(`the uploaded file is larger than ${config.maxUploadBytes} bytes (MAX_UPLOAD_BYTES)`);
+      return payloadTooLarge(
+        `the uploaded file is larger than ${config.maxUploadBytes} bytes (MAX_UPLOAD_BYTES)`,
+      );
     case 'LIMIT_FILE_COUNT':
       return payloadTooLarge(`at most ${config.maxFiles} file(s) per request (MAX_FILES)`);
     case 'LIMIT_FIELD_COUNT':
@@ -243,7 +267,9 @@ function mapMulterError(error: MulterError, config: Readonly<Config>): HttpError
     case 'LIMIT_PART_COUNT':
       return payloadTooLarge(`at most ${config.maxFields + config.maxFiles} multipart parts per request`);
     case 'LIMIT_FIELD_VALUE':
-      return payloadTooLarge(`the form field${field} is longer than ${config.maxTextChars} characters (MAX_TEXT_CHARS)`);
+      return payloadTooLarge(
+        `the form field${field} is longer than ${config.maxTextChars} characters (MAX_TEXT_CHARS)`,
+      );
     case 'LIMIT_FIELD_KEY':
       return badRequest('a form field name is longer than 100 bytes');
     case 'LIMIT_UNEXPECTED_FILE':

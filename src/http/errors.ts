@@ -54,7 +54,8 @@ export function errorHandler(): ErrorRequestHandler {
     }
     if (shown.status === 405 && error instanceof HttpError) {
       const allowed = (error.details as { allowed?: readonly string[] } | undefined)?.allowed;
-      if (allowed !== undefined && !res.hasHeader('Allow')) res.setHeader('Allow', [...allowed, 'OPTIONS'].join(', '));
+      if (allowed !== undefined && !res.hasHeader('Allow'))
+        res.setHeader('Allow', [...allowed, 'OPTIONS'].join(', '));
     }
     res.setHeader('Cache-Control', 'no-store');
     if (wantsHtml(req)) {

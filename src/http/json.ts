@@ -47,7 +47,8 @@ function rejectForbiddenKeys(key: string, value: unknown): unknown {
  * `forbidden_key`. Messages never quote the body.
  */
 export function parseStrictJson(text: string, maxDepth: number): unknown {
-  if (text.trim() === '') throw codedBadRequest('empty_body', 'the request body is empty; send a JSON object');
+  if (text.trim() === '')
+    throw codedBadRequest('empty_body', 'the request body is empty; send a JSON object');
   if (jsonDepthExceeds(text, maxDepth)) {
     throw codedBadRequest('json_too_deep', `JSON nesting is deeper than ${maxDepth} levels (MAX_JSON_DEPTH)`);
   }
@@ -60,7 +61,9 @@ export function parseStrictJson(text: string, maxDepth: number): unknown {
     const position = /position (\d+)/.exec(error instanceof Error ? error.message : '');
     throw codedBadRequest(
       'invalid_json',
-      position === null ? 'the body is not valid JSON' : `the body is not valid JSON (error at character ${position[1]})`,
+      position === null
+        ? 'the body is not valid JSON'
+        : `the body is not valid JSON (error at character ${position[1]})`,
     );
   }
 }

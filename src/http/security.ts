@@ -31,12 +31,26 @@ export function isOpenPath(path: string): boolean {
   return OPEN_PATHS.has(path) || path.startsWith('/static/');
 }
 
-/**
- * A browser asking for a page (or submitting the form): it prefers HTML to JSON. Such requests stay
- * public unless PROTECT_FORM; everything else is the API.
- */
+/** A client that prefers HTML to JSON: a browser. */
 export function wantsHtml(req: Request): boolean {
   return req.accepts(['application/json', 'text/html']) === 'text/html';
+}
+
+/** Paths of the JSON API and the serving protocols: never public when API_KEYS is set. */
+const API_PATH = /^\/(predict|models|invocations|v1|v2)(\/|$)/;
+const PREDICT_PATH = /^\/(predict|models\/[^/]+\/predict)\/?$/;
+
+/**
+ * What stays public when API_KEYS is set (unless PROTECT_FORM): a browser reading a page, or
+ * submitting the prediction form (urlencoded or multipart, which is how the form and its CSV upload
+ * post). A JSON body or a protocol route is the API whatever the Accept header says, so asking for
+ * HTML cannot be used to skip the key.
+ */
+export function isPublicPageRequest(req: Request): boolean {
+  if (!wantsHtml(req)) return false;
+  if (req.method === 'GET' || req.method === 'HEAD') return !API_PATH.test(req.path);
+  if (req.method !== 'POST' || !PREDICT_PATH.test(req.path)) return false;
+  return typeof req.is(['application/x-www-form-urlencoded', 'multipart/form-data']) === 'string';
 }
 
 export function securityHeaders(config: Readonly<Config>): RequestHandler {
@@ -63,6 +77,8 @@ export function securityHeaders(config: Readonly<Config>): RequestHandler {
     },
     strictTransportSecurity: config.httpsOnly ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     referrerPolicy: { policy: 'no-referrer' },
+    // Same rule as frame-ancestors 'none', for browsers that only know the older header.
+    xFrameOptions: { action: 'deny' },
     xPoweredBy: false,
   });
 }
@@ -127,8 +143,8 @@ export function keyMatches(presented: string, keys: readonly string[]): boolean 
 export function apiKeyAuth(config: Readonly<Config>): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     if (config.apiKeys.length === 0 || isOpenPath(req.path) || req.method === 'OPTIONS') return next();
+    if (!config.protectForm && isPublicPageRequest(req)) return next();
     const html = wantsHtml(req);
-    if (html && !config.protectForm) return next();
     const key = presentedKey(req);
     if (key !== undefined && keyMatches(key, config.apiKeys)) return next();
     res.setHeader('WWW-Authenticate', html ? 'Basic realm="Sift", charset="UTF-8"' : 'Bearer realm="Sift"');

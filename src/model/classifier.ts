@@ -13,7 +13,7 @@ import {
   type Vectorizer,
 } from '../features/vectorizer';
 import { compileUnicode } from '../text/unicode';
-import { readBundle, type Bundle } from './bundle';
+import { BUNDLE_FILES, BundleError, readBundle, type Bundle } from './bundle';
 import {
   applyPostTransform,
   argmax,
@@ -70,14 +70,18 @@ export class SiftModel implements LoadedModel {
   /** ONNX rows whose output was implausible and that were answered in-process instead. */
   onnxFallbacks = 0;
 
-  private constructor(bundle: Bundle, session: ClassifierSession, options: ModelOptions) {
+  private constructor(
+    bundle: Bundle,
+    parts: { vectorizer: Vectorizer; layer: LinearLayer; session: ClassifierSession },
+    options: ModelOptions,
+  ) {
     this.dir = bundle.dir;
     this.card = bundle.card;
     this.name = bundle.card.name;
     this.output = bundle.classifier.output;
-    this.vectorizer = createVectorizer(bundle.vectorizer, compileUnicode(bundle.unicode));
-    this.layer = createLinearLayer(bundle.classifier);
-    this.session = session;
+    this.vectorizer = parts.vectorizer;
+    this.layer = parts.layer;
+    this.session = parts.session;
     this.onnxMinRows = options.onnxMinRows ?? DEFAULT_ONNX_MIN_ROWS;
     this.chunkRows = rowsPerChunk(this.layer.width, options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES);
     const { positive_class: positive, threshold } = bundle.card;
@@ -93,22 +97,32 @@ export class SiftModel implements LoadedModel {
 
   /** Reads, validates and opens a bundle, then runs its golden self-test. */
   static async load(bundle: Bundle, options: ModelOptions = {}): Promise<SiftModel> {
-    const session = await openClassifierSession(
-      bundle.onnxPath,
-      {
-        width: bundle.classifier.width,
-        classes: bundle.classifier.intercepts.length,
-        valuesOutput: bundle.classifier.output,
-      },
-      options.onnxThreads,
+    // Pure parts first (a token_pattern JavaScript cannot reproduce fails here), then the session.
+    const inFile = <T>(file: string, build: () => T): T => {
+      try {
+        return build();
+      } catch (error) {
+        throw new BundleError(bundle.dir, [`${file}: ${(error as Error).message}`]);
+      }
+    };
+    const vectorizer = inFile(BUNDLE_FILES.vectorizer, () =>
+      createVectorizer(bundle.vectorizer, compileUnicode(bundle.unicode)),
     );
-    let model: SiftModel;
+    const layer = inFile(BUNDLE_FILES.classifier, () => createLinearLayer(bundle.classifier));
+    let session: ClassifierSession;
     try {
-      model = new SiftModel(bundle, session, options);
+      session = await openClassifierSession(
+        bundle.onnxPath,
+        { width: layer.width, classes: layer.classes, valuesOutput: bundle.classifier.output },
+        options.onnxThreads,
+      );
     } catch (error) {
-      await session.release();
-      throw error;
+      const message = (error as Error).message;
+      throw new BundleError(bundle.dir, [
+        message.startsWith(BUNDLE_FILES.onnx) ? message : `${BUNDLE_FILES.onnx}: ${message}`,
+      ]);
     }
+    const model = new SiftModel(bundle, { vectorizer, layer, session }, options);
     const report = await runSelfTest(model);
     model.selfTest = report;
     model.state = report.ready ? { ready: true } : { ready: false, reason: report.reason };

@@ -43,12 +43,17 @@ interface OperationObject {
   responses?: Record<string, { description?: string }>;
 }
 
-const slug = (text: string): string => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const slug = (text: string): string =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 
 /** Pure: the document → what the template shows. */
 export function buildDocsView(doc: OpenApiDocument): DocsView {
   const groups = new Map<string, DocsView['groups'][number]>();
-  for (const tag of doc.tags) groups.set(tag.name, { tag: tag.name, id: `tag-${slug(tag.name)}`, operations: [] });
+  for (const tag of doc.tags)
+    groups.set(tag.name, { tag: tag.name, id: `tag-${slug(tag.name)}`, operations: [] });
   let secured = false;
   for (const [pathName, methods] of Object.entries(doc.paths)) {
     for (const [method, raw] of Object.entries(methods)) {
@@ -65,9 +70,16 @@ export function buildDocsView(doc: OpenApiDocument): DocsView {
         summary: op.summary ?? '',
         description: op.description,
         secured: isSecured,
-        parameters: (op.parameters ?? []).map((p) => ({ name: p.name, in: p.in, description: p.description })),
+        parameters: (op.parameters ?? []).map((p) => ({
+          name: p.name,
+          in: p.in,
+          description: p.description,
+        })),
         requestTypes: Object.keys(op.requestBody?.content ?? {}),
-        responses: Object.entries(op.responses ?? {}).map(([status, r]) => ({ status, description: r.description ?? '' })),
+        responses: Object.entries(op.responses ?? {}).map(([status, r]) => ({
+          status,
+          description: r.description ?? '',
+        })),
       });
     }
   }
@@ -78,7 +90,10 @@ export function buildDocsView(doc: OpenApiDocument): DocsView {
     openapiVersion: doc.openapi,
     secured,
     groups: [...groups.values()].filter((g) => g.operations.length > 0),
-    schemas: Object.entries(schemas).map(([name, schema]) => ({ name, json: JSON.stringify(schema, null, 2) })),
+    schemas: Object.entries(schemas).map(([name, schema]) => ({
+      name,
+      json: JSON.stringify(schema, null, 2),
+    })),
   };
 }
 

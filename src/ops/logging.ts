@@ -5,10 +5,7 @@
 import pino, { type DestinationStream } from 'pino';
 import type { Config } from '../config';
 
-export function createLogger(
-  config: Pick<Config, 'logLevel'>,
-  destination?: DestinationStream,
-): pino.Logger {
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): pino.Logger {
   const options: pino.LoggerOptions = {
     level: config.logLevel,
     base: { service: 'sift', pid: process.pid },

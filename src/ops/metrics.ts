@@ -6,11 +6,19 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { ModelRegistry } from '../model/types';
 
 export interface Metrics {
+  /** This process's metrics. */
   readonly registry: Registry;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly predictions: Counter<'model' | 'class'>;
   readonly modelInfo: Gauge<'model' | 'title' | 'task' | 'output' | 'classes' | 'ready'>;
+  /**
+   * The text GET /metrics answers: this registry, or in cluster mode the sum over every worker
+   * (src/cluster.ts replaces it), so a scrape never depends on which worker answered.
+   */
+  scrape(): Promise<string>;
+  /** Report these models in sift_model_info, read fresh at every scrape. */
+  watchModels(models: ModelRegistry): void;
 }
 
 export interface MetricsOptions {
@@ -41,29 +49,41 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['model', 'class'] as const,
     registers: [registry],
   });
+  let watched: ModelRegistry | undefined;
   const modelInfo = new Gauge({
     name: 'sift_model_info',
     help: 'Loaded models (value 1); the ready label says whether its self-test passed.',
     labelNames: ['model', 'title', 'task', 'output', 'classes', 'ready'] as const,
     registers: [registry],
+    // Every worker reports the same models: summing would count each once per worker.
+    aggregator: 'max',
+    collect() {
+      if (watched === undefined) return;
+      this.reset();
+      for (const model of watched.list()) {
+        this.set(
+          {
+            model: model.name,
+            title: model.card.title,
+            task: model.card.task,
+            output: model.output,
+            classes: String(model.card.classes.length),
+            ready: String(model.status().ready),
+          },
+          1,
+        );
+      }
+    },
   });
-  return { registry, httpRequests, httpDuration, predictions, modelInfo };
-}
-
-/** Refresh the model info gauge from the registry (called at scrape time, so readiness is current). */
-export function recordModelInfo(metrics: Metrics, models: ModelRegistry): void {
-  metrics.modelInfo.reset();
-  for (const model of models.list()) {
-    metrics.modelInfo.set(
-      {
-        model: model.name,
-        title: model.card.title,
-        task: model.card.task,
-        output: model.output,
-        classes: String(model.card.classes.length),
-        ready: String(model.status().ready),
-      },
-      1,
-    );
-  }
+  return {
+    registry,
+    httpRequests,
+    httpDuration,
+    predictions,
+    modelInfo,
+    scrape: () => registry.metrics(),
+    watchModels: (models) => {
+      watched = models;
+    },
+  };
 }

@@ -47,12 +47,26 @@ const STANDARD_ERRORS = {
   '503': errorResponse('The model is not ready or failed at run time.'),
 };
 
-const MODEL_PARAM = { name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: 'Model name.' };
+const MODEL_PARAM = {
+  name: 'name',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description: 'Model name.',
+};
 
 const PREDICT_QUERY = [
   { name: 'model', description: 'Model name (default: DEFAULT_MODEL).', schema: { type: 'string' } },
-  { name: 'explain', description: 'Include the terms that pushed the decision.', schema: { type: 'boolean' } },
-  { name: 'top_terms', description: 'Terms per side in an explanation (1–50, default 10).', schema: { type: 'integer' } },
+  {
+    name: 'explain',
+    description: 'Include the terms that pushed the decision.',
+    schema: { type: 'boolean' },
+  },
+  {
+    name: 'top_terms',
+    description: 'Terms per side in an explanation (1–50, default 10).',
+    schema: { type: 'integer' },
+  },
 ];
 
 const PREDICT_BODY: MediaContent = {
@@ -60,11 +74,15 @@ const PREDICT_BODY: MediaContent = {
     schema: ref('PredictRequest'),
     example: { text: 'Forest fire near La Ronge Sask. Canada', keyword: 'fire', location: '' },
   },
-  'application/x-www-form-urlencoded': { schema: { type: 'object', additionalProperties: { type: 'string' } } },
+  'application/x-www-form-urlencoded': {
+    schema: { type: 'object', additionalProperties: { type: 'string' } },
+  },
   'multipart/form-data': {
     schema: {
       type: 'object',
-      properties: { file: { type: 'string', format: 'binary', description: 'A CSV file with a header line.' } },
+      properties: {
+        file: { type: 'string', format: 'binary', description: 'A CSV file with a header line.' },
+      },
       additionalProperties: { type: 'string' },
     },
   },
@@ -77,7 +95,9 @@ const PREDICT_RESPONSES = {
     description:
       'One prediction (single object), a batch (`instances` or an array), `{"output": [...]}` for the seed shape, CSV for CSV input (JSON when Accept prefers it), the result page for browsers.',
     content: {
-      'application/json': { schema: { oneOf: [ref('Prediction'), ref('BatchPrediction'), ref('SeedPrediction')] } },
+      'application/json': {
+        schema: { oneOf: [ref('Prediction'), ref('BatchPrediction'), ref('SeedPrediction')] },
+      },
       ...CSV,
       ...HTML,
     },
@@ -93,7 +113,14 @@ const PROTOCOL_BODY: MediaContent = {
 
 export const OPERATIONS: readonly Operation[] = [
   // Pages (src/web)
-  { method: 'get', path: '/', tag: 'Pages', summary: 'Redirect to /index.', secured: false, responses: { '302': { description: 'To /index.' } } },
+  {
+    method: 'get',
+    path: '/',
+    tag: 'Pages',
+    summary: 'Redirect to /index.',
+    secured: false,
+    responses: { '302': { description: 'To /index.' } },
+  },
   {
     method: 'get',
     path: '/index',
@@ -101,7 +128,10 @@ export const OPERATIONS: readonly Operation[] = [
     summary: 'The form, the model card and the CSV upload (HTML).',
     secured: false,
     query: [{ name: 'model', description: 'Model to show.', schema: { type: 'string' } }],
-    responses: { '200': { description: 'HTML page.', content: HTML }, '404': errorResponse('Unknown model.') },
+    responses: {
+      '200': { description: 'HTML page.', content: HTML },
+      '404': errorResponse('Unknown model.'),
+    },
   },
 
   // Prediction API (src/predict)
@@ -123,7 +153,10 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'Models',
     summary: 'The loaded models.',
     secured: true,
-    responses: { '200': { description: 'Models and the default.', content: json(ref('ModelList')) }, '401': STANDARD_ERRORS['401'] },
+    responses: {
+      '200': { description: 'Models and the default.', content: json(ref('ModelList')) },
+      '401': STANDARD_ERRORS['401'],
+    },
   },
   {
     method: 'get',
@@ -132,7 +165,12 @@ export const OPERATIONS: readonly Operation[] = [
     summary: "A model's summary and full model card.",
     secured: true,
     responses: {
-      '200': { description: 'The model and its card.', content: json({ allOf: [ref('ModelSummary'), { type: 'object', properties: { card: { type: 'object' } } }] }) },
+      '200': {
+        description: 'The model and its card.',
+        content: json({
+          allOf: [ref('ModelSummary'), { type: 'object', properties: { card: { type: 'object' } } }],
+        }),
+      },
       '401': STANDARD_ERRORS['401'],
       '404': STANDARD_ERRORS['404'],
     },
@@ -166,7 +204,13 @@ export const OPERATIONS: readonly Operation[] = [
       'MLflow formats: `dataframe_split`, `dataframe_records`, `instances`, `inputs`. The model is the default one unless the `X-Amzn-SageMaker-Custom-Attributes` header names another (`model=NAME`).',
     secured: true,
     requestBody: PROTOCOL_BODY,
-    responses: { '200': { description: 'Predictions in the format of the request (or per Accept).', content: { ...json({ type: 'object' }), ...CSV } }, ...STANDARD_ERRORS },
+    responses: {
+      '200': {
+        description: 'Predictions in the format of the request (or per Accept).',
+        content: { ...json({ type: 'object' }), ...CSV },
+      },
+      ...STANDARD_ERRORS,
+    },
   },
 
   {
@@ -175,7 +219,12 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'SageMaker',
     summary: 'SageMaker batch transform parameters (payload size, strategy, concurrency).',
     secured: false,
-    responses: { '200': { description: '`{"MaxConcurrentTransforms", "BatchStrategy", "MaxPayloadInMB"}`', content: json({ type: 'object' }) } },
+    responses: {
+      '200': {
+        description: '`{"MaxConcurrentTransforms", "BatchStrategy", "MaxPayloadInMB"}`',
+        content: json({ type: 'object' }),
+      },
+    },
   },
 
   // KServe v1 (src/protocols/kserve.ts)
@@ -193,7 +242,10 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'KServe v1',
     summary: 'Model readiness.',
     secured: true,
-    responses: { '200': { description: '`{"name", "ready"}`', content: json({ type: 'object' }) }, '404': STANDARD_ERRORS['404'] },
+    responses: {
+      '200': { description: '`{"name", "ready"}`', content: json({ type: 'object' }) },
+      '404': STANDARD_ERRORS['404'],
+    },
   },
   {
     method: 'post',
@@ -201,18 +253,33 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'KServe v1',
     summary: 'KServe v1 predict: `{"instances": [...]}` → `{"predictions": [...]}`.',
     secured: true,
-    requestBody: json({ type: 'object', properties: { instances: { type: 'array' } }, required: ['instances'] }),
-    responses: { '200': { description: 'Predictions.', content: json({ type: 'object' }) }, ...STANDARD_ERRORS },
+    requestBody: json({
+      type: 'object',
+      properties: { instances: { type: 'array' } },
+      required: ['instances'],
+    }),
+    responses: {
+      '200': { description: 'Predictions.', content: json({ type: 'object' }) },
+      ...STANDARD_ERRORS,
+    },
   },
 
   {
     method: 'post',
     path: '/v1/models/{name}:explain',
     tag: 'KServe v1',
-    summary: 'KServe v1 explain: like :predict, with the terms that pushed each decision → `{"explanations": [...]}`.',
+    summary:
+      'KServe v1 explain: like :predict, with the terms that pushed each decision → `{"explanations": [...]}`.',
     secured: true,
-    requestBody: json({ type: 'object', properties: { instances: { type: 'array' } }, required: ['instances'] }),
-    responses: { '200': { description: 'Predictions with explanations.', content: json({ type: 'object' }) }, ...STANDARD_ERRORS },
+    requestBody: json({
+      type: 'object',
+      properties: { instances: { type: 'array' } },
+      required: ['instances'],
+    }),
+    responses: {
+      '200': { description: 'Predictions with explanations.', content: json({ type: 'object' }) },
+      ...STANDARD_ERRORS,
+    },
   },
 
   // Open Inference Protocol v2 (src/protocols/kserve.ts)
@@ -222,7 +289,9 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'Open Inference Protocol v2',
     summary: 'Server metadata.',
     secured: true,
-    responses: { '200': { description: '`{"name", "version", "extensions"}`', content: json({ type: 'object' }) } },
+    responses: {
+      '200': { description: '`{"name", "version", "extensions"}`', content: json({ type: 'object' }) },
+    },
   },
   {
     method: 'get',
@@ -246,7 +315,10 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'Open Inference Protocol v2',
     summary: 'Model metadata: inputs (BYTES) and outputs.',
     secured: true,
-    responses: { '200': { description: 'Metadata.', content: json({ type: 'object' }) }, '404': STANDARD_ERRORS['404'] },
+    responses: {
+      '200': { description: 'Metadata.', content: json({ type: 'object' }) },
+      '404': STANDARD_ERRORS['404'],
+    },
   },
   {
     method: 'get',
@@ -254,7 +326,11 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'Open Inference Protocol v2',
     summary: 'Model readiness.',
     secured: true,
-    responses: { '200': { description: 'Ready.' }, '404': STANDARD_ERRORS['404'], '503': { description: 'Not ready.' } },
+    responses: {
+      '200': { description: 'Ready.' },
+      '404': STANDARD_ERRORS['404'],
+      '503': { description: 'Not ready.' },
+    },
   },
   {
     method: 'post',
@@ -359,12 +435,23 @@ const SCHEMAS: Record<string, Schema> = {
     type: 'object',
     properties: {
       model: { type: 'string' },
-      label: { type: ['integer', 'string', 'null'], description: 'The class value as the model was trained with it.' },
+      label: {
+        type: ['integer', 'string', 'null'],
+        description: 'The class value as the model was trained with it.',
+      },
       label_name: { type: ['string', 'null'] },
       labels: { type: 'array', items: { type: ['integer', 'string'] }, description: 'Multi-label models.' },
       label_names: { type: 'array', items: { type: 'string' } },
-      probabilities: { type: 'object', additionalProperties: { type: 'number' }, description: 'By String(class value).' },
-      scores: { type: 'object', additionalProperties: { type: 'number' }, description: 'Decision scores (models without probabilities).' },
+      probabilities: {
+        type: 'object',
+        additionalProperties: { type: 'number' },
+        description: 'By String(class value).',
+      },
+      scores: {
+        type: 'object',
+        additionalProperties: { type: 'number' },
+        description: 'Decision scores (models without probabilities).',
+      },
       coverage: {
         type: 'object',
         properties: { total: { type: 'integer' }, known: { type: 'integer' }, ratio: { type: 'number' } },
@@ -406,11 +493,17 @@ const SCHEMAS: Record<string, Schema> = {
       reason: { type: 'string' },
       inputs: {
         type: 'array',
-        items: { type: 'object', properties: { name: { type: 'string' }, label: { type: 'string' }, required: { type: 'boolean' } } },
+        items: {
+          type: 'object',
+          properties: { name: { type: 'string' }, label: { type: 'string' }, required: { type: 'boolean' } },
+        },
       },
       classes: {
         type: 'array',
-        items: { type: 'object', properties: { value: { type: ['integer', 'string'] }, name: { type: 'string' } } },
+        items: {
+          type: 'object',
+          properties: { value: { type: ['integer', 'string'] }, name: { type: 'string' } },
+        },
       },
     },
   },
@@ -438,7 +531,8 @@ const SCHEMAS: Record<string, Schema> = {
           code: { type: 'string', examples: ['invalid_input', 'not_found', 'payload_too_large'] },
           message: { type: 'string' },
           details: {
-            description: 'For invalid rows: `{"failed": n, "rows": [{"index", "field", "message", "line"?}]}`.',
+            description:
+              'For invalid rows: `{"failed": n, "rows": [{"index", "field", "message", "line"?}]}`.',
           },
         },
       },
@@ -454,12 +548,22 @@ export interface OpenApiDocument {
   tags: { name: string }[];
 }
 
-export function buildOpenApi(config: Pick<Config, 'apiKeys'>, registry?: ModelRegistry, version = '0.1.0'): OpenApiDocument {
+export function buildOpenApi(
+  config: Pick<Config, 'apiKeys'>,
+  registry?: ModelRegistry,
+  version = '0.1.0',
+): OpenApiDocument {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPERATIONS) {
     const parameters = [
       ...(op.path.includes('{name}') ? [MODEL_PARAM] : []),
-      ...(op.query ?? []).map((q) => ({ name: q.name, in: 'query', required: false, description: q.description, schema: q.schema })),
+      ...(op.query ?? []).map((q) => ({
+        name: q.name,
+        in: 'query',
+        required: false,
+        description: q.description,
+        schema: q.schema,
+      })),
     ];
     const entry: Record<string, unknown> = {
       tags: [op.tag],
@@ -488,7 +592,11 @@ export function buildOpenApi(config: Pick<Config, 'apiKeys'>, registry?: ModelRe
     components: {
       schemas: SCHEMAS,
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer KEY (when API_KEYS is set).' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'Authorization: Bearer KEY (when API_KEYS is set).',
+        },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
       },
     },

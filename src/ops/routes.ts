@@ -5,17 +5,27 @@ import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../app';
 import { renderDocs } from './docs';
 import { createHealthRouter } from './health';
-import { type Metrics, recordModelInfo } from './metrics';
+import { HttpError } from '../errors';
+import type { Metrics } from './metrics';
 import { buildOpenApi } from './openapi';
 
 export function createOpsRouter(deps: AppDeps, metrics: Metrics): Router {
   const router = Router();
   router.use(createHealthRouter(deps));
 
+  metrics.watchModels(deps.registry);
   router.get('/metrics', async (_req: Request, res: Response) => {
-    recordModelInfo(metrics, deps.registry);
+    let text: string;
+    try {
+      text = await metrics.scrape();
+    } catch (error) {
+      throw new HttpError(503, 'metrics_unavailable', 'metrics could not be collected; try again', {
+        expose: true,
+        cause: error,
+      });
+    }
     res.setHeader('Content-Type', metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
+    res.send(text);
   });
 
   router.get('/openapi.json', (_req: Request, res: Response) => {

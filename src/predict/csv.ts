@@ -38,7 +38,9 @@ export function mapColumns(columns: readonly string[], inputs: ModelInputs): Map
       const lower = input.name.toLowerCase();
       const matches = columns.flatMap((column, i) => (column.toLowerCase() === lower ? [i] : []));
       if (matches.length > 1) {
-        throw badRequest(`the CSV has ${matches.length} columns named "${input.name}" (ignoring case); keep one`);
+        throw badRequest(
+          `the CSV has ${matches.length} columns named "${input.name}" (ignoring case); keep one`,
+        );
       }
       index = matches.length === 1 ? matches[0] : -1;
     } else if (columns.indexOf(input.name, index + 1) >= 0) {
@@ -54,7 +56,13 @@ export function mapColumns(columns: readonly string[], inputs: ModelInputs): Map
       `the CSV has no ${missing.map((input) => `"${input.name}"`).join(', ')} column; columns found: ${
         columns.length > 0 ? columns.map((c) => `"${c.slice(0, 50)}"`).join(', ') : 'none'
       }`,
-      { details: { missing: missing.map((input) => input.name), found: columns, inputs: inputs.map((i) => i.name) } },
+      {
+        details: {
+          missing: missing.map((input) => input.name),
+          found: columns,
+          inputs: inputs.map((i) => i.name),
+        },
+      },
     );
   }
   return mapping;
@@ -127,9 +135,14 @@ function csvSyntaxError(error: unknown): HttpError {
   if (error instanceof CsvError) {
     const { lines } = error as CsvError & { lines?: number };
     const problem = CSV_MESSAGES[error.code] ?? 'is not valid CSV';
-    return new HttpError(400, 'invalid_csv', `the CSV is malformed: line ${lines ?? '?'} ${problem} (RFC 4180)`, {
-      details: { line: lines, reason: error.code },
-    });
+    return new HttpError(
+      400,
+      'invalid_csv',
+      `the CSV is malformed: line ${lines ?? '?'} ${problem} (RFC 4180)`,
+      {
+        details: { line: lines, reason: error.code },
+      },
+    );
   }
   return new HttpError(400, 'invalid_csv', 'the CSV is malformed');
 }
@@ -156,7 +169,10 @@ function uniqueName(name: string, taken: Set<string>): string {
  * `predicted_labels`, `predicted_label_names`, joined with "|"), one `probability_<class>` (or
  * `score_<class>`) column per class, `coverage_ratio` and `low_signal`.
  */
-export function predictionsToCsv(table: Pick<CsvTable, 'columns' | 'records'>, result: PredictionResult): string {
+export function predictionsToCsv(
+  table: Pick<CsvTable, 'columns' | 'records'>,
+  result: PredictionResult,
+): string {
   const { model } = result;
   const taken = new Set(table.columns);
   const multilabel = model.card.task === 'multilabel';

@@ -49,7 +49,11 @@ export interface SeedJson {
   output: PredictionJson[];
 }
 
-const term = (t: TermContribution): TermJson => ({ term: t.term, field: t.field, contribution: t.contribution });
+const term = (t: TermContribution): TermJson => ({
+  term: t.term,
+  field: t.field,
+  contribution: t.contribution,
+});
 
 export function formatPrediction(model: LoadedModel, prediction: RowPrediction): PredictionJson {
   const { classes, task } = model.card;
@@ -68,7 +72,11 @@ export function formatPrediction(model: LoadedModel, prediction: RowPrediction):
   const json: PredictionJson = {
     ...labels,
     ...(model.output === 'scores' ? { scores: values } : { probabilities: values }),
-    coverage: { total: prediction.coverage.total, known: prediction.coverage.known, ratio: prediction.coverage.ratio },
+    coverage: {
+      total: prediction.coverage.total,
+      known: prediction.coverage.known,
+      ratio: prediction.coverage.ratio,
+    },
     low_signal: prediction.coverage.known === 0,
   };
   if (prediction.explanation !== undefined) {
@@ -89,7 +97,10 @@ export function formatSingle(result: PredictionResult): SingleJson {
 }
 
 export function formatBatch(result: PredictionResult): BatchJson {
-  return { model: result.model.name, predictions: result.predictions.map((p) => formatPrediction(result.model, p)) };
+  return {
+    model: result.model.name,
+    predictions: result.predictions.map((p) => formatPrediction(result.model, p)),
+  };
 }
 
 export function formatSeed(result: PredictionResult): SeedJson {

@@ -201,7 +201,10 @@ function checkValue(
     return undefined;
   }
   if (value.length > limits.maxTextChars) {
-    report(input.name, `is ${value.length} characters long; the limit is ${limits.maxTextChars} (MAX_TEXT_CHARS)`);
+    report(
+      input.name,
+      `is ${value.length} characters long; the limit is ${limits.maxTextChars} (MAX_TEXT_CHARS)`,
+    );
     return undefined;
   }
   if (input.required && value.trim() === '') {
@@ -224,7 +227,8 @@ export function validateRow(
   issues: RowIssue[],
 ): InputRow | undefined {
   const before = issues.length;
-  const report = (field: string, message: string) => issues.push({ index, field: field.slice(0, 100), message });
+  const report = (field: string, message: string) =>
+    issues.push({ index, field: field.slice(0, 100), message });
   const row: Record<string, string> = Object.create(null) as Record<string, string>;
 
   if (typeof item === 'string') {
@@ -238,7 +242,10 @@ export function validateRow(
       const known = new Set(inputs.map((input) => input.name));
       for (const key of Object.keys(item)) {
         if (!known.has(key)) {
-          report(key, `is not an input of this model (inputs: ${inputs.map((input) => input.name).join(', ')})`);
+          report(
+            key,
+            `is not an input of this model (inputs: ${inputs.map((input) => input.name).join(', ')})`,
+          );
         }
       }
     }

@@ -49,9 +49,14 @@ export async function predictRows(
   const status = model.status();
   if (!status.ready) {
     // The reason (a self-test difference, a runtime error) is for operators: GET /ready and the logs.
-    throw new HttpError(503, 'model_unavailable', `model "${model.name}" is not available right now; see GET /ready`, {
-      expose: true,
-    });
+    throw new HttpError(
+      503,
+      'model_unavailable',
+      `model "${model.name}" is not available right now; see GET /ready`,
+      {
+        expose: true,
+      },
+    );
   }
   let predictions: RowPrediction[];
   try {
@@ -77,17 +82,20 @@ export async function predictRows(
   return { model, rows, predictions };
 }
 
-/** A runtime failure is that model's 503 (others keep serving); anything else stays a 500. */
+/**
+ * A runtime failure is that model's 503 (others keep serving), always with the code
+ * `model_unavailable` whichever layer noticed it, so clients see one code per cause; anything else
+ * stays as thrown (4xx, or a 500).
+ */
 function asModelFailure(model: LoadedModel, error: unknown): unknown {
-  if (error instanceof HttpError) return error;
   const status = (error as { status?: unknown } | null)?.status;
-  if (status === 503) {
-    return new HttpError(503, 'model_unavailable', `model "${model.name}" is unavailable; try again later`, {
-      expose: true,
-      cause: error,
-    });
-  }
-  return error;
+  if (status !== 503) return error;
+  if (error instanceof HttpError && error.code === 'model_unavailable') return error;
+  const message =
+    error instanceof HttpError && error.expose
+      ? error.message
+      : `model "${model.name}" is unavailable; try again later`;
+  return new HttpError(503, 'model_unavailable', message, { expose: true, cause: error });
 }
 
 function truncateName(name: string): string {

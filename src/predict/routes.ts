@@ -6,7 +6,14 @@
 import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../app';
 import { HttpError, badRequest } from '../errors';
-import { type BodyKind, type FormFields, bodyKindOf, describeKinds, readBody, uploadedFile } from '../http/body';
+import {
+  type BodyKind,
+  type FormFields,
+  bodyKindOf,
+  describeKinds,
+  readBody,
+  uploadedFile,
+} from '../http/body';
 import { wantsHtml } from '../http/security';
 import type { InputRow, LoadedModel, ModelRegistry } from '../model/types';
 import { renderPrediction } from '../web/render';
@@ -39,7 +46,11 @@ const csvDecoder = new TextDecoder('utf-8', { fatal: false });
 export function createPredictRouter(deps: AppDeps): Router {
   const router = Router();
   const { config, registry } = deps;
-  const limits = { maxTextChars: config.maxTextChars, maxBatch: config.maxBatch, maxCsvRows: config.maxCsvRows };
+  const limits = {
+    maxTextChars: config.maxTextChars,
+    maxBatch: config.maxBatch,
+    maxCsvRows: config.maxCsvRows,
+  };
   const body = readBody(config, PREDICT_BODY_KINDS);
 
   /** The JSON payload, parsed once: it carries both rows and options. */
@@ -48,7 +59,11 @@ export function createPredictRouter(deps: AppDeps): Router {
   }
 
   /** Options from the query string and the body; the model named in the path wins over both. */
-  function readOptions(req: Request, payload: PredictPayload | undefined, pathModel: string | undefined): RequestOptions {
+  function readOptions(
+    req: Request,
+    payload: PredictPayload | undefined,
+    pathModel: string | undefined,
+  ): RequestOptions {
     const query = readTextOptions(req.query as Record<string, unknown>);
     const kind = req.body === undefined ? undefined : bodyKindOf(req);
     const fromForm =
@@ -56,7 +71,9 @@ export function createPredictRouter(deps: AppDeps): Router {
     const options = mergeOptions(query, fromForm, payload?.options ?? {});
     if (pathModel !== undefined) {
       if (options.model !== undefined && options.model !== pathModel) {
-        throw badRequest(`the request names model "${options.model.slice(0, 80)}" but the URL names "${pathModel}"`);
+        throw badRequest(
+          `the request names model "${options.model.slice(0, 80)}" but the URL names "${pathModel}"`,
+        );
       }
       options.model = pathModel;
     }
@@ -64,7 +81,12 @@ export function createPredictRouter(deps: AppDeps): Router {
   }
 
   /** Sort the body into rows for `model`: the model's inputs say what a row is. */
-  function readRows(req: Request, res: Response, model: LoadedModel, payload: PredictPayload | undefined): PredictRequest {
+  function readRows(
+    req: Request,
+    res: Response,
+    model: LoadedModel,
+    payload: PredictPayload | undefined,
+  ): PredictRequest {
     const { inputs } = model.card;
     const upload = uploadedFile(res);
     if (upload !== undefined) {
@@ -85,7 +107,11 @@ export function createPredictRouter(deps: AppDeps): Router {
       case 'text':
         return { shape: 'single', rows: [rowFromText(req.body as string, inputs, limits)] };
       default:
-        throw new HttpError(400, 'empty_body', `the request has no body; send ${describeKinds(PREDICT_BODY_KINDS)}`);
+        throw new HttpError(
+          400,
+          'empty_body',
+          `the request has no body; send ${describeKinds(PREDICT_BODY_KINDS)}`,
+        );
     }
   }
 
@@ -97,7 +123,10 @@ export function createPredictRouter(deps: AppDeps): Router {
       const request = readRows(req, res, model, payload);
       const html = request.shape === 'single' && wantsHtml(req);
       const explain = html || (options.explain ?? config.explainDefault);
-      const result = await predictRows(deps, model.name, request.rows, { explain, topTerms: options.topTerms });
+      const result = await predictRows(deps, model.name, request.rows, {
+        explain,
+        topTerms: options.topTerms,
+      });
 
       if (config.logInputs) req.log.info({ model: model.name, rows: request.rows }, 'prediction inputs');
       res.setHeader('Cache-Control', 'no-store');
@@ -122,7 +151,11 @@ export function createPredictRouter(deps: AppDeps): Router {
       else res.json(formatSingle(result));
     };
 
-  router.post('/predict', body, predict(() => undefined));
+  router.post(
+    '/predict',
+    body,
+    predict(() => undefined),
+  );
   router.post(
     '/models/:name/predict',
     body,
@@ -130,7 +163,10 @@ export function createPredictRouter(deps: AppDeps): Router {
   );
 
   router.get('/models', (_req: Request, res: Response) => {
-    res.json({ default: registry.defaultModel, models: registry.list().map((m) => modelSummary(m, registry)) });
+    res.json({
+      default: registry.defaultModel,
+      models: registry.list().map((m) => modelSummary(m, registry)),
+    });
   });
 
   router.get('/models/:name', (req: Request, res: Response) => {

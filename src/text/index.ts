@@ -2,9 +2,17 @@
 export { createAnalyzer, type Analyzer, type AnalyzerOptions } from './analyzer';
 export { CodePointSet, type CodePointRange } from './codepoints';
 export { pythonLower } from './lowercase';
-export { charNgrams, charWbNgrams, wordNgrams } from './ngrams';
+export {
+  charNgrams,
+  charWbNgrams,
+  visitCharNgrams,
+  visitCharWbNgrams,
+  wordNgrams,
+  type WindowVisitor,
+} from './ngrams';
 export { nfkd, stripAccentsAscii, stripAccentsUnicode } from './normalize';
 export { PatternError, translatePythonPattern, type TranslatedPattern } from './pyregex';
+export { TermIndex } from './termindex';
 export { getStemmer, STEMMER_NAMES, type Stem, type StemmerName } from './stem';
 export { createTokenizer, type Tokenizer } from './tokenize';
 export { compileUnicode, type PythonUnicode } from './unicode';

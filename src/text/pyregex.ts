@@ -5,7 +5,10 @@
  * - `\w \W \d \D \s \S` (inside and outside classes) become explicit code point classes;
  * - `\b \B` become lookarounds over that word class (with Python's "never on an empty string");
  * - `.` is `[^\n]` (any code point with DOTALL), `^ $ \A \Z` follow Python's definitions;
- * - inline flags a, i, m, s, u, x are honoured (u is Python 3's default for str patterns);
+ * - inline flags a, m, s, u, x are honoured exactly (u is Python 3's default for str patterns);
+ *   a global (?i) becomes JavaScript's `i` flag, whose Unicode case folding matches Python's
+ *   lower()-based IGNORECASE except for a few characters (e.g. U+0130, and letters newer than the
+ *   fitting Python); scoped (?i:...) cannot be expressed and is refused;
  * - possessive quantifiers and atomic groups are emulated with a lookahead + backreference.
  * Constructs JavaScript cannot express exactly are refused with a PatternError instead of guessed.
  */

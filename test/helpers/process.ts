@@ -16,7 +16,11 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function spawnServer(env: NodeJS.ProcessEnv, args: string[] = [], script = 'src/server.ts'): ServerProcess {
+export function spawnServer(
+  env: NodeJS.ProcessEnv,
+  args: string[] = [],
+  script = 'src/server.ts',
+): ServerProcess {
   const child = spawn(process.execPath, ['-r', REGISTER, script, ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
@@ -28,7 +32,7 @@ export function spawnServer(env: NodeJS.ProcessEnv, args: string[] = [], script 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
-  const waitFor = (pattern: RegExp, timeoutMs = 20_000) =>
+  const waitFor = (pattern: RegExp, timeoutMs = 45_000) =>
     new Promise<string>((resolve, reject) => {
       const check = () => {
         const line = out.split('\n').find((l) => pattern.test(l));

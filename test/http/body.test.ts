@@ -53,7 +53,10 @@ describe('compressed bodies', () => {
       'Content-Encoding': 'gzip',
     });
     expect(corrupt.status).toBe(400);
-    const unknown = await post(app, Buffer.from('{}'), { 'Content-Type': 'application/json', 'Content-Encoding': 'lzma' });
+    const unknown = await post(app, Buffer.from('{}'), {
+      'Content-Type': 'application/json',
+      'Content-Encoding': 'lzma',
+    });
     expect(unknown.status).toBe(415);
   });
 
@@ -112,7 +115,9 @@ describe('multipart limits', () => {
     const { app } = buildTestApp(registry);
     const nested = await request(app).post('/predict').field('text[a]', 'x');
     expect(nested.status).toBe(400);
-    const broken = await post(app, Buffer.from('--nope\r\ngarbage'), { 'Content-Type': 'multipart/form-data; boundary=x' });
+    const broken = await post(app, Buffer.from('--nope\r\ngarbage'), {
+      'Content-Type': 'multipart/form-data; boundary=x',
+    });
     expect(broken.status).toBe(400);
     const noBoundary = await post(app, Buffer.from('x'), { 'Content-Type': 'multipart/form-data' });
     expect(noBoundary.status).toBe(400);

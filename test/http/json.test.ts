@@ -13,12 +13,17 @@ function codeOf(fn: () => unknown): string {
 
 describe('parseStrictJson', () => {
   it('parses ordinary JSON', () => {
-    expect(parseStrictJson('{"text": "a", "n": [1, {"b": null}]}', 32)).toEqual({ text: 'a', n: [1, { b: null }] });
+    expect(parseStrictJson('{"text": "a", "n": [1, {"b": null}]}', 32)).toEqual({
+      text: 'a',
+      n: [1, { b: null }],
+    });
   });
 
   it.each(['__proto__', 'constructor', 'prototype'])('rejects the key %s at any depth', (key) => {
     expect(codeOf(() => parseStrictJson(`{"${key}": {"x": 1}}`, 32))).toBe('400 forbidden_key');
-    expect(codeOf(() => parseStrictJson(`{"instances": [{"text": "a", "${key}": 1}]}`, 32))).toBe('400 forbidden_key');
+    expect(codeOf(() => parseStrictJson(`{"instances": [{"text": "a", "${key}": 1}]}`, 32))).toBe(
+      '400 forbidden_key',
+    );
     expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 

@@ -51,12 +51,25 @@ describe('loadRegistry', () => {
     copyBundle(join(BUNDLES, 'toxic-mini'), join(dir, 'broken'), {
       vectorizer: (v) => void (v.format_version = 9),
     });
+    copyBundle(join(BUNDLES, 'toxic-mini'), join(dir, 'pattern'), {
+      card: (c) => void (c.name = 'pattern'),
+      vectorizer: (v) => void ((v.blocks as { token_pattern: string }[])[0].token_pattern = '(?i:\\w+)'),
+    });
+    copyBundle(join(BUNDLES, 'toxic-mini'), join(dir, 'onnx'), { card: (c) => void (c.name = 'onnx') });
+    writeFileSync(join(dir, 'onnx', 'model.onnx'), 'not a model');
     writeFileSync(join(dir, 'README.txt'), 'not a bundle');
     const registry = await loadRegistry(dir);
     try {
       expect(registry.list().map((m) => m.name)).toEqual(['tweets-mini']);
       expect(registry.skipped).toEqual([
         { folder: 'broken', reason: expect.stringMatching(/vectorizer\.json: format_version 9 is newer/) },
+        { folder: 'onnx', reason: expect.stringMatching(/model\.onnx: /) },
+        {
+          folder: 'pattern',
+          reason: expect.stringMatching(
+            /vectorizer\.json: blocks\[0\] \(field text\): token_pattern .*IGNORECASE/,
+          ),
+        },
         { folder: 'twin', reason: expect.stringMatching(/card name 'tweets-mini' is already served/) },
       ]);
     } finally {

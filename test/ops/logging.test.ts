@@ -36,7 +36,11 @@ describe('access logs', () => {
 
   it('log the inputs only with LOG_INPUTS, and show what the model received', async () => {
     const t = buildTestApp(registry, { logInputs: true });
-    const bytes = Buffer.concat([Buffer.from(`{"text": "${SECRET_TEXT} `), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    const bytes = Buffer.concat([
+      Buffer.from(`{"text": "${SECRET_TEXT} `),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}'),
+    ]);
     const res = await request(t.app)
       .post('/predict')
       .set('Content-Type', 'application/json')
@@ -45,12 +49,17 @@ describe('access logs', () => {
     expect(res.status).toBe(200);
     const inputs = t.log.lines().find((l) => l.msg === 'prediction inputs');
     // Invalid UTF-8 (0xC3 0x28) is decoded with a replacement character, deliberately.
-    expect(inputs).toMatchObject({ model: 'tweets-mini', rows: [{ text: `${SECRET_TEXT} \ufffd(`, keyword: '', location: '' }] });
+    expect(inputs).toMatchObject({
+      model: 'tweets-mini',
+      rows: [{ text: `${SECRET_TEXT} \ufffd(`, keyword: '', location: '' }],
+    });
   });
 
   it('redact credentials', async () => {
     const t = buildTestApp(registry, { apiKeys: ['s'.repeat(32)] });
-    await request(t.app).get('/models').set('Authorization', `Bearer ${'s'.repeat(32)}`);
+    await request(t.app)
+      .get('/models')
+      .set('Authorization', `Bearer ${'s'.repeat(32)}`);
     t.log.logger.info({ authorization: 'Bearer x', headers: { authorization: 'Bearer y' } }, 'probe');
     expect(t.log.text()).not.toContain('s'.repeat(32));
     expect(t.log.text()).not.toContain('Bearer');

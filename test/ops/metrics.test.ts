@@ -17,7 +17,8 @@ function sample(text: string, name: string, labels: Record<string, string>): num
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`)) continue;
     const labelPart = line.slice(name.length + 1, line.lastIndexOf('}'));
-    if (wanted.every((w) => labelPart.split(',').includes(w))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (wanted.every((w) => labelPart.split(',').includes(w)))
+      return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return undefined;
 }
@@ -25,7 +26,9 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 describe('GET /metrics', () => {
   it('counts requests and latency by route pattern and status, and predictions by model and class', async () => {
     const { app } = buildTestApp(registry);
-    const predicted = await request(app).post('/predict').send({ instances: ['Forest fire near La Ronge', 'lovely day'] });
+    const predicted = await request(app)
+      .post('/predict')
+      .send({ instances: ['Forest fire near La Ronge', 'lovely day'] });
     expect(predicted.status).toBe(200);
     await request(app).post('/models/sentiment-mini/predict').send({ text: 'worst flight ever' });
     await request(app).get('/models/nope');
@@ -35,14 +38,22 @@ describe('GET /metrics', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0.0.4/);
     const text = res.text;
-    expect(sample(text, 'sift_http_requests_total', { method: 'POST', route: '/predict', status: '200' })).toBe(1);
-    expect(sample(text, 'sift_http_requests_total', { route: '/models/:name/predict', status: '200' })).toBe(1);
+    expect(
+      sample(text, 'sift_http_requests_total', { method: 'POST', route: '/predict', status: '200' }),
+    ).toBe(1);
+    expect(sample(text, 'sift_http_requests_total', { route: '/models/:name/predict', status: '200' })).toBe(
+      1,
+    );
     expect(sample(text, 'sift_http_requests_total', { route: '/models/:name', status: '404' })).toBe(1);
     expect(sample(text, 'sift_http_requests_total', { route: '(unmatched)', status: '404' })).toBe(1);
     expect(text).not.toContain('12345');
-    expect(sample(text, 'sift_http_request_duration_seconds_count', { route: '/predict', status: '200' })).toBe(1);
+    expect(
+      sample(text, 'sift_http_request_duration_seconds_count', { route: '/predict', status: '200' }),
+    ).toBe(1);
 
-    const labels = (predicted.body as { predictions: { label_name: string }[] }).predictions.map((p) => p.label_name);
+    const labels = (predicted.body as { predictions: { label_name: string }[] }).predictions.map(
+      (p) => p.label_name,
+    );
     for (const name of new Set(labels)) {
       expect(sample(text, 'sift_predictions_total', { model: 'tweets-mini', class: name })).toBe(
         labels.filter((l) => l === name).length,
@@ -50,7 +61,12 @@ describe('GET /metrics', () => {
     }
     expect(text).toMatch(/sift_predictions_total\{model="sentiment-mini",class="[A-Za-z]+"\} 1/);
     expect(
-      sample(text, 'sift_model_info', { model: 'toxic-mini', task: 'multilabel', output: 'probabilities', ready: 'true' }),
+      sample(text, 'sift_model_info', {
+        model: 'toxic-mini',
+        task: 'multilabel',
+        output: 'probabilities',
+        ready: 'true',
+      }),
     ).toBe(1);
   });
 

@@ -27,7 +27,8 @@ describe('GET /openapi.json', () => {
     }
     expect(res.body.info.description).toContain('tweets-mini (default: tweets-mini)');
     const refs = JSON.stringify(res.body).match(/#\/components\/schemas\/\w+/g) ?? [];
-    for (const ref of new Set(refs)) expect(res.body.components.schemas).toHaveProperty(ref.split('/').pop()!);
+    for (const ref of new Set(refs))
+      expect(res.body.components.schemas).toHaveProperty(ref.split('/').pop()!);
   });
 
   it('marks secured operations only when API_KEYS is set', () => {
@@ -48,14 +49,21 @@ describe('GET /openapi.json', () => {
     '/v2/models/{name}/infer': { inputs: [{ name: 'text', shape: [1], datatype: 'BYTES', data: ['fire'] }] },
   };
 
-  it.each(OPERATIONS.map((op) => [op.method.toUpperCase(), op.path] as const))('%s %s is served', async (method, path) => {
-    const url = concrete(path);
-    const res =
-      method === 'GET' ? await request(t.app).get(url) : await request(t.app).post(url).send(bodies[path] as object);
-    expect(res.status).not.toBe(405);
-    expect(res.status).not.toBe(404);
-    expect(res.status).toBeLessThan(500);
-  });
+  it.each(OPERATIONS.map((op) => [op.method.toUpperCase(), op.path] as const))(
+    '%s %s is served',
+    async (method, path) => {
+      const url = concrete(path);
+      const res =
+        method === 'GET'
+          ? await request(t.app).get(url)
+          : await request(t.app)
+              .post(url)
+              .send(bodies[path] as object);
+      expect(res.status).not.toBe(405);
+      expect(res.status).not.toBe(404);
+      expect(res.status).toBeLessThan(500);
+    },
+  );
 
   it('drives the 405 table from the same list', () => {
     expect(allowedMethods('/predict')).toEqual(['POST']);

@@ -1,6 +1,12 @@
 import { parse } from 'csv-parse/sync';
 import { HttpError } from '../../src/errors';
-import { MAX_CSV_COLUMNS, mapColumns, neutraliseCell, parseCsv, predictionsToCsv } from '../../src/predict/csv';
+import {
+  MAX_CSV_COLUMNS,
+  mapColumns,
+  neutraliseCell,
+  parseCsv,
+  predictionsToCsv,
+} from '../../src/predict/csv';
 import { predictRows } from '../../src/predict/predict';
 import type { ModelInputs } from '../../src/predict/input';
 import type { SiftRegistry } from '../../src/model/registry';
@@ -57,13 +63,17 @@ describe('parseCsv', () => {
     expect(failure(() => parseCsv('text\n', INPUTS, LIMITS)).message).toMatch(/no data rows/);
     const ragged = failure(() => parseCsv('id,text\n1,a\n2\n', INPUTS, LIMITS));
     expect(ragged.code).toBe('invalid_csv');
-    expect(ragged.message).toBe('the CSV is malformed: line 3 has a different number of fields than the header (RFC 4180)');
+    expect(ragged.message).toBe(
+      'the CSV is malformed: line 3 has a different number of fields than the header (RFC 4180)',
+    );
   });
 
   it('413s too many rows and too many columns', () => {
     expect(failure(() => parseCsv('text\na\nb\nc\nd\ne\nf\n', INPUTS, LIMITS)).status).toBe(413);
     const wide = `text,${Array.from({ length: MAX_CSV_COLUMNS }, (_, i) => `c${i}`).join(',')}\n`;
-    expect(failure(() => parseCsv(`${wide}a${','.repeat(MAX_CSV_COLUMNS)}\n`, INPUTS, LIMITS)).status).toBe(413);
+    expect(failure(() => parseCsv(`${wide}a${','.repeat(MAX_CSV_COLUMNS)}\n`, INPUTS, LIMITS)).status).toBe(
+      413,
+    );
   });
 });
 
@@ -78,7 +88,9 @@ describe('mapColumns', () => {
 
   it('400s ambiguous and duplicate columns', () => {
     expect(failure(() => mapColumns(['TEXT', 'Text'], INPUTS)).message).toMatch(/2 columns named "text"/);
-    expect(failure(() => mapColumns(['text', 'text'], INPUTS)).message).toMatch(/more than one column named "text"/);
+    expect(failure(() => mapColumns(['text', 'text'], INPUTS)).message).toMatch(
+      /more than one column named "text"/,
+    );
   });
 });
 
@@ -121,6 +133,11 @@ describe('predictionsToCsv', () => {
     const table = parseCsv('text,predicted_label\nfire,x\n', INPUTS, LIMITS);
     const result = await predictRows({ registry }, 'tweets-mini', table.rows);
     const header = (parse(predictionsToCsv(table, result)) as string[][])[0];
-    expect(header.slice(0, 4)).toEqual(['text', 'predicted_label', 'predicted_label_predicted', 'predicted_label_name']);
+    expect(header.slice(0, 4)).toEqual([
+      'text',
+      'predicted_label',
+      'predicted_label_predicted',
+      'predicted_label_name',
+    ]);
   });
 });

@@ -40,7 +40,11 @@ describe('readJsonPayload', () => {
       options: {},
     });
     expect(readJsonPayload(['a'])).toEqual({ shape: 'batch', items: ['a'], options: {} });
-    expect(readJsonPayload({ input: [{ text: 'a' }] })).toEqual({ shape: 'seed', items: [{ text: 'a' }], options: {} });
+    expect(readJsonPayload({ input: [{ text: 'a' }] })).toEqual({
+      shape: 'seed',
+      items: [{ text: 'a' }],
+      options: {},
+    });
   });
 
   it('treats a non-array "input" as a field of a single row', () => {
@@ -55,7 +59,9 @@ describe('readJsonPayload', () => {
 describe('rowsFromItems', () => {
   it('fills the primary input from a string and optional inputs with ""', () => {
     expect(rowsFromItems(['hello'], INPUTS, LIMITS)).toEqual([{ text: 'hello', keyword: '' }]);
-    expect(rowsFromItems([{ text: 'a', keyword: 'k' }], INPUTS, LIMITS)).toEqual([{ text: 'a', keyword: 'k' }]);
+    expect(rowsFromItems([{ text: 'a', keyword: 'k' }], INPUTS, LIMITS)).toEqual([
+      { text: 'a', keyword: 'k' },
+    ]);
   });
 
   it('builds rows without a prototype, from own properties only', () => {
@@ -97,7 +103,10 @@ describe('rowsFromItems', () => {
 
 describe('forms and text', () => {
   it('ignores extra form fields and 400s repeated inputs', () => {
-    expect(rowFromForm({ text: 'a', submit: 'Go', model: 'm' }, INPUTS, LIMITS)).toEqual({ text: 'a', keyword: '' });
+    expect(rowFromForm({ text: 'a', submit: 'Go', model: 'm' }, INPUTS, LIMITS)).toEqual({
+      text: 'a',
+      keyword: '',
+    });
     expect(failure(() => rowFromForm({ text: ['a', 'b'] }, INPUTS, LIMITS)).details).toMatchObject({
       rows: [{ field: 'text', message: 'must be a string, got an array' }],
     });
@@ -116,7 +125,11 @@ describe('forms and text', () => {
 
 describe('options', () => {
   it('reads query and form options', () => {
-    expect(readTextOptions({ model: 'm', explain: 'on', top_terms: '7' })).toEqual({ model: 'm', explain: true, topTerms: 7 });
+    expect(readTextOptions({ model: 'm', explain: 'on', top_terms: '7' })).toEqual({
+      model: 'm',
+      explain: true,
+      topTerms: 7,
+    });
     expect(readTextOptions({ explain: 'false', model: '' })).toEqual({ explain: false });
   });
 
@@ -131,7 +144,10 @@ describe('options', () => {
   });
 
   it('lets later sources win', () => {
-    expect(mergeOptions({ model: 'a', explain: true }, { model: 'b' }, {})).toEqual({ model: 'b', explain: true });
+    expect(mergeOptions({ model: 'a', explain: true }, { model: 'b' }, {})).toEqual({
+      model: 'b',
+      explain: true,
+    });
   });
 });
 

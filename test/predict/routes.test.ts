@@ -29,7 +29,12 @@ interface PredictionBody {
   probabilities?: Record<string, number>;
   coverage: { total: number; known: number; ratio: number };
   low_signal: boolean;
-  explanation?: { class: number | string; class_name: string; toward: { term: string }[]; against: unknown[] };
+  explanation?: {
+    class: number | string;
+    class_name: string;
+    toward: { term: string }[];
+    against: unknown[];
+  };
 }
 
 function expectProbabilities(body: PredictionBody, keys: string[]): void {
@@ -40,7 +45,9 @@ function expectProbabilities(body: PredictionBody, keys: string[]): void {
 
 describe('POST /predict with JSON', () => {
   it('predicts one row with the default model', async () => {
-    const res = await request(t.app).post('/predict').send({ text: FIRE, keyword: 'wildfire', location: 'Canada' });
+    const res = await request(t.app)
+      .post('/predict')
+      .send({ text: FIRE, keyword: 'wildfire', location: 'Canada' });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.headers['cache-control']).toBe('no-store');
@@ -59,7 +66,10 @@ describe('POST /predict with JSON', () => {
     const model = registry.get('tweets-mini');
     const [direct] = await model!.predict([{ text: FIRE, keyword: '', location: '' }]);
     const res = await request(t.app).post('/predict').send({ text: FIRE });
-    expect((res.body as PredictionBody).probabilities).toEqual({ '0': direct.values[0], '1': direct.values[1] });
+    expect((res.body as PredictionBody).probabilities).toEqual({
+      '0': direct.values[0],
+      '1': direct.values[1],
+    });
   });
 
   it('explains when asked in the body or the query, and not otherwise', async () => {
@@ -87,7 +97,9 @@ describe('POST /predict with JSON', () => {
   it('predicts a batch of objects and strings, one answer per row in order', async () => {
     const res = await request(t.app)
       .post('/predict')
-      .send({ instances: [{ text: FIRE }, 'what a lovely sunny day', { text: 'flood warning', keyword: 'flood' }] });
+      .send({
+        instances: [{ text: FIRE }, 'what a lovely sunny day', { text: 'flood warning', keyword: 'flood' }],
+      });
     expect(res.status).toBe(200);
     const body = res.body as { model: string; predictions: PredictionBody[] };
     expect(body.model).toBe('tweets-mini');
@@ -114,18 +126,24 @@ describe('POST /predict with JSON', () => {
   });
 
   it('picks the model from the body or the query', async () => {
-    const byBody = await request(t.app).post('/predict').send({ text: 'worst flight ever', model: 'sentiment-mini' });
+    const byBody = await request(t.app)
+      .post('/predict')
+      .send({ text: 'worst flight ever', model: 'sentiment-mini' });
     expect(byBody.status).toBe(200);
     expect((byBody.body as PredictionBody).model).toBe('sentiment-mini');
     expect(['negative', 'neutral', 'positive']).toContain((byBody.body as PredictionBody).label);
     expectProbabilities(byBody.body as PredictionBody, ['negative', 'neutral', 'positive']);
 
-    const byQuery = await request(t.app).post('/predict?model=sentiment-mini').send({ text: 'worst flight ever' });
+    const byQuery = await request(t.app)
+      .post('/predict?model=sentiment-mini')
+      .send({ text: 'worst flight ever' });
     expect((byQuery.body as PredictionBody).model).toBe('sentiment-mini');
   });
 
   it('answers multi-label models with labels and label_names', async () => {
-    const res = await request(t.app).post('/predict?model=toxic-mini').send({ text: 'shut up you idiot, nobody likes you' });
+    const res = await request(t.app)
+      .post('/predict?model=toxic-mini')
+      .send({ text: 'shut up you idiot, nobody likes you' });
     expect(res.status).toBe(200);
     const body = res.body as PredictionBody;
     expect(body.label).toBeUndefined();
@@ -158,13 +176,17 @@ describe('POST /predict with JSON', () => {
 
 describe('POST /models/:name/predict', () => {
   it('uses the model in the path', async () => {
-    const res = await request(t.app).post('/models/sentiment-mini/predict').send({ text: 'thanks, great crew' });
+    const res = await request(t.app)
+      .post('/models/sentiment-mini/predict')
+      .send({ text: 'thanks, great crew' });
     expect(res.status).toBe(200);
     expect((res.body as PredictionBody).model).toBe('sentiment-mini');
   });
 
   it('refuses a body naming another model', async () => {
-    const res = await request(t.app).post('/models/sentiment-mini/predict').send({ text: 'x', model: 'tweets-mini' });
+    const res = await request(t.app)
+      .post('/models/sentiment-mini/predict')
+      .send({ text: 'x', model: 'tweets-mini' });
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/URL names "sentiment-mini"/);
   });
@@ -173,7 +195,9 @@ describe('POST /models/:name/predict', () => {
     const res = await request(t.app).post('/models/nope/predict').send({ text: 'x' });
     expect(res.status).toBe(404);
     expect(res.body.error).toMatchObject({ status: 404, code: 'not_found' });
-    expect(res.body.error.message).toContain('sentiment-mini, tweets-mini, toxic-mini'.split(', ').sort().join(', '));
+    expect(res.body.error.message).toContain(
+      'sentiment-mini, tweets-mini, toxic-mini'.split(', ').sort().join(', '),
+    );
   });
 
   it('404s path traversal and odd names without touching the file system', async () => {
@@ -224,7 +248,10 @@ describe('forms and plain text', () => {
   it('400s a repeated input field in a form', async () => {
     const res = await request(t.app).post('/predict').type('form').send('text=a&text=b');
     expect(res.status).toBe(400);
-    expect(res.body.error.details.rows[0]).toMatchObject({ field: 'text', message: 'must be a string, got an array' });
+    expect(res.body.error.details.rows[0]).toMatchObject({
+      field: 'text',
+      message: 'must be a string, got an array',
+    });
   });
 });
 
@@ -258,7 +285,9 @@ describe('CSV', () => {
     expect(rows[1].slice(0, 3)).toEqual(['1', 'Forest fire, near La Ronge', 'wildfire']);
     expect(rows[2][1]).toBe(`'=HYPERLINK("http://x")`);
     expect(rows[3][1]).toBe('multi\nline "quoted"');
-    const json = await request(t.app).post('/predict').send({ text: 'Forest fire, near La Ronge', keyword: 'wildfire' });
+    const json = await request(t.app)
+      .post('/predict')
+      .send({ text: 'Forest fire, near La Ronge', keyword: 'wildfire' });
     expect(Number(rows[1][6])).toBeCloseTo((json.body as PredictionBody).probabilities!['1'], 6);
   });
 
@@ -295,7 +324,9 @@ describe('CSV', () => {
   });
 
   it('400s a CSV without the text column, listing the columns found', async () => {
-    const res = await request(t.app).post('/predict').attach('file', Buffer.from('id,body\n1,hello\n'), 'a.csv');
+    const res = await request(t.app)
+      .post('/predict')
+      .attach('file', Buffer.from('id,body\n1,hello\n'), 'a.csv');
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('missing_columns');
     expect(res.body.error.message).toBe('the CSV has no "text" column; columns found: "id", "body"');
@@ -314,7 +345,9 @@ describe('CSV', () => {
   });
 
   it('400s malformed CSV without quoting the cell', async () => {
-    const res = await request(t.app).post('/predict').attach('file', Buffer.from('id,text\n1,"secret" stuff\n'), 'a.csv');
+    const res = await request(t.app)
+      .post('/predict')
+      .attach('file', Buffer.from('id,text\n1,"secret" stuff\n'), 'a.csv');
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_csv');
     expect(res.body.error.message).not.toContain('secret');
@@ -322,7 +355,9 @@ describe('CSV', () => {
 
   it('413s more rows than MAX_CSV_ROWS and files larger than MAX_UPLOAD_BYTES', async () => {
     const small = buildTestApp(registry, { maxCsvRows: 2, maxUploadBytes: 2048 });
-    const tooMany = await request(small.app).post('/predict').attach('file', Buffer.from('text\na\nb\nc\n'), 'a.csv');
+    const tooMany = await request(small.app)
+      .post('/predict')
+      .attach('file', Buffer.from('text\na\nb\nc\n'), 'a.csv');
     expect(tooMany.status).toBe(413);
     expect(tooMany.body.error.message).toMatch(/MAX_CSV_ROWS/);
     const tooBig = await request(small.app)
@@ -359,7 +394,11 @@ describe('validation errors', () => {
     ['a non-string model', { text: 'a', model: 3 }, /"model" is a number/],
     ['a JSON string', 'just text', /the body is a string/],
     ['instances that are not an array', { instances: 'x' }, /"instances" is a string/],
-    ['extra keys next to instances', { instances: ['a'], text: 'b' }, /unknown top-level field\(s\) next to "instances": "text"/],
+    [
+      'extra keys next to instances',
+      { instances: ['a'], text: 'b' },
+      /unknown top-level field\(s\) next to "instances": "text"/,
+    ],
     ['an empty batch', { instances: [] }, /no rows to predict/],
   ];
   it.each(cases)('400s %s', async (_name, body, message) => {
@@ -383,7 +422,11 @@ describe('validation errors', () => {
       rows: [
         { index: 1, field: 'text', message: 'must be a string, got a number' },
         { index: 3, field: 'text', message: 'is empty' },
-        { index: 4, field: 'extra', message: 'is not an input of this model (inputs: text, keyword, location)' },
+        {
+          index: 4,
+          field: 'extra',
+          message: 'is not an input of this model (inputs: text, keyword, location)',
+        },
         { index: 5, field: '', message: 'is a number; a row must be an object of fields or a string' },
       ],
     });
@@ -391,12 +434,18 @@ describe('validation errors', () => {
 
   it('400s text longer than MAX_TEXT_CHARS and 413s batches over MAX_BATCH', async () => {
     const small = buildTestApp(registry, { maxTextChars: 10, maxBatch: 2 });
-    const long = await request(small.app).post('/predict').send({ text: 'x'.repeat(11) });
+    const long = await request(small.app)
+      .post('/predict')
+      .send({ text: 'x'.repeat(11) });
     expect(long.status).toBe(400);
     expect(long.body.error.message).toMatch(/11 characters long; the limit is 10 \(MAX_TEXT_CHARS\)/);
-    const exact = await request(small.app).post('/predict').send({ text: 'x'.repeat(10) });
+    const exact = await request(small.app)
+      .post('/predict')
+      .send({ text: 'x'.repeat(10) });
     expect(exact.status).toBe(200);
-    const big = await request(small.app).post('/predict').send({ instances: ['a', 'b', 'c'] });
+    const big = await request(small.app)
+      .post('/predict')
+      .send({ instances: ['a', 'b', 'c'] });
     expect(big.status).toBe(413);
     expect(big.body.error.message).toMatch(/MAX_BATCH/);
   });
@@ -410,14 +459,21 @@ describe('validation errors', () => {
   });
 
   it('400s invalid JSON without echoing it', async () => {
-    const res = await request(t.app).post('/predict').set('Content-Type', 'application/json').send('{"text": "secret"');
+    const res = await request(t.app)
+      .post('/predict')
+      .set('Content-Type', 'application/json')
+      .send('{"text": "secret"');
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_json');
     expect(res.body.error.message).not.toContain('secret');
   });
 
   it('replaces invalid UTF-8 and lone surrogates with U+FFFD rather than failing', async () => {
-    const bytes = Buffer.concat([Buffer.from('{"text": "fire '), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const bytes = Buffer.concat([
+      Buffer.from('{"text": "fire '),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}'),
+    ]);
     const res = await request(t.app)
       .post('/predict')
       .set('Content-Type', 'application/json')
@@ -432,7 +488,10 @@ describe('validation errors', () => {
   });
 
   it('415s other content types and charsets', async () => {
-    const xml = await request(t.app).post('/predict').set('Content-Type', 'application/xml').send('<text>a</text>');
+    const xml = await request(t.app)
+      .post('/predict')
+      .set('Content-Type', 'application/xml')
+      .send('<text>a</text>');
     expect(xml.status).toBe(415);
     expect(xml.body.error.message).toMatch(/application\/json/);
     const latin1 = await request(t.app)
@@ -444,7 +503,9 @@ describe('validation errors', () => {
 
   it('413s JSON bodies over MAX_BODY_BYTES', async () => {
     const small = buildTestApp(registry, { maxBodyBytes: 1024 });
-    const res = await request(small.app).post('/predict').send({ text: 'x'.repeat(2000) });
+    const res = await request(small.app)
+      .post('/predict')
+      .send({ text: 'x'.repeat(2000) });
     expect(res.status).toBe(413);
     expect(res.body.error.message).toMatch(/MAX_BODY_BYTES/);
   });
@@ -469,11 +530,20 @@ describe('GET /models and /models/:name', () => {
     const res = await request(t.app).get('/models');
     expect(res.status).toBe(200);
     expect(res.body.default).toBe('tweets-mini');
-    const models = res.body.models as { name: string; default: boolean; ready: boolean; inputs: { name: string }[] }[];
+    const models = res.body.models as {
+      name: string;
+      default: boolean;
+      ready: boolean;
+      inputs: { name: string }[];
+    }[];
     expect(models.map((m) => m.name).sort()).toEqual(['sentiment-mini', 'toxic-mini', 'tweets-mini']);
     expect(models.filter((m) => m.default).map((m) => m.name)).toEqual(['tweets-mini']);
     expect(models.every((m) => m.ready)).toBe(true);
-    expect(models.find((m) => m.name === 'tweets-mini')!.inputs.map((i) => i.name)).toEqual(['text', 'keyword', 'location']);
+    expect(models.find((m) => m.name === 'tweets-mini')!.inputs.map((i) => i.name)).toEqual([
+      'text',
+      'keyword',
+      'location',
+    ]);
   });
 
   it('gives one model with its card', async () => {
@@ -499,7 +569,9 @@ describe('a model that stops working', () => {
       const broken = await request(app).post('/models/sentiment-mini/predict').send({ text: 'hello' });
       expect(broken.status).toBe(503);
       expect(broken.body.error.code).toBe('model_unavailable');
-      expect(broken.body.error.message).toBe('model "sentiment-mini" is not available right now; see GET /ready');
+      expect(broken.body.error.message).toBe(
+        'model "sentiment-mini" is not available right now; see GET /ready',
+      );
       const fine = await request(app).post('/models/tweets-mini/predict').send({ text: 'hello' });
       expect(fine.status).toBe(200);
       const ready = await request(app).get('/ready');

@@ -60,16 +60,29 @@ describe('a model that fails at run time', () => {
       );
 
       // The model is now marked not ready: every route answers 503 for it, even for one row.
-      expectAnswer(await live.http().post('/models/sentiment-mini/predict').send({ text: 'late again' }), 503, 'model_unavailable');
       expectAnswer(
-        await live.http().post('/invocations').set('X-Amzn-SageMaker-Custom-Attributes', 'model=sentiment-mini').send({ text: 'x' }),
+        await live.http().post('/models/sentiment-mini/predict').send({ text: 'late again' }),
+        503,
+        'model_unavailable',
+      );
+      expectAnswer(
+        await live
+          .http()
+          .post('/invocations')
+          .set('X-Amzn-SageMaker-Custom-Attributes', 'model=sentiment-mini')
+          .send({ text: 'x' }),
         503,
         'model_unavailable',
       );
       const tensor = { inputs: [{ name: 'text', datatype: 'BYTES', shape: [1], data: ['late'] }] };
       expectAnswer(await live.http().post('/v2/models/sentiment-mini/infer').send(tensor), 503, null);
       expectAnswer(await live.http().get('/v2/models/sentiment-mini/ready'), 503);
-      const page = await live.http().post('/predict').type('form').set('Accept', 'text/html').send({ model: 'sentiment-mini', text: 'x' });
+      const page = await live
+        .http()
+        .post('/predict')
+        .type('form')
+        .set('Accept', 'text/html')
+        .send({ model: 'sentiment-mini', text: 'x' });
       expectAnswer(page, 503);
       expect(page.text).toContain('Temporarily unavailable');
 
@@ -100,7 +113,11 @@ describe('a model that fails at run time', () => {
     const live = await startLive(registry);
     try {
       expect(registry.skipped).toEqual([]);
-      expectAnswer(await live.http().post('/models/sentiment-mini/predict').send({ text: 'delayed' }), 503, 'model_unavailable');
+      expectAnswer(
+        await live.http().post('/models/sentiment-mini/predict').send({ text: 'delayed' }),
+        503,
+        'model_unavailable',
+      );
       await expectServes(live);
       const ready = await live.http().get('/ready');
       expectAnswer(ready, 503);
@@ -119,7 +136,11 @@ describe('a model that fails at run time', () => {
 
 describe('corrupt bundles at start-up', () => {
   const corruptions: [string, (bundle: string) => void, string][] = [
-    ['card.json is not JSON', (b) => writeFileSync(path.join(b, 'card.json'), '{"name": '), 'card.json: not valid JSON'],
+    [
+      'card.json is not JSON',
+      (b) => writeFileSync(path.join(b, 'card.json'), '{"name": '),
+      'card.json: not valid JSON',
+    ],
     [
       'card.json has no title',
       (b) => editJson(path.join(b, 'card.json'), (card) => delete card.title),
@@ -157,12 +178,15 @@ describe('corrupt bundles at start-up', () => {
     ],
   ];
 
-  it.each(corruptions)('refuses a bundle whose %s, naming the file and field', async (_what, corrupt, expected) => {
-    const dir = bundlesCopy(['tweets-mini']);
-    corrupt(path.join(dir, 'tweets-mini'));
-    await expect(loadRegistry(dir)).rejects.toThrow(`no usable model bundle in ${dir}:\n- tweets-mini: `);
-    await expect(loadRegistry(dir)).rejects.toThrow(expected);
-  });
+  it.each(corruptions)(
+    'refuses a bundle whose %s, naming the file and field',
+    async (_what, corrupt, expected) => {
+      const dir = bundlesCopy(['tweets-mini']);
+      corrupt(path.join(dir, 'tweets-mini'));
+      await expect(loadRegistry(dir)).rejects.toThrow(`no usable model bundle in ${dir}:\n- tweets-mini: `);
+      await expect(loadRegistry(dir)).rejects.toThrow(expected);
+    },
+  );
 
   it('skips a corrupt bundle next to good ones, with the reason, and serves the rest', async () => {
     const dir = bundlesCopy(['tweets-mini', 'sentiment-mini']);
@@ -171,9 +195,16 @@ describe('corrupt bundles at start-up', () => {
     const live = await startLive(registry);
     try {
       expect(registry.skipped).toEqual([
-        { folder: 'sentiment-mini', reason: expect.stringContaining('vectorizer.json: width: is 3, blocks add up to') },
+        {
+          folder: 'sentiment-mini',
+          reason: expect.stringContaining('vectorizer.json: width: is 3, blocks add up to'),
+        },
       ]);
-      expectAnswer(await live.http().post('/models/sentiment-mini/predict').send({ text: 'x' }), 404, 'not_found');
+      expectAnswer(
+        await live.http().post('/models/sentiment-mini/predict').send({ text: 'x' }),
+        404,
+        'not_found',
+      );
       await expectServes(live);
     } finally {
       await live.close();
@@ -199,14 +230,30 @@ function newestSource(dir: string): number {
   return newest;
 }
 
+function distIsFresh(): boolean {
+  return (
+    existsSync(DIST_SERVER) && statSync(DIST_SERVER).mtimeMs >= newestSource(path.join(REPO_ROOT, 'src'))
+  );
+}
+
+/**
+ * `tsc -p tsconfig.build.json` when dist/ is older than the sources. A type error elsewhere in a tree
+ * being edited still emits dist/ (CI's typecheck reports it); only a build that emitted nothing fails.
+ */
 function ensureBuilt(): void {
-  const fresh = existsSync(DIST_SERVER) && statSync(DIST_SERVER).mtimeMs >= newestSource(path.join(REPO_ROOT, 'src'));
-  if (fresh) return;
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: REPO_ROOT,
-    stdio: 'pipe',
-    timeout: 170_000,
-  });
+  if (distIsFresh()) return;
+  try {
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: REPO_ROOT,
+      stdio: 'pipe',
+      timeout: 170_000,
+    });
+  } catch (error) {
+    if (!distIsFresh()) {
+      const output = (error as { stdout?: Buffer }).stdout?.toString('utf8') ?? '';
+      throw new Error(`building dist/ failed:\n${output}`, { cause: error });
+    }
+  }
 }
 
 const fixtures = 'test/fixtures/bundles';
@@ -231,7 +278,9 @@ describe('the built server (node dist/server.js)', () => {
     editJson(path.join(dir, 'tweets-mini', 'vectorizer.json'), (v) => (v.width = 7));
     const server = spawnServer({ ARTIFACTS_DIR: dir }, [], 'dist/server.js');
     expect((await server.exited).code).toBe(1);
-    expect(server.stderr()).toContain(`sift: cannot start: no usable model bundle in ${dir}:\n- tweets-mini: bundle tweets-mini`);
+    expect(server.stderr()).toContain(
+      `sift: cannot start: no usable model bundle in ${dir}:\n- tweets-mini: bundle tweets-mini`,
+    );
     expect(server.stderr()).toContain('vectorizer.json: width: is 7, blocks add up to 1137');
   });
 
@@ -247,7 +296,11 @@ describe('the built server (node dist/server.js)', () => {
       const request = jsonRequest('/predict', JSON.stringify({ text: FIRE }));
       const cut = request.length - 10;
       // The body arrives in two parts, 700 ms apart: SIGTERM lands while the request is in flight.
-      const inFlight = rawExchange(port, [{ data: request.slice(0, cut) }, { data: request.slice(cut), delayMs: 700 }], 8000);
+      const inFlight = rawExchange(
+        port,
+        [{ data: request.slice(0, cut) }, { data: request.slice(cut), delayMs: 700 }],
+        8000,
+      );
       await new Promise((r) => setTimeout(r, 250));
       const signalled = Date.now();
       server.child.kill('SIGTERM');
@@ -269,7 +322,9 @@ describe('the built server (node dist/server.js)', () => {
     try {
       const port = Number(new URL(listeningUrl(await server.waitFor(/sift listening on/))).port);
       const stuck = rawExchange(port, [
-        { data: 'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"te' },
+        {
+          data: 'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"te',
+        },
       ]);
       await new Promise((r) => setTimeout(r, 200));
       const signalled = Date.now();
@@ -286,28 +341,31 @@ describe('the built server (node dist/server.js)', () => {
   it.each([
     ['throw', 'uncaught exception; exiting for a clean restart', 'a bug nobody caught'],
     ['reject', 'unhandled promise rejection; exiting for a clean restart', 'a rejection nobody handled'],
-  ])('logs an unexpected fault (%s) and exits 1 for the orchestrator to restart it', async (fault, message, error) => {
-    const server = spawnServer(
-      { ARTIFACTS_DIR: fixtures, NODE_OPTIONS: `--require ${PRELOAD}`, SIFT_TEST_FAULT: fault },
-      [],
-      'dist/server.js',
-    );
-    try {
-      const url = listeningUrl(await server.waitFor(/sift listening on/));
-      expect((await fetch(`${url}/health`)).status).toBe(200);
-      server.child.kill('SIGUSR2');
-      expect(await server.exited).toEqual({ code: 1, signal: null });
-      const fatal = server
-        .stdout()
-        .split('\n')
-        .filter((line) => line.includes('"level":"fatal"'))
-        .map((line) => JSON.parse(line) as { msg: string; err: { message: string; stack: string } });
-      expect(fatal).toHaveLength(1);
-      expect(fatal[0].msg).toBe(message);
-      expect(fatal[0].err.message).toBe(error);
-      expect(fatal[0].err.stack).toContain('fault-preload.js');
-    } finally {
-      server.child.kill('SIGKILL');
-    }
-  });
+  ])(
+    'logs an unexpected fault (%s) and exits 1 for the orchestrator to restart it',
+    async (fault, message, error) => {
+      const server = spawnServer(
+        { ARTIFACTS_DIR: fixtures, NODE_OPTIONS: `--require ${PRELOAD}`, SIFT_TEST_FAULT: fault },
+        [],
+        'dist/server.js',
+      );
+      try {
+        const url = listeningUrl(await server.waitFor(/sift listening on/));
+        expect((await fetch(`${url}/health`)).status).toBe(200);
+        server.child.kill('SIGUSR2');
+        expect(await server.exited).toEqual({ code: 1, signal: null });
+        const fatal = server
+          .stdout()
+          .split('\n')
+          .filter((line) => line.includes('"level":"fatal"'))
+          .map((line) => JSON.parse(line) as { msg: string; err: { message: string; stack: string } });
+        expect(fatal).toHaveLength(1);
+        expect(fatal[0].msg).toBe(message);
+        expect(fatal[0].err.message).toBe(error);
+        expect(fatal[0].err.stack).toContain('fault-preload.js');
+      } finally {
+        server.child.kill('SIGKILL');
+      }
+    },
+  );
 });

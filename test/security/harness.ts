@@ -30,10 +30,18 @@ export interface LiveServer {
 }
 
 /** The app over `registry` with `overrides`, listening on a loopback port through createHttpServer. */
-export async function startLive(registry: ModelRegistry, overrides: Partial<Config> = {}): Promise<LiveServer> {
+export async function startLive(
+  registry: ModelRegistry,
+  overrides: Partial<Config> = {},
+): Promise<LiveServer> {
   const config = defaultConfig({ logLevel: 'warn', ...overrides });
   const log = captureLogger(config.logLevel);
-  const app = createApp({ config, registry, logger: log.logger, metrics: createMetrics({ processMetrics: false }) });
+  const app = createApp({
+    config,
+    registry,
+    logger: log.logger,
+    metrics: createMetrics({ processMetrics: false }),
+  });
   const server = createHttpServer(config, app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
@@ -52,7 +60,13 @@ export async function startLive(registry: ModelRegistry, overrides: Partial<Conf
 }
 
 /** Lines of a Node stack trace, and paths that would tell an attacker where the code lives. */
-const LEAKS: readonly RegExp[] = [/\n\s*at [^\n]+[(:]/, /^\s*at \S+ \(/m, /\/work\//, /node_modules/, /\.ts:\d+/];
+const LEAKS: readonly RegExp[] = [
+  /\n\s*at [^\n]+[(:]/,
+  /^\s*at \S+ \(/m,
+  /\/work\//,
+  /node_modules/,
+  /\.ts:\d+/,
+];
 
 /** An answer body never carries a stack trace or an internal path. */
 export function expectNoLeak(body: string): void {
@@ -104,7 +118,10 @@ export function rawRequest(
         port,
         method,
         path: target,
-        headers: { ...(payload === undefined ? {} : { 'Content-Length': String(payload.length) }), ...headers },
+        headers: {
+          ...(payload === undefined ? {} : { 'Content-Length': String(payload.length) }),
+          ...headers,
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -113,7 +130,12 @@ export function rawRequest(
           const text = Buffer.concat(chunks).toString('utf8');
           let parsed: unknown = {};
           if (/json/.test(String(res.headers['content-type'])) && text !== '') parsed = JSON.parse(text);
-          resolve({ status: res.statusCode ?? 0, text, body: parsed, headers: res.headers as Record<string, string> });
+          resolve({
+            status: res.statusCode ?? 0,
+            text,
+            body: parsed,
+            headers: res.headers as Record<string, string>,
+          });
         });
         res.on('error', reject);
       },

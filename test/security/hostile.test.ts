@@ -96,11 +96,16 @@ function startTags(html: string): Tag[] {
 /** Nothing a payload could have injected: scripts, event handlers, javascript: URLs, embeds. */
 function expectNoInjectedMarkup(html: string): void {
   for (const tag of startTags(html)) {
-    if (tag.name === 'script') expect(tag.attributes).toEqual([['src', '/static/js/enhance.js'], ['defer', '']]);
+    if (tag.name === 'script')
+      expect(tag.attributes).toEqual([
+        ['src', '/static/js/enhance.js'],
+        ['defer', ''],
+      ]);
     expect(['img', 'iframe', 'object', 'embed', 'base', 'meta-refresh']).not.toContain(tag.name);
     for (const [name, value] of tag.attributes) {
       expect(name).not.toMatch(/^on/);
-      if (['href', 'src', 'action', 'formaction', 'xlink:href'].includes(name)) expect(value).not.toMatch(/^\s*javascript:/i);
+      if (['href', 'src', 'action', 'formaction', 'xlink:href'].includes(name))
+        expect(value).not.toMatch(/^\s*javascript:/i);
     }
   }
   expect(html).not.toContain('<%=');
@@ -212,7 +217,11 @@ describe('body size and encoding', () => {
 
   it('413s a gzip bomb in an urlencoded form and on /invocations and /v2 infer', async () => {
     const form = gzipSync(Buffer.from(`text=${'a'.repeat(1_000_000)}`));
-    expectAnswer(await sendRaw('/predict', 'application/x-www-form-urlencoded', form, 'gzip'), 413, 'payload_too_large');
+    expectAnswer(
+      await sendRaw('/predict', 'application/x-www-form-urlencoded', form, 'gzip'),
+      413,
+      'payload_too_large',
+    );
     const json = gzipSync(Buffer.from(JSON.stringify({ instances: ['a'.repeat(1_000_000)] })));
     expectAnswer(await sendRaw('/invocations', 'application/json', json, 'gzip'), 413, 'payload_too_large');
     expectAnswer(await sendRaw('/v2/models/tweets-mini/infer', 'application/json', json, 'gzip'), 413, null);
@@ -220,7 +229,12 @@ describe('body size and encoding', () => {
   });
 
   it('accepts a small gzip body (compression itself is fine)', async () => {
-    const res = await sendRaw('/predict', 'application/json', gzipSync(Buffer.from(JSON.stringify({ text: FIRE }))), 'gzip');
+    const res = await sendRaw(
+      '/predict',
+      'application/json',
+      gzipSync(Buffer.from(JSON.stringify({ text: FIRE }))),
+      'gzip',
+    );
     expectAnswer(res, 200);
     await expectServes(live);
   });
@@ -239,7 +253,11 @@ describe('body size and encoding', () => {
 
   it('415s a compressed multipart body (multer cannot inflate)', async () => {
     const form = multipart([{ name: 'text', value: FIRE }]);
-    expectAnswer(await sendRaw('/predict', form.contentType, gzipSync(form.body), 'gzip'), 415, 'unsupported_media_type');
+    expectAnswer(
+      await sendRaw('/predict', form.contentType, gzipSync(form.body), 'gzip'),
+      415,
+      'unsupported_media_type',
+    );
     await expectServes(live);
   });
 });
@@ -286,24 +304,34 @@ describe('malformed and deep JSON', () => {
 
   it('400s deep JSON Lines on /invocations', async () => {
     const lines = `{"text": "fire"}\n${'['.repeat(50)}${']'.repeat(50)}\n`;
-    expectAnswer(await sendRaw('/invocations', 'application/jsonlines', lines), 400);
+    const res = await sendRaw('/invocations', 'application/jsonlines', lines);
+    expectAnswer(res, 400, 'json_too_deep');
+    expect((res.body as { error: { message: string } }).error.message).toBe(
+      'line 2: JSON nesting is deeper than 8 levels (MAX_JSON_DEPTH)',
+    );
     await expectServes(live);
   });
 });
 
 // ---------------------------------------------------------------------------------------------
 describe('content types and charsets', () => {
-  it.each(['application/xml', 'text/html', 'application/octet-stream', 'image/png', 'nonsense', 'application/x-yaml'])(
-    '415s Content-Type %s on /predict',
-    async (type) => {
-      expectAnswer(await sendRaw('/predict', type, '{"text": "fire"}'), 415, 'unsupported_media_type');
-      await expectServes(live);
-    },
-  );
+  it.each([
+    'application/xml',
+    'text/html',
+    'application/octet-stream',
+    'image/png',
+    'nonsense',
+    'application/x-yaml',
+  ])('415s Content-Type %s on /predict', async (type) => {
+    expectAnswer(await sendRaw('/predict', type, '{"text": "fire"}'), 415, 'unsupported_media_type');
+    await expectServes(live);
+  });
 
   it('415s a body without Content-Type', async () => {
     const res = await rawExchange(live.port, [
-      { data: 'POST /predict HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nContent-Length: 16\r\nConnection: close\r\n\r\n{"text": "fire"}' },
+      {
+        data: 'POST /predict HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nContent-Length: 16\r\nConnection: close\r\n\r\n{"text": "fire"}',
+      },
     ]);
     expect(statusLines(res.received)).toEqual([415]);
     expect(res.received).toContain('"code":"unsupported_media_type"');
@@ -313,7 +341,11 @@ describe('content types and charsets', () => {
   it.each(['latin1', 'iso-8859-1', 'utf-16', 'utf-16le', 'windows-1252', '"utf-32"'])(
     '415s JSON declared charset=%s',
     async (charset) => {
-      expectAnswer(await sendRaw('/predict', `application/json; charset=${charset}`, '{"text":"fire"}'), 415, 'unsupported_media_type');
+      expectAnswer(
+        await sendRaw('/predict', `application/json; charset=${charset}`, '{"text":"fire"}'),
+        415,
+        'unsupported_media_type',
+      );
       await expectServes(live);
     },
   );
@@ -324,14 +356,26 @@ describe('content types and charsets', () => {
       415,
       'unsupported_media_type',
     );
-    expectAnswer(await sendRaw('/invocations', 'application/json; charset=utf-16', '{"text":"fire"}'), 415, 'unsupported_media_type');
-    expectAnswer(await sendRaw('/v2/models/tweets-mini/infer', 'application/json; charset=latin1', '{}'), 415, null);
+    expectAnswer(
+      await sendRaw('/invocations', 'application/json; charset=utf-16', '{"text":"fire"}'),
+      415,
+      'unsupported_media_type',
+    );
+    expectAnswer(
+      await sendRaw('/v2/models/tweets-mini/infer', 'application/json; charset=latin1', '{}'),
+      415,
+      null,
+    );
     await expectServes(live);
   });
 
   it('415s XML and form bodies on the JSON-only protocol routes', async () => {
     expectAnswer(await sendRaw('/invocations', 'application/xml', '<a/>'), 415, 'unsupported_media_type');
-    expectAnswer(await sendRaw('/v1/models/tweets-mini:predict', 'application/x-www-form-urlencoded', 'text=a'), 415, null);
+    expectAnswer(
+      await sendRaw('/v1/models/tweets-mini:predict', 'application/x-www-form-urlencoded', 'text=a'),
+      415,
+      null,
+    );
     await expectServes(live);
   });
 });
@@ -341,8 +385,14 @@ describe('prototype pollution', () => {
   it.each([
     ['__proto__ at the top', '{"text": "fire", "__proto__": {"polluted": true}}'],
     ['constructor.prototype', '{"text": "fire", "constructor": {"prototype": {"polluted": true}}}'],
-    ['__proto__ inside a batch row', '{"instances": [{"text": "a"}, {"text": "b", "__proto__": {"polluted": 1}}]}'],
-    ['prototype deep in a value', '{"text": "fire", "keyword": "x", "x": [[{"a": {"prototype": {"polluted": 1}}}]]}'],
+    [
+      '__proto__ inside a batch row',
+      '{"instances": [{"text": "a"}, {"text": "b", "__proto__": {"polluted": 1}}]}',
+    ],
+    [
+      'prototype deep in a value',
+      '{"text": "fire", "keyword": "x", "x": [[{"a": {"prototype": {"polluted": 1}}}]]}',
+    ],
   ])('400s %s on /predict (forbidden_key)', async (_what, body) => {
     const res = await sendRaw('/predict', 'application/json', body);
     expectAnswer(res, 400, 'forbidden_key');
@@ -352,10 +402,11 @@ describe('prototype pollution', () => {
   it('400s forbidden keys on /invocations (MLflow records) and /v2 infer', async () => {
     const records = '{"dataframe_records": [{"text": "a", "__proto__": {"polluted": 1}}]}';
     expectAnswer(await sendRaw('/invocations', 'application/json', records), 400, 'forbidden_key');
-    const infer = '{"inputs": [{"name": "text", "datatype": "BYTES", "shape": [1], "data": ["a"], "constructor": {"prototype": {"polluted": 1}}}]}';
+    const infer =
+      '{"inputs": [{"name": "text", "datatype": "BYTES", "shape": [1], "data": ["a"], "constructor": {"prototype": {"polluted": 1}}}]}';
     expectAnswer(await sendRaw('/v2/models/tweets-mini/infer', 'application/json', infer), 400, null);
     const lines = '{"text": "a", "__proto__": {"polluted": 1}}\n';
-    expectAnswer(await sendRaw('/invocations', 'application/jsonlines', lines), 400);
+    expectAnswer(await sendRaw('/invocations', 'application/jsonlines', lines), 400, 'forbidden_key');
     await expectServes(live);
   });
 
@@ -374,12 +425,13 @@ describe('prototype pollution', () => {
       { name: 'text', value: 'fire' },
       { name: '__proto__', value: 'x' },
     ]);
-    expectAnswer(await sendRaw('/predict', form.contentType, form.body), 400);
+    expectAnswer(await sendRaw('/predict', form.contentType, form.body), 400, 'forbidden_key');
     await expectServes(live);
   });
 
   it('ignores bracketed names in forms and query strings: no nesting, nothing reaches a prototype', async () => {
-    const form = 'text=fire&__proto__[polluted]=1&constructor[prototype][polluted]=1&a[__proto__][polluted]=1';
+    const form =
+      'text=fire&__proto__[polluted]=1&constructor[prototype][polluted]=1&a[__proto__][polluted]=1';
     expectAnswer(await sendRaw('/predict', 'application/x-www-form-urlencoded', form), 200);
     const query = await live
       .http()
@@ -412,7 +464,9 @@ describe('input fields', () => {
   it('400s a wrong type in an optional field, naming it', async () => {
     const res = await post().send({ text: FIRE, keyword: 7 });
     expectAnswer(res, 400, 'invalid_input');
-    expect((res.body as { error: { message: string } }).error.message).toContain('field "keyword" must be a string');
+    expect((res.body as { error: { message: string } }).error.message).toContain(
+      'field "keyword" must be a string',
+    );
     await expectServes(live);
   });
 
@@ -424,7 +478,9 @@ describe('input fields', () => {
   ])('400s %s text', async (_what, text) => {
     const res = await post().send({ text });
     expectAnswer(res, 400, 'invalid_input');
-    expect((res.body as { error: { message: string } }).error.message).toBe('invalid input: field "text" is empty');
+    expect((res.body as { error: { message: string } }).error.message).toBe(
+      'invalid input: field "text" is empty',
+    );
     await expectServes(live);
   });
 
@@ -452,8 +508,9 @@ describe('input fields', () => {
   it('400s a batch with some bad rows, listing exactly those rows', async () => {
     const res = await post().send({ instances: ['fire', { text: 3 }, { text: 'flood' }, '  '] });
     expectAnswer(res, 400, 'invalid_input');
-    const details = (res.body as { error: { details: { failed: number; rows: { index: number; field: string }[] } } }).error
-      .details;
+    const details = (
+      res.body as { error: { details: { failed: number; rows: { index: number; field: string }[] } } }
+    ).error.details;
     expect(details.failed).toBe(2);
     expect(details.rows.map((r) => [r.index, r.field])).toEqual([
       [1, 'text'],
@@ -465,7 +522,9 @@ describe('input fields', () => {
   it('400s a field the model does not take (a typo cannot silently drop an input)', async () => {
     const res = await post().send({ text: FIRE, keywords: 'fire' });
     expectAnswer(res, 400, 'invalid_input');
-    expect((res.body as { error: { message: string } }).error.message).toContain('"keywords" is not an input');
+    expect((res.body as { error: { message: string } }).error.message).toContain(
+      '"keywords" is not an input',
+    );
     await expectServes(live);
   });
 });
@@ -473,9 +532,19 @@ describe('input fields', () => {
 // ---------------------------------------------------------------------------------------------
 describe('odd text: invalid UTF-8, lone surrogates, control characters', () => {
   it('decodes invalid UTF-8 bytes in JSON as U+FFFD and predicts (documented in src/http/body.ts)', async () => {
-    const body = Buffer.concat([Buffer.from('{"text": "fire '), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80]), Buffer.from(' flood"}')]);
+    const invalid = Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80, 0xf4, 0x90, 0x80, 0x80]);
+    const body = Buffer.concat([
+      Buffer.from('{"text": "fire '),
+      invalid,
+      Buffer.from(' flood", "explain": true}'),
+    ]);
     const res = await sendRaw('/predict', 'application/json', body);
     expectAnswer(res, 200);
+    // The same answer as for the text with each bad sequence replaced as the WHATWG decoder does.
+    const replaced = `fire ${new TextDecoder('utf-8').decode(invalid)} flood`;
+    expect(replaced).toContain('\ufffd');
+    const same = await post().send({ text: replaced, explain: true });
+    expect(res.body).toEqual(same.body);
     await expectServes(live);
   });
 
@@ -496,7 +565,11 @@ describe('odd text: invalid UTF-8, lone surrogates, control characters', () => {
   });
 
   it('decodes invalid UTF-8 in an uploaded CSV as U+FFFD and predicts', async () => {
-    const csv = Buffer.concat([Buffer.from('text\n"fire '), Buffer.from([0xc0, 0xaf, 0xff]), Buffer.from('"\n')]);
+    const csv = Buffer.concat([
+      Buffer.from('text\n"fire '),
+      Buffer.from([0xc0, 0xaf, 0xff]),
+      Buffer.from('"\n'),
+    ]);
     const form = multipart([{ name: 'file', filename: 'a.csv', content: csv }]);
     const res = await sendRaw('/predict', form.contentType, form.body);
     expectAnswer(res, 200);
@@ -532,7 +605,9 @@ describe('XSS: every user or card string is escaped in pages', () => {
     expectNoInjectedMarkup(unknown.text);
     const prefilled = await live
       .http()
-      .get(`/index?text=${encodeURIComponent(XSS.join(' '))}&keyword=${encodeURIComponent(XSS[1])}&location=${encodeURIComponent(XSS[3])}`);
+      .get(
+        `/index?text=${encodeURIComponent(XSS.join(' '))}&keyword=${encodeURIComponent(XSS[1])}&location=${encodeURIComponent(XSS[3])}`,
+      );
     expectAnswer(prefilled, 200);
     expectNoInjectedMarkup(prefilled.text);
     expect(prefilled.text).toContain('&lt;/textarea&gt;');
@@ -570,7 +645,15 @@ describe('XSS: every user or card string is escaped in pages', () => {
 
 // ---------------------------------------------------------------------------------------------
 describe('CSV output is safe for spreadsheets', () => {
-  const FORMULAS = ["=cmd|' /C calc'!A0", '+1+2', '-2+3', '@SUM(A1:A9)', '\tfire', '\rfire', '=HYPERLINK("http://x")'];
+  const FORMULAS = [
+    "=cmd|' /C calc'!A0",
+    '+1+2',
+    '-2+3',
+    '@SUM(A1:A9)',
+    '\tfire',
+    '\rfire',
+    '=HYPERLINK("http://x")',
+  ];
 
   async function upload(csv: string, model = 'tweets-mini'): Promise<string[][]> {
     const form = multipart([
@@ -587,7 +670,9 @@ describe('CSV output is safe for spreadsheets', () => {
   it('neutralises cells starting with = + - @ tab or CR, in data and in headers', async () => {
     const header = ['text', '=evil()', 'note'];
     const rows = FORMULAS.slice(0, 3).map((cell, i) => [`fire ${i}`, cell, FORMULAS[i + 3]]);
-    const csv = [header, ...rows].map((r) => r.map((c) => `"${c.replace(/"/g, '""')}"`).join(',')).join('\r\n');
+    const csv = [header, ...rows]
+      .map((r) => r.map((c) => `"${c.replace(/"/g, '""')}"`).join(','))
+      .join('\r\n');
     const out = await upload(csv);
     expect(out[0].slice(0, 3)).toEqual(['text', "'=evil()", 'note']);
     for (const [i, row] of out.slice(1).entries()) {
@@ -619,10 +704,11 @@ describe('path traversal', () => {
     '/models/tweets-mini%00.json',
   ];
 
-  function watchFileAccess(): { touched: () => string[]; restore: () => void } {
+  function watchFileAccess(): { touched: (pattern?: RegExp) => string[]; restore: () => void } {
     const seen: string[] = [];
     const record = (target: unknown) => {
-      if (typeof target === 'string' || target instanceof URL || Buffer.isBuffer(target)) seen.push(String(target));
+      if (typeof target === 'string' || target instanceof URL || Buffer.isBuffer(target))
+        seen.push(String(target));
     };
     const spies = [
       jest.spyOn(fs, 'openSync'),
@@ -643,8 +729,21 @@ describe('path traversal', () => {
         return (original as (...a: unknown[]) => unknown).apply(this, args);
       } as never);
     }
-    return { touched: () => seen.filter((p) => /passwd|win\.ini|\.\./.test(p)), restore: () => spies.forEach((s) => s.mockRestore()) };
+    return {
+      touched: (pattern = /passwd|win\.ini|\.\./) => seen.filter((p) => pattern.test(p)),
+      restore: () => spies.forEach((s) => s.mockRestore()),
+    };
   }
+
+  it('sees the files the server does open (the watch itself works)', async () => {
+    const watch = watchFileAccess();
+    try {
+      expectAnswer(await live.http().get('/static/css/site.css'), 200);
+      expect(watch.touched(/site\.css$/).length).toBeGreaterThan(0);
+    } finally {
+      watch.restore();
+    }
+  });
 
   it.each(TRAVERSALS)('404s GET %s without opening a file', async (route) => {
     const watch = watchFileAccess();
@@ -674,6 +773,17 @@ describe('path traversal', () => {
     await expectServes(live);
   });
 
+  it.each(['/models/%E0%A4%A', '/models/%', '/v1/models/%zz:predict', '/v2/models/%ff/infer'])(
+    '400s a malformed percent-encoding in %s',
+    async (route) => {
+      const res = await rawRequest(live.port, route.includes('infer') ? 'POST' : 'GET', route, {
+        Accept: 'application/json',
+      });
+      expectAnswer(res, 400, route.startsWith('/v') ? null : 'bad_request');
+      await expectServes(live);
+    },
+  );
+
   it('404s a very long model name and shortens it in the message', async () => {
     const name = 'a'.repeat(6000);
     const res = await live.http().get(`/models/${name}`);
@@ -682,16 +792,20 @@ describe('path traversal', () => {
     await expectServes(live);
   });
 
-  it.each(['/static/..%2F..%2Fpackage.json', '/static/%2e%2e/%2e%2e/package.json', '/static/../../package.json', '/static/.env'])(
-    '404s static traversal %s (raw request line, not normalised by a client)',
-    async (target) => {
-      const res = await rawExchange(live.port, [{ data: `GET ${target} HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nConnection: close\r\n\r\n` }]);
-      expect(statusLines(res.received)).toEqual([404]);
-      expect(res.received).not.toContain('"name": "sift"');
-      expectNoLeak(res.received);
-      await expectServes(live);
-    },
-  );
+  it.each([
+    '/static/..%2F..%2Fpackage.json',
+    '/static/%2e%2e/%2e%2e/package.json',
+    '/static/../../package.json',
+    '/static/.env',
+  ])('404s static traversal %s (raw request line, not normalised by a client)', async (target) => {
+    const res = await rawExchange(live.port, [
+      { data: `GET ${target} HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nConnection: close\r\n\r\n` },
+    ]);
+    expect(statusLines(res.received)).toEqual([404]);
+    expect(res.received).not.toContain('"name": "sift"');
+    expectNoLeak(res.received);
+    await expectServes(live);
+  });
 
   it('ignores the upload filename: nothing is written anywhere, the download is named after the model', async () => {
     const token = `sift-traversal-${process.pid}-${Date.now()}`;
@@ -737,12 +851,20 @@ describe('multipart floods and uploads', () => {
   it('413s a field value far beyond MAX_TEXT_CHARS and an upload over MAX_UPLOAD_BYTES', async () => {
     expectAnswer(await sendForm([{ name: 'text', value: 'a'.repeat(2000) }]), 413, 'payload_too_large');
     const big = `text\n${'fire,'.repeat(1000)}\n`;
-    expectAnswer(await sendForm([{ name: 'file', filename: 'a.csv', content: big }]), 413, 'payload_too_large');
+    expectAnswer(
+      await sendForm([{ name: 'file', filename: 'a.csv', content: big }]),
+      413,
+      'payload_too_large',
+    );
     await expectServes(live);
   });
 
   it('400s a file in another field, a long field name and nested field names', async () => {
-    expectAnswer(await sendForm([{ name: 'upload', filename: 'a.csv', content: 'text\nfire\n' }]), 400, 'bad_request');
+    expectAnswer(
+      await sendForm([{ name: 'upload', filename: 'a.csv', content: 'text\nfire\n' }]),
+      400,
+      'bad_request',
+    );
     expectAnswer(await sendForm([{ name: 'x'.repeat(200), value: 'fire' }]), 400, 'bad_request');
     expectAnswer(await sendForm([{ name: 'text[a][b]', value: 'fire' }]), 400, 'bad_request');
     await expectServes(live);
@@ -761,16 +883,22 @@ describe('multipart floods and uploads', () => {
       Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]),
       Buffer.from(Array.from({ length: 600 }, (_, i) => (i * 37) % 256)),
     ]);
-    const res = await sendForm([{ name: 'file', filename: 'cat.png', content: png, contentType: 'image/png' }]);
+    const res = await sendForm([
+      { name: 'file', filename: 'cat.png', content: png, contentType: 'image/png' },
+    ]);
     expectAnswer(res, 400);
-    expect(['invalid_csv', 'missing_columns']).toContain((res.body as { error: { code: string } }).error.code);
+    expect(['invalid_csv', 'missing_columns']).toContain(
+      (res.body as { error: { code: string } }).error.code,
+    );
     await expectServes(live);
   });
 
   it('400s a JSON file uploaded as the CSV, listing the columns found', async () => {
     const res = await sendForm([{ name: 'file', filename: 'a.json', content: '{"text": "fire"}\n' }]);
     expectAnswer(res, 400);
-    expect(['invalid_csv', 'missing_columns']).toContain((res.body as { error: { code: string } }).error.code);
+    expect(['invalid_csv', 'missing_columns']).toContain(
+      (res.body as { error: { code: string } }).error.code,
+    );
     await expectServes(live);
   });
 });
@@ -797,7 +925,9 @@ describe('CSV bombs', () => {
   it('400s a huge single cell, naming its line', async () => {
     const res = await uploadCsv(`text\nfire\n"${'a'.repeat(1500)}"\n`);
     expectAnswer(res, 400, 'invalid_input');
-    expect((res.body as { error: { message: string } }).error.message).toMatch(/line 3: field "text" is 1500 characters long/);
+    expect((res.body as { error: { message: string } }).error.message).toMatch(
+      /line 3: field "text" is 1500 characters long/,
+    );
     await expectServes(live);
   });
 
@@ -833,7 +963,9 @@ describe('slow and greedy clients (raw sockets)', () => {
   it('408s and closes a client that sends its body too slowly', async () => {
     const slow = await serverWith({ headersTimeoutMs: 300, requestTimeoutMs: 700 });
     const res = await rawExchange(slow.port, [
-      { data: 'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"text":' },
+      {
+        data: 'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"text":',
+      },
       ...Array.from({ length: 12 }, () => ({ data: ' ', delayMs: 150 })),
     ]);
     expect(statusLines(res.received)).toEqual([408]);
@@ -848,7 +980,11 @@ describe('slow and greedy clients (raw sockets)', () => {
         ? `GET /health HTTP/1.1\r\nHost: x\r\nX-Request-Id: pipe-${i}\r\n\r\n`
         : jsonRequest('/predict', JSON.stringify({ text: `fire ${i}` }), `X-Request-Id: pipe-${i}\r\n`),
     ).join('');
-    const res = await rawExchange(live.port, [{ data: `${requests}GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n` }], 10_000);
+    const res = await rawExchange(
+      live.port,
+      [{ data: `${requests}GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n` }],
+      10_000,
+    );
     expect(statusLines(res.received)).toEqual(Array.from({ length: count + 1 }, () => 200));
     const ids = [...res.received.matchAll(/X-Request-Id: (pipe-\d+)/gi)].map((m) => m[1]);
     expect(ids).toEqual(Array.from({ length: count }, (_, i) => `pipe-${i}`));
@@ -858,7 +994,9 @@ describe('slow and greedy clients (raw sockets)', () => {
 
   it('closes a pipeline at a malformed request with one final 400 (earlier answers may be dropped, never garbled)', async () => {
     const good = jsonRequest('/predict', JSON.stringify({ text: 'fire' }));
-    const res = await rawExchange(live.port, [{ data: `${good}${good}GARBAGE / HTTP/1.1\r\nHost: x\r\n\r\n${good}` }]);
+    const res = await rawExchange(live.port, [
+      { data: `${good}${good}GARBAGE / HTTP/1.1\r\nHost: x\r\n\r\n${good}` },
+    ]);
     // Node's parser fails the whole connection: requests still queued behind the bad one are not
     // answered (the client sees the close and may retry them); what was sent is whole and in order.
     const statuses = statusLines(res.received);
@@ -869,14 +1007,18 @@ describe('slow and greedy clients (raw sockets)', () => {
   });
 
   it('431s a request line (URL) longer than the header limit', async () => {
-    const res = await rawExchange(live.port, [{ data: `GET /models/${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n` }]);
+    const res = await rawExchange(live.port, [
+      { data: `GET /models/${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n` },
+    ]);
     expect(statusLines(res.received)).toEqual([431]);
     await expectServes(live);
   });
 
   it('404s a long URL under the header limit without echoing all of it', async () => {
     const res = await rawExchange(live.port, [
-      { data: `GET /nowhere/${'b'.repeat(8000)} HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nConnection: close\r\n\r\n` },
+      {
+        data: `GET /nowhere/${'b'.repeat(8000)} HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nConnection: close\r\n\r\n`,
+      },
     ]);
     expect(statusLines(res.received)).toEqual([404]);
     expect(res.received.length).toBeLessThan(2000);
@@ -885,10 +1027,14 @@ describe('slow and greedy clients (raw sockets)', () => {
 
   it('431s too many header bytes; parses at most MAX_HEADERS_COUNT headers', async () => {
     const flood = Array.from({ length: 2000 }, (_, i) => `X-H${i}: ${'v'.repeat(10)}\r\n`).join('');
-    const tooMany = await rawExchange(live.port, [{ data: `GET /health HTTP/1.1\r\nHost: x\r\n${flood}\r\n` }]);
+    const tooMany = await rawExchange(live.port, [
+      { data: `GET /health HTTP/1.1\r\nHost: x\r\n${flood}\r\n` },
+    ]);
     expect(statusLines(tooMany.received)).toEqual([431]);
     const few = Array.from({ length: 150 }, (_, i) => `X-H${i}: v\r\n`).join('');
-    const counted = await rawExchange(live.port, [{ data: `GET /health HTTP/1.1\r\nHost: x\r\n${few}Connection: close\r\n\r\n` }]);
+    const counted = await rawExchange(live.port, [
+      { data: `GET /health HTTP/1.1\r\nHost: x\r\n${few}Connection: close\r\n\r\n` },
+    ]);
     expect(statusLines(counted.received)).toEqual([200]);
     await expectServes(live);
   });
@@ -903,7 +1049,9 @@ describe('slow and greedy clients (raw sockets)', () => {
     ['a header folded over two lines', 'X-Folded: a\r\n b\r\nContent-Length: 5\r\n'],
   ])('400s request smuggling attempt: %s (Node parser)', async (_what, headers) => {
     const res = await rawExchange(live.port, [
-      { data: `POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${headers}\r\n{"te":1}\r\n0\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\n\r\n` },
+      {
+        data: `POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${headers}\r\n{"te":1}\r\n0\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\n\r\n`,
+      },
     ]);
     expect(statusLines(res.received)).toEqual([400]);
     expect(res.closedAfterMs).toBeLessThan(5000);
@@ -912,7 +1060,9 @@ describe('slow and greedy clients (raw sockets)', () => {
 
   it('400s a bad chunk size in a chunked body', async () => {
     const res = await rawExchange(live.port, [
-      { data: 'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n' },
+      {
+        data: 'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n',
+      },
     ]);
     expect(statusLines(res.received)).toEqual([400]);
     await expectServes(live);
@@ -937,7 +1087,9 @@ describe('unusual methods', () => {
     ['TRACE', '/', 405],
   ])('%s %s → %i, never 500', async (method, route, status) => {
     const res = await rawExchange(live.port, [
-      { data: `${method} ${route} HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nConnection: close\r\n\r\n` },
+      {
+        data: `${method} ${route} HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nConnection: close\r\n\r\n`,
+      },
     ]);
     expect(statusLines(res.received)).toEqual([status]);
     if (status === 405) expect(res.received).toMatch(/\r\nAllow: [A-Z, ]+\r\n/i);
@@ -953,7 +1105,9 @@ describe('unusual methods', () => {
   });
 
   it('drops CONNECT (no tunnel handler) without answering and keeps serving', async () => {
-    const res = await rawExchange(live.port, [{ data: 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n' }]);
+    const res = await rawExchange(live.port, [
+      { data: 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n' },
+    ]);
     expect(statusLines(res.received).every((s) => s === 400 || s === 405)).toBe(true);
     expect(res.closedAfterMs).toBeLessThan(5000);
     await expectServes(live);
@@ -971,7 +1125,9 @@ describe('unusual methods', () => {
       expectAnswer(res, 200);
       expect(res.text ?? '').toBe('');
     }
-    const raw = await rawExchange(live.port, [{ data: 'HEAD /index HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' }]);
+    const raw = await rawExchange(live.port, [
+      { data: 'HEAD /index HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' },
+    ]);
     expect(statusLines(raw.received)).toEqual([200]);
     expect(raw.received.split('\r\n\r\n')[1]).toBe('');
     await expectServes(live);
@@ -983,9 +1139,16 @@ describe('rate limiting', () => {
   it('429s past RATE_LIMIT_PER_MINUTE; a forged X-Forwarded-For does not reset it when TRUST_PROXY is off', async () => {
     const limited = await serverWith({ rateLimitPerMinute: 3 });
     for (let i = 0; i < 3; i++) {
-      expectAnswer(await limited.http().post('/predict').set('X-Forwarded-For', `10.0.0.${i}`).send({ text: FIRE }), 200);
+      expectAnswer(
+        await limited.http().post('/predict').set('X-Forwarded-For', `10.0.0.${i}`).send({ text: FIRE }),
+        200,
+      );
     }
-    const blocked = await limited.http().post('/predict').set('X-Forwarded-For', '10.9.9.9').send({ text: FIRE });
+    const blocked = await limited
+      .http()
+      .post('/predict')
+      .set('X-Forwarded-For', '10.9.9.9')
+      .send({ text: FIRE });
     expectAnswer(blocked, 429, 'too_many_requests');
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     // Probes stay open for the orchestrator.
@@ -996,7 +1159,8 @@ describe('rate limiting', () => {
 
   it('with TRUST_PROXY=1 keys on the client address from X-Forwarded-For', async () => {
     const proxied = await serverWith({ rateLimitPerMinute: 2, trustProxy: 1 });
-    const as = (ip: string) => proxied.http().post('/predict').set('X-Forwarded-For', `203.0.113.77, ${ip}`).send({ text: FIRE });
+    const as = (ip: string) =>
+      proxied.http().post('/predict').set('X-Forwarded-For', `203.0.113.77, ${ip}`).send({ text: FIRE });
     expectAnswer(await as('198.51.100.1'), 200);
     expectAnswer(await as('198.51.100.1'), 200);
     expectAnswer(await as('198.51.100.1'), 429, 'too_many_requests');
@@ -1030,22 +1194,38 @@ describe('API keys', () => {
       expect(none.headers['www-authenticate']).toBe('Bearer realm="Sift"');
     }
     for (const header of [`Bearer ${KEY.slice(0, -1)}`, `Bearer ${KEY}x`, 'Bearer ', `Basic ${KEY}`, KEY]) {
-      expectAnswer(await keyed.http().post('/predict').set('Authorization', header).send({ text: FIRE }), 401, 'unauthorized');
+      expectAnswer(
+        await keyed.http().post('/predict').set('Authorization', header).send({ text: FIRE }),
+        401,
+        'unauthorized',
+      );
     }
     // Authentication runs before the KServe router, so its 401 has Sift's error shape there too.
-    expectAnswer(await keyed.http().post('/v2/models/tweets-mini/infer').set('X-API-Key', 'wrong').send({}), 401, 'unauthorized');
+    expectAnswer(
+      await keyed.http().post('/v2/models/tweets-mini/infer').set('X-API-Key', 'wrong').send({}),
+      401,
+      'unauthorized',
+    );
     await expectServes(live);
   });
 
   it('200s with Authorization: Bearer and with X-API-Key', async () => {
-    expectAnswer(await keyed.http().post('/predict').set('Authorization', `Bearer ${KEY}`).send({ text: FIRE }), 200);
+    expectAnswer(
+      await keyed.http().post('/predict').set('Authorization', `Bearer ${KEY}`).send({ text: FIRE }),
+      200,
+    );
     expectAnswer(await keyed.http().post('/predict').set('X-API-Key', KEY).send({ text: FIRE }), 200);
     expectAnswer(await keyed.http().get('/health'), 200);
     await expectServes(live);
   });
 
   it('keeps the form public unless PROTECT_FORM, which asks browsers for a key', async () => {
-    const form = await keyed.http().post('/predict').type('form').set('Accept', 'text/html').send({ text: FIRE });
+    const form = await keyed
+      .http()
+      .post('/predict')
+      .type('form')
+      .set('Accept', 'text/html')
+      .send({ text: FIRE });
     expectAnswer(form, 200);
     expectAnswer(await keyed.http().get('/index').set('Accept', 'text/html'), 200);
     const guarded = await serverWith({ apiKeys: [KEY], protectForm: true });
@@ -1053,7 +1233,10 @@ describe('API keys', () => {
     expectAnswer(page, 401);
     expect(page.headers['www-authenticate']).toMatch(/^Basic realm="Sift"/);
     const basic = Buffer.from(`user:${KEY}`).toString('base64');
-    expectAnswer(await guarded.http().get('/index').set('Accept', 'text/html').set('Authorization', `Basic ${basic}`), 200);
+    expectAnswer(
+      await guarded.http().get('/index').set('Accept', 'text/html').set('Authorization', `Basic ${basic}`),
+      200,
+    );
     await expectServes(live);
   });
 });
@@ -1084,7 +1267,11 @@ describe('CORS and security headers', () => {
     expectAnswer(preflight, 204);
     expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example');
     expect(preflight.headers['access-control-allow-methods']).toContain('POST');
-    const other = await cors.http().post('/predict').set('Origin', 'https://evil.example').send({ text: FIRE });
+    const other = await cors
+      .http()
+      .post('/predict')
+      .set('Origin', 'https://evil.example')
+      .send({ text: FIRE });
     expectAnswer(other, 200);
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
     await expectServes(live);
