@@ -38,7 +38,7 @@ export interface Vectorizer {
   /** Each block's analyzer output for the row, in block order (for parity checks). */
   analyzeRow(row: InputRow): string[][];
   /** The vocabulary term and input field of a column. */
-  describeColumn(column: number): { term: string; field: string };
+  describeColumn(column: number): { term: string; field: string; analyzer: FeatureBlock['analyzer'] };
 }
 
 function compileBlock(spec: FeatureBlock, uni: PythonUnicode): CompiledBlock {
@@ -145,7 +145,11 @@ export function createVectorizer(spec: VectorizerSpec, uni: PythonUnicode): Vect
       // Skip empty blocks that share the offset.
       while (lo < blocks.length - 1 && blocks[lo].spec.width === 0) lo++;
       const block = blocks[lo];
-      return { term: block.spec.vocabulary[column - block.spec.offset], field: block.spec.field };
+      return {
+        term: block.spec.vocabulary[column - block.spec.offset],
+        field: block.spec.field,
+        analyzer: block.spec.analyzer,
+      };
     },
   };
 }

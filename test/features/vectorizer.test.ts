@@ -73,11 +73,13 @@ describe('vectorizer', () => {
       expect(vectorizer.describeColumn(block.offset)).toEqual({
         term: block.vocabulary[0],
         field: block.field,
+        analyzer: block.analyzer,
       });
       const last = block.offset + block.width - 1;
       expect(vectorizer.describeColumn(last)).toEqual({
         term: block.vocabulary[block.width - 1],
         field: block.field,
+        analyzer: block.analyzer,
       });
     }
     expect(() => vectorizer.describeColumn(spec.width)).toThrow(RangeError);
