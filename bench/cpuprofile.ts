@@ -42,12 +42,31 @@ export interface AreaCost {
   share: number;
 }
 
+/** A named slice of the work, recognised by a frame on the stack (checked from the leaf up). */
+export interface PhaseRule {
+  phase: string;
+  matches(frame: { functionName: string; url: string }): boolean;
+  /**
+   * Only when no other rule matches anywhere on the stack (Node core: a setHeader called by a
+   * middleware is that middleware's cost; only parser callbacks and socket writes stay Node's).
+   */
+  fallback?: boolean;
+}
+
+export interface PhaseCost {
+  phase: string;
+  ms: number;
+  share: number;
+}
+
 export interface ProfileSummary {
   windowMs: number;
   busyMs: number;
   idleMs: number;
   samples: number;
   areas: AreaCost[];
+  /** Each sample goes to the first rule matched walking from its leaf frame to the root. */
+  phases: PhaseCost[];
   bySelf: FunctionCost[];
   byTotal: FunctionCost[];
 }
@@ -90,6 +109,7 @@ export function summariseProfile(
   profile: CpuProfile,
   window: { fromMicros?: number; toMicros?: number } = {},
   top = 25,
+  rules: readonly PhaseRule[] = [],
 ): ProfileSummary {
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
@@ -104,6 +124,7 @@ export function summariseProfile(
   const total = new Map<string, number>();
   const frames = new Map<string, CallFrame>();
   const areas = new Map<string, number>();
+  const phases = new Map<string, number>();
   let busy = 0;
   let idle = 0;
   let counted = 0;
@@ -129,6 +150,21 @@ export function summariseProfile(
     const key = keyOf(node);
     frames.set(key, node.callFrame);
     self.set(key, (self.get(key) ?? 0) + duration);
+    let phase: string | undefined;
+    let fallbackPhase: string | undefined;
+    for (let current: ProfileNode | undefined = node; current !== undefined;) {
+      const frame = current.callFrame;
+      const rule = rules.find((r) => r.matches(frame));
+      if (rule !== undefined && rule.fallback !== true) {
+        phase = rule.phase;
+        break;
+      }
+      if (rule !== undefined) fallbackPhase ??= rule.phase;
+      const up = parent.get(current.id);
+      current = up === undefined ? undefined : byId.get(up);
+    }
+    phase ??= fallbackPhase ?? 'other';
+    phases.set(phase, (phases.get(phase) ?? 0) + duration);
     const seen = new Set<string>();
     for (let current: ProfileNode | undefined = node; current !== undefined;) {
       const k = keyOf(current);
@@ -172,6 +208,9 @@ export function summariseProfile(
     areas: [...areas.entries()]
       .sort((a, b) => b[1] - a[1])
       .map(([area, micros]) => ({ area, selfMs: micros / 1000, share: busy > 0 ? micros / busy : 0 })),
+    phases: [...phases.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([phase, micros]) => ({ phase, ms: micros / 1000, share: busy > 0 ? micros / busy : 0 })),
     bySelf: ranked(self),
     byTotal: ranked(total),
   };
@@ -181,7 +220,8 @@ function pct(share: number): string {
   return `${(share * 100).toFixed(1)}%`;
 }
 
-export function renderProfileMarkdown(title: string, summary: ProfileSummary): string {
+/** `requests`: answered during the window, to show each phase's cost per request. */
+export function renderProfileMarkdown(title: string, summary: ProfileSummary, requests?: number): string {
   const lines: string[] = [];
   lines.push(`### ${title}`);
   lines.push('');
@@ -190,6 +230,23 @@ export function renderProfileMarkdown(title: string, summary: ProfileSummary): s
       `${pct(summary.busyMs / Math.max(1, summary.windowMs))} busy. Shares below are of the busy time.`,
   );
   lines.push('');
+  if (summary.phases.length > 0) {
+    const perRequest = requests !== undefined && requests > 0;
+    lines.push(
+      `| phase (each sample → the innermost phase on its stack) | ms | share |${perRequest ? ' µs/request |' : ''}`,
+    );
+    lines.push(`|---|---:|---:|${perRequest ? '---:|' : ''}`);
+    for (const p of summary.phases) {
+      const micros = perRequest ? ` ${((p.ms * 1000) / requests).toFixed(0)} |` : '';
+      lines.push(`| ${p.phase} | ${p.ms.toFixed(0)} | ${pct(p.share)} |${micros}`);
+    }
+    if (perRequest) {
+      lines.push(
+        `| **busy time per request** | | | **${((summary.busyMs * 1000) / requests).toFixed(0)}** |`,
+      );
+    }
+    lines.push('');
+  }
   lines.push('| area (self time) | ms | share |');
   lines.push('|---|---:|---:|');
   for (const a of summary.areas.slice(0, 15))

@@ -4,7 +4,7 @@
  * heap and CPU are not mixed with the runner's:
  *
  *   node dist/bench/bench/inprocess.js --artifacts artifacts --model disaster-tweets \
- *     --rows rows.json [--seconds 3] [--batch-sizes 1,1000] [--explain-batch-sizes 1]
+ *     --rows rows.json [--seconds 3] [--batch-sizes 1,1000] [--explain-batch-sizes 1] [--onnx-min-rows N]
  *
  * Prints one JSON object (InProcessReport) on stdout.
  */
@@ -74,7 +74,12 @@ async function main(): Promise<void> {
   const seconds = Number(argument(args, 'seconds', '3'));
 
   const loadStarted = performance.now();
-  const registry = await loadRegistry(artifactsDir, { defaultModel: modelName });
+  // --onnx-min-rows: where the model switches from the in-process linear path to ONNX (for profiling).
+  const onnxMinRows = args.includes('--onnx-min-rows') ? Number(argument(args, 'onnx-min-rows')) : undefined;
+  const registry = await loadRegistry(artifactsDir, {
+    defaultModel: modelName,
+    ...(onnxMinRows === undefined ? {} : { onnxMinRows }),
+  });
   const loadMs = performance.now() - loadStarted;
   const model = registry.get(modelName);
   if (model === undefined) throw new Error(`model ${modelName} is not in ${artifactsDir}`);

@@ -97,6 +97,7 @@ export class WrkGenerator implements LoadGenerator {
 
   constructor(readonly version: string) {
     writeFileSync(this.scriptPath, WRK_SCRIPT);
+    process.on('exit', () => this.close()); // also when a run fails half-way
   }
 
   private poolFile(bodies: readonly string[]): string {

@@ -21,6 +21,8 @@ export interface BenchOptions {
   outDir: string;
   /** Seconds the run may spend waiting for other work on the machine to calm down (0: never wait). */
   waitIdleSeconds: number;
+  /** Re-render the report of a saved run-*.json instead of running. */
+  render?: string;
   /** Rows of ../shared/data mixed into the pool when the file is there (0: generated only). */
   realRows: number;
 }
@@ -28,7 +30,8 @@ export interface BenchOptions {
 export const USAGE = `npm run bench -- [options]
 
 Compares Sift with the seeds' stack (Flask + scikit-learn under gunicorn) and bare Express in one
-run on this machine; prints a Markdown table and writes bench/results/latest.{md,json}.
+run on this machine; prints a Markdown table and writes bench/results/latest.{md,json,svg}
+(latest-quick.* for --quick) and a timestamped run-*.json.
 
   --quick                 smoke run (~1 min): 1 s per measurement, 32 connections, batches 1 and 100
   --profile               instead of the comparison: CPU-profile Sift under load (node --cpu-prof)
@@ -48,7 +51,8 @@ run on this machine; prints a Markdown table and writes bench/results/latest.{md
   --real-rows N           rows of real tweets mixed into the pool (default 2000; 0 = none)
   --wait-idle S           on a shared machine: before each measurement wait until the cores are
                           mostly idle (other users' work), spending at most S seconds in total
-  --out DIR               where latest.md / latest.json go (default bench/results)
+  --out DIR               where the results go (default bench/results)
+  --render FILE           print (and write as latest.*) the report of a saved run-*.json
 `;
 
 const DEFAULTS: BenchOptions = {
@@ -178,6 +182,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case 'wait-idle':
         options.waitIdleSeconds = positiveNumber(name, value, true);
+        break;
+      case 'render':
+        options.render = value;
         break;
       case 'out':
         options.outDir = value;

@@ -1,12 +1,14 @@
 /**
  * `npm run bench`: Sift against the seeds' stack (Flask + scikit-learn under gunicorn) and bare
  * Express, side by side in one run on this machine. Prints a Markdown report on stdout (progress
- * on stderr) and writes bench/results/latest.md and latest.json. `--help` lists the options.
+ * on stderr) and writes bench/results/latest.{md,json,svg} (latest-quick.* for --quick). `--help`
+ * lists the options.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { generatedRows, mixRows, slice, type BenchRow } from './corpus';
 import { chooseLoadGenerator } from './loadgen';
@@ -16,6 +18,7 @@ import { checkAnswers, labelAgreement } from './preflight';
 import { freePort, startServer, type RunningServer, type ServerSpec } from './processes';
 import { treeMemory } from './procfs';
 import { runProfile } from './profile';
+import { renderSingleTextChart } from './chart';
 import { checkTargets, renderMarkdown, SERVERS, TARGET_BATCH } from './report';
 import type { BenchResults, InProcessSample, Measurement, MemorySample, StartupSample } from './results';
 import { expressServer, pythonCommand, repoRoot, seedsServer, siftServer, snapshotBuild } from './servers';
@@ -28,7 +31,25 @@ const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 interface CardSummary {
   name: string;
   inputs: { name: string }[];
-  data?: { file?: string };
+  data?: { file?: string; sha256?: string } | null;
+}
+
+/** card.data.file is relative to the data folder ("disaster-tweets/train.csv"); older cards named the file only. */
+function trainingCsvPath(dataDir: string, model: string, card: CardSummary): string {
+  const file = card.data?.file ?? 'train.csv';
+  const candidates = [join(dataDir, file), join(dataDir, model, basename(file))];
+  return candidates.find((path) => existsSync(path)) ?? candidates[0];
+}
+
+/** A note when the CSV is not the one the shipped model was trained on (the card keeps its sha256). */
+function checkTrainingData(csvPath: string, card: CardSummary): string | undefined {
+  if (!existsSync(csvPath)) return undefined;
+  const expected = card.data?.sha256;
+  if (expected === undefined) return undefined;
+  const actual = createHash('sha256').update(readFileSync(csvPath)).digest('hex');
+  return actual === expected
+    ? undefined
+    : `${csvPath} is not the file the shipped model was trained on (sha256 differs from card.json).`;
 }
 
 /** The input fields of the model, from card.json (the bench sends exactly these). */
@@ -72,25 +93,34 @@ function gitInfo(root: string): { commit?: string; dirty?: boolean } {
   }
 }
 
+/**
+ * The image's size as `docker image inspect` reports it: SIFT_IMAGE, else `sift`, else `sift:smoke`
+ * (the tag scripts/docker-smoke.sh builds). Never builds one: that takes minutes.
+ */
 function dockerImageSize(root: string): { bytes: number | null; note: string } {
   const tools = [resolve(root, '..', 'shared', 'tools', 'docker'), '/work/shared/tools/docker'].filter(
     (dir) => existsSync(join(dir, 'docker')),
   );
   const env = { ...process.env, PATH: [...tools, process.env.PATH ?? ''].join(':') };
-  const probe = spawnSync('docker', ['image', 'inspect', 'sift', '--format', '{{.Size}}'], {
-    env,
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  if (probe.error) return { bytes: null, note: `docker not available: ${probe.error.message}` };
-  if (probe.status !== 0) {
-    const reason = (probe.stderr || probe.stdout).trim().split('\n')[0] ?? '';
-    return {
-      bytes: null,
-      note: `image "sift" not built here (${reason}); build it with docker build -t sift .`,
-    };
+  const tags = process.env.SIFT_IMAGE ? [process.env.SIFT_IMAGE] : ['sift', 'sift:smoke'];
+  let reason = '';
+  for (const tag of tags) {
+    const probe = spawnSync('docker', ['image', 'inspect', tag, '--format', '{{.Size}}|{{.Created}}'], {
+      env,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    if (probe.error) return { bytes: null, note: `docker not available: ${probe.error.message}` };
+    if (probe.status === 0) {
+      const [size, created] = probe.stdout.trim().split('|');
+      return { bytes: Number(size), note: `docker image inspect ${tag}, built ${created.slice(0, 19)}` };
+    }
+    reason = (probe.stderr || probe.stdout).trim().split('\n')[0] ?? '';
   }
-  return { bytes: Number(probe.stdout.trim()), note: 'docker image inspect sift' };
+  return {
+    bytes: null,
+    note: `no image ${tags.join(' or ')} here (${reason}); build one with docker build -t sift . or bash scripts/docker-smoke.sh`,
+  };
 }
 
 function pythonVersions(): { python?: string; sklearn?: string; problem?: string } {
@@ -176,8 +206,10 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
   const fields = card.inputs.map((i) => i.name);
   const trainCsv = resolve(
     root,
-    options.trainCsv ?? join(options.dataDir, options.model, card.data?.file ?? 'train.csv'),
+    options.trainCsv ?? trainingCsvPath(resolve(root, options.dataDir), options.model, card),
   );
+  const dataNote = checkTrainingData(trainCsv, card);
+  if (dataNote !== undefined) notes.push(dataNote);
   const generated = generatedRows(options.quick ? 1000 : 2000);
   const real = realRows(trainCsv, options.realRows);
   const pool = shapeRows(mixRows(generated, real), fields);
@@ -313,7 +345,7 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
 
     for (const size of options.batchSizes) {
       const bodies = batchBodies(size);
-      for (const name of [SERVERS.sift2, SERVERS.seeds]) {
+      for (const name of [SERVERS.sift2, SERVERS.sift1, SERVERS.seeds]) {
         const m = await timed(server(name), {
           scenario: 'batch',
           path: '/predict',
@@ -487,18 +519,43 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
     notes,
   };
   const results: BenchResults = { ...withoutTargets, targets: checkTargets(withoutTargets) };
-  const markdown = renderMarkdown(results);
   const outDir = resolve(root, options.outDir);
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
-  writeFileSync(join(outDir, 'latest.md'), markdown);
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   writeFileSync(
     join(outDir, `run-${stamp}${options.quick ? '-quick' : ''}.json`),
     JSON.stringify(results) + '\n',
   );
+  writeReport(results, outDir, options.quick ? 'latest-quick' : 'latest');
+}
+
+/**
+ * <name>.json, <name>.md and <name>.svg in outDir, and the Markdown on stdout. A quick run writes
+ * latest-quick.*, so a CI smoke run never replaces the last full results.
+ */
+function writeReport(results: BenchResults, outDir: string, name: string): void {
+  const markdown = renderMarkdown(results);
+  writeFileSync(join(outDir, `${name}.json`), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(join(outDir, `${name}.md`), markdown);
+  writeFileSync(
+    join(outDir, `${name}.svg`),
+    renderSingleTextChart(
+      results.single,
+      `Single-text POST /predict, ${results.environment.cpus} cores shared with the load generator ` +
+        `(${results.environment.startedAt.slice(0, 10)})`,
+      Object.values(SERVERS),
+    ),
+  );
   process.stdout.write(markdown + '\n');
-  log(`wrote ${join(options.outDir, 'latest.md')} and latest.json`);
+  log(`wrote ${join(outDir, name)}.md, .json and .svg (chart of the single-text table)`);
+}
+
+/** --render FILE: the report of a saved run (bench/results/run-*.json), targets re-checked. */
+function render(file: string, outDir: string): void {
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
+  const results: BenchResults = { ...saved, targets: checkTargets(saved) };
+  mkdirSync(outDir, { recursive: true });
+  writeReport(results, outDir, results.environment.quick ? 'latest-quick' : 'latest');
 }
 
 async function main(): Promise<void> {
@@ -508,6 +565,10 @@ async function main(): Promise<void> {
     return;
   }
   const root = repoRoot();
+  if (options.render !== undefined) {
+    render(resolve(options.render), resolve(root, options.outDir));
+    return;
+  }
   if (options.profile) {
     await runProfile(options, root);
     return;

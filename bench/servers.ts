@@ -124,12 +124,25 @@ export function seedsServer(o: SeedsOptions): ServerSpec {
   };
 }
 
-export function expressServer(o: { root: string; port: number; workers: number; name: string }): ServerSpec {
+export function expressServer(o: {
+  root: string;
+  port: number;
+  workers: number;
+  name: string;
+  /** Per-request costs of Sift added to the bare app (see express-constant.js): headers, context, metrics. */
+  add?: readonly string[];
+  nodeFlags?: readonly string[];
+}): ServerSpec {
   return {
     name: o.name,
     command: process.execPath,
-    args: [join(o.root, 'bench', 'baselines', 'express-constant.js')],
-    env: { NODE_ENV: 'production', PORT: String(o.port), WEB_CONCURRENCY: String(o.workers) },
+    args: [...(o.nodeFlags ?? []), join(o.root, 'bench', 'baselines', 'express-constant.js')],
+    env: {
+      NODE_ENV: 'production',
+      PORT: String(o.port),
+      WEB_CONCURRENCY: String(o.workers),
+      ADD: (o.add ?? []).join(','),
+    },
     cwd: o.root,
     port: o.port,
     readyPath: '/ready',

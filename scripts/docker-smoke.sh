@@ -145,6 +145,17 @@ expect_json() {
   }
 }
 
+# "in use / peak" memory of a container in MiB, from its cgroup (v2, else v1); "?" when unreadable.
+container_memory() {
+  docker exec "$1" sh -c '
+    mib() { [ -r "$1" ] && echo $(($(cat "$1") / 1048576)) || echo "?"; }
+    if [ -r /sys/fs/cgroup/memory.current ]; then
+      echo "$(mib /sys/fs/cgroup/memory.current) MiB in use, peak $(mib /sys/fs/cgroup/memory.peak) MiB"
+    else
+      echo "$(mib /sys/fs/cgroup/memory/memory.usage_in_bytes) MiB in use, peak $(mib /sys/fs/cgroup/memory/memory.max_usage_in_bytes) MiB"
+    fi' 2>/dev/null || echo "memory unreadable"
+}
+
 health_status() { docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$1"; }
 
 # Waits for the HEALTHCHECK to report healthy, at most $2 seconds.
@@ -298,8 +309,23 @@ for dir in /app /tmp "\$HOME"; do
     fail "the read-only container could write to $dir"
   fi
 done
-memory=$(docker exec "$hardened" sh -c 'cat /sys/fs/cgroup/memory.current 2>/dev/null || cat /sys/fs/cgroup/memory/memory.usage_in_bytes' || echo 0)
-ok "/app, /tmp and \$HOME are read-only; container memory in use: $((memory / 1048576)) MiB of 256"
+ok "/app, /tmp and \$HOME are read-only"
+# The largest request the default limits allow (MAX_CSV_ROWS rows, under MAX_UPLOAD_BYTES) must fit.
+node -e '
+  const words = "fire flood storm earthquake evacuate smoke wildfire flight delay crew seat bag great awful love".split(" ");
+  let csv = "text\n";
+  for (let i = 0; i < 10000; i++) {
+    const row = [];
+    for (let j = 0; j < 60; j++) row.push(words[(i * 7 + j * 13) % words.length]);
+    csv += row.join(" ") + "\n";
+  }
+  require("fs").writeFileSync(process.argv[1], csv);
+' "$WORK_DIR/upload.csv"
+status=$(request hardened-csv POST "$hard_url/predict" -H 'Accept: text/csv' -F "file=@$WORK_DIR/upload.csv;type=text/csv")
+expect_status hardened-csv 200 "$status"
+rows=$(($(wc -l <"$WORK_DIR/hardened-csv.body") - 1))
+[ "$rows" = "10000" ] || fail "CSV upload: expected 10000 predicted rows, got $rows"
+ok "10,000-row CSV upload ($(($(wc -c <"$WORK_DIR/upload.csv") / 1024)) KiB) → 10,000 predictions; $(container_memory "$hardened") of 256"
 stop_ms=$(stop_cleanly "$hardened")
 ok "docker stop → exit 0 in ${stop_ms} ms"
 
@@ -320,7 +346,6 @@ docker exec "$ec2_name" sh -c 'test "$RATE_LIMIT_PER_MINUTE" -gt 0' || fail "the
 ec2_url="http://127.0.0.1:$(host_port "$ec2_name" 3000)"
 status=$(request ec2-json POST "$ec2_url/predict" -H 'Content-Type: application/json' --data '{"text": "Forest fire near La Ronge"}')
 expect_status ec2-json 200 "$status"
-ec2_memory=$(docker exec "$ec2_name" sh -c 'cat /sys/fs/cgroup/memory.current 2>/dev/null || cat /sys/fs/cgroup/memory/memory.usage_in_bytes' || echo 0)
-ok "restart unless-stopped, read-only, rate limited, $((ec2_memory / 1048576)) MiB in use of $((128 + 128 * 2)) for 2 workers; POST /predict → 200"
+ok "restart unless-stopped, read-only, rate limited; 2 workers: $(container_memory "$ec2_name") of $((128 + 128 * 2)); POST /predict → 200"
 stop_ms=$(stop_cleanly "$ec2_name")
 ok "docker stop (cluster of 2 workers) → exit 0 in ${stop_ms} ms"

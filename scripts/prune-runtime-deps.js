@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Trims a production node_modules (`npm ci --omit=dev`) for the Docker image. It removes only what
- * Sift provably never loads, and fails instead of guessing when it cannot prove it:
+ * Sift provably never loads, and fails instead of guessing when it cannot prove it (every step is
+ * planned first; nothing is deleted unless all of them succeed):
  *
  * 1. onnxruntime-node ships its native binaries for every platform (~288 MB). Its loader requires
  *    exactly `bin/napi-v*\/${process.platform}/${process.arch}/onnxruntime_binding.node`, so every
@@ -175,21 +176,20 @@ function externalRequiresOfFolder(dir, skip) {
 }
 
 class Pruner {
-  constructor(appDir, dryRun) {
+  constructor(appDir) {
     this.appDir = appDir;
-    this.dryRun = dryRun;
     this.modulesDir = path.join(appDir, 'node_modules');
     this.removedBytes = 0;
     this.removed = new Set();
   }
 
+  /** Plans a removal; nothing is deleted until every step has proven its cuts (see main). */
   remove(target) {
     this.removedBytes += sizeOf(target);
     this.removed.add(target);
-    if (!this.dryRun) fs.rmSync(target, { recursive: true, force: true });
   }
 
-  /** In a dry run nothing is deleted, so "gone" means removed itself or inside a removed folder. */
+  /** Planned for removal itself or inside a folder planned for removal. */
   isRemoved(target) {
     for (let p = target; p !== path.dirname(p); p = path.dirname(p)) if (this.removed.has(p)) return true;
     return false;
@@ -241,7 +241,6 @@ class Pruner {
       if (keep) keptCount++;
       else this.remove(file);
     });
-    if (!this.dryRun) removeEmptyFolders(packageDir);
     this.naturalExternal = external;
     return `kept ${keptCount} files for ${entryPoints.map((e) => e.replace('natural/lib/natural/', '')).join(', ')}`;
   }
@@ -312,12 +311,6 @@ class Pruner {
       const target = path.join(this.modulesDir, stale);
       if (fs.existsSync(target)) this.remove(target);
     }
-    if (!this.dryRun) {
-      for (const name of fs.readdirSync(this.modulesDir)) {
-        const dir = path.join(this.modulesDir, name);
-        if (name.startsWith('@') && fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
-      }
-    }
     const names = unreachable.map((dir) => path.relative(this.modulesDir, dir).replaceAll(path.sep, '/'));
     return `${reached.size} packages kept, ${names.length} removed: ${names.sort().join(' ')}`;
   }
@@ -338,6 +331,7 @@ class Pruner {
   }
 }
 
+/** Folders left empty once natural is trimmed to its stemmers. */
 function removeEmptyFolders(dir) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     if (entry.isDirectory()) removeEmptyFolders(path.join(dir, entry.name));
@@ -347,13 +341,21 @@ function removeEmptyFolders(dir) {
 
 function main() {
   const { appDir, dryRun } = parseArgs(process.argv.slice(2));
-  const pruner = new Pruner(appDir, dryRun);
+  const pruner = new Pruner(appDir);
   const before = sizeOf(pruner.modulesDir);
   console.log(`node_modules before: ${mb(before)}${dryRun ? ' (dry run: nothing is deleted)' : ''}`);
   pruner.step('onnxruntime-node, other platforms', () => pruner.trimOnnxRuntime());
   pruner.step('natural, files outside the stemmers', () => pruner.trimNatural());
   pruner.step('packages no longer reachable', () => pruner.removeUnreachablePackages());
   pruner.step('TypeScript sources, declarations, source maps, docs', () => pruner.removeNeverExecutedFiles());
+  if (!dryRun) {
+    for (const target of pruner.removed) fs.rmSync(target, { recursive: true, force: true });
+    removeEmptyFolders(path.join(pruner.modulesDir, 'natural'));
+    for (const name of fs.readdirSync(pruner.modulesDir)) {
+      const dir = path.join(pruner.modulesDir, name);
+      if (name.startsWith('@') && fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+    }
+  }
   console.log(`node_modules after: ${mb(before - pruner.removedBytes)}`);
 }
 

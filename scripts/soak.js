@@ -9,7 +9,11 @@
  *
  * Options: --duration S (total seconds, default 60), --window S (default 5), --rate R (requests/s,
  * default 200), --connections N (default 16), --artifacts DIR (default ./artifacts),
- * --max-rss-growth-mb M (default 50), --max-error-rate F (default 0), --json FILE.
+ * --warmup S (default 5: traffic before the start snapshot, so JIT and first-use allocations are
+ * not counted as growth), --max-rss-growth-mb M (default 50), --max-error-rate F (default 0),
+ * --json FILE.
+ * The traffic mixes what users send: single JSON rows, JSON batches, the HTML form (result pages
+ * rendered) and SageMaker /invocations; every request must answer 2xx.
  * Traffic goes only to 127.0.0.1 on a port the script picks; the server is stopped at the end.
  */
 'use strict';
@@ -25,6 +29,7 @@ function parseArgs(argv) {
     window: 5,
     rate: 200,
     connections: 16,
+    warmup: 5,
     artifacts: path.resolve(__dirname, '..', 'artifacts'),
     maxRssGrowthMb: 50,
     maxErrorRate: 0,
@@ -72,7 +77,12 @@ async function waitReady(base, child, timeoutMs) {
 }
 
 function rssMb(pid) {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  let status;
+  try {
+    status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    throw new Error(`the server (pid ${pid}) is gone: it exited or crashed during the soak`);
+  }
   const match = /VmRSS:\s+(\d+) kB/.exec(status);
   return match ? Number(match[1]) / 1024 : NaN;
 }
@@ -96,12 +106,32 @@ const TEXTS = [
 ];
 
 function requests() {
-  return TEXTS.map((text, i) => ({
+  const json = { 'content-type': 'application/json', accept: 'application/json' };
+  const single = TEXTS.map((text, i) => ({
     method: 'POST',
     path: '/predict',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ text: `${text} #${i}`, keyword: i % 2 ? 'fire' : '', location: '' }),
+    headers: json,
+    body: JSON.stringify({ text: `${text} #${i}` }),
   }));
+  const batch = {
+    method: 'POST',
+    path: '/predict',
+    headers: json,
+    body: JSON.stringify({ instances: TEXTS.map((text, i) => `${text} (batch ${i})`) }),
+  };
+  const form = {
+    method: 'POST',
+    path: '/predict',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+    body: new URLSearchParams({ text: TEXTS[0] }).toString(),
+  };
+  const invocation = {
+    method: 'POST',
+    path: '/invocations',
+    headers: json,
+    body: JSON.stringify({ instances: [TEXTS[2], TEXTS[3]] }),
+  };
+  return [...single, batch, form, invocation];
 }
 
 function runWindow(base, options) {
@@ -140,6 +170,7 @@ async function main() {
   });
   try {
     await waitReady(base, child, 15000);
+    if (options.warmup > 0) await runWindow(base, { ...options, window: options.warmup });
     const start = { rssMb: rssMb(child.pid), eventLoop: await eventLoopDelayMs(base) };
     const windows = [];
     const windowsCount = Math.max(1, Math.round(options.duration / options.window));

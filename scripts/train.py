@@ -39,7 +39,7 @@ from sift_sklearn.stem import stem_tokens  # noqa: E402
 from sift_train.data import fingerprint, read_table  # noqa: E402
 from sift_train.metrics import format_metrics, heldout_metrics  # noqa: E402
 from sift_train.search import SearchResult, run_search  # noqa: E402
-from sift_train.space import STEM_MODES, build_pipeline, expand_stemming  # noqa: E402
+from sift_train.space import STEM_MODES, ClassifierSpace, build_pipeline, expand_stemming  # noqa: E402
 from sift_train.tasks import TASKS, TaskSpec  # noqa: E402
 
 DEFAULT_DATA_DIR = os.path.normpath(os.path.join(REPO_ROOT, "..", "shared", "data"))
@@ -51,14 +51,24 @@ def log(message: str = "") -> None:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--task", choices=sorted(TASKS), default="disaster-tweets", help="which model (default: disaster-tweets)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--task", choices=sorted(TASKS), default="disaster-tweets", help="which model (default: disaster-tweets)"
+    )
     parser.add_argument("--data", help="the training CSV (default: DATA_DIR/<task>/train.csv)")
-    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help=f"where the data sets live (default: {DEFAULT_DATA_DIR})")
+    parser.add_argument(
+        "--data-dir", default=DEFAULT_DATA_DIR, help=f"where the data sets live (default: {DEFAULT_DATA_DIR})"
+    )
     parser.add_argument("--out", help="bundle folder (default: artifacts/<task> in the repository)")
-    parser.add_argument("--stem", choices=STEM_MODES, default="auto", help="word stemming: none, porter, or auto = try both (default)")
+    parser.add_argument(
+        "--stem", choices=STEM_MODES, default="auto", help="word stemming: none, porter, or auto = try both (default)"
+    )
     parser.add_argument("--quick", action="store_true", help="tiny grid and 3 folds (for tests)")
-    parser.add_argument("--seed", type=int, default=42, help="seed of the split, the folds and the estimators (default 42)")
+    parser.add_argument(
+        "--seed", type=int, default=42, help="seed of the split, the folds and the estimators (default 42)"
+    )
     parser.add_argument("--folds", type=int, help="cross-validation folds (default 5, --quick 3)")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="worker processes (default 2)")
     parser.add_argument("--created-at", help="card.json created_at (default: now, UTC); pin it to compare runs")
@@ -95,13 +105,17 @@ def load(task: TaskSpec, path: str):
 def stemming_report(mode: str, result: SearchResult) -> dict:
     chosen = result.best.candidate.stemmer() or "none"
     if mode != "auto":
-        return {"mode": mode, "chosen": chosen, "compared": False, "summary": f"not compared (--stem {mode}); run with --stem auto"}
+        summary = f"not compared (--stem {mode}); run with --stem auto"
+        return {"mode": mode, "chosen": chosen, "compared": False, "summary": summary}
     by_stemmer: dict[str, float] = {}
     for score in result.scores:
         key = score.candidate.stemmer() or "none"
         by_stemmer[key] = max(by_stemmer.get(key, float("-inf")), score.mean)
     without, porter = by_stemmer["none"], by_stemmer["porter"]
-    verb = "raised" if porter > without else "lowered" if porter < without else "did not change"
+    difference = porter - without
+    verb = "raised" if difference > 0 else "lowered" if difference < 0 else "did not change"
+    spread = result.best.std
+    size = "within" if abs(difference) <= spread else "beyond"
     return {
         "mode": "auto",
         "compared": True,
@@ -109,12 +123,12 @@ def stemming_report(mode: str, result: SearchResult) -> dict:
         "natural_version": natural_version(),
         f"best_cv_{result.scoring}_without_stemming": round(without, 6),
         f"best_cv_{result.scoring}_with_porter": round(porter, 6),
-        "difference": round(porter - without, 6),
-        "helped": porter > without,
+        "difference": round(difference, 6),
+        "helped": difference > 0,
         "chosen": chosen,
         "summary": (
-            f"Porter stemming {verb} the best cross-validated {result.scoring} "
-            f"({without:.4f} without, {porter:.4f} with; fold std of the best ≈ {result.best.std:.4f}); "
+            f"Porter stemming {verb} the best cross-validated {result.scoring}: {without:.4f} without, "
+            f"{porter:.4f} with ({difference:+.4f}, {size} the fold-to-fold spread of ±{spread:.4f}); "
             f"the shipped model uses {'Porter stems' if chosen == 'porter' else 'unstemmed words'}."
         ),
     }
@@ -128,14 +142,38 @@ def natural_version() -> str:
         return "unknown"
 
 
-def training_section(task, args, slots, space, result: SearchResult, train_size: int, test_size: int, stemming: dict) -> dict:
+def reproduce_command(task: TaskSpec, args: argparse.Namespace) -> str:
+    """The train.py invocation that rebuilds this bundle (data and output paths left at their defaults)."""
+    parts = ["/usr/bin/python3 scripts/train.py", f"--task {task.name}", f"--stem {args.stem}", f"--seed {args.seed}"]
+    if args.quick:
+        parts.append("--quick")
+    if args.folds is not None:
+        parts.append(f"--folds {args.folds}")
+    return " ".join(parts)
+
+
+def training_section(
+    task: TaskSpec,
+    args: argparse.Namespace,
+    slots: list,
+    space: ClassifierSpace,
+    result: SearchResult,
+    train_size: int,
+    test_size: int,
+    stemming: dict,
+) -> dict:
     ranked = sorted(result.scores, key=lambda s: (-s.mean, s.index))
     return {
+        "command": reproduce_command(task, args),
         "method": (
             f"grid search, stratified {result.folds}-fold cross-validation (shuffled, seed {args.seed}) on the "
-            f"training split; every fold's vectorizers are fitted on that fold's training part only"
+            "training split; every fold's vectorizers are fitted on that fold's training part only; the "
+            "candidate with the highest mean score wins (ties: the earlier one in grid order)"
         ),
-        "split": f"stratified, {int(TEST_FRACTION * 100)}% held out (seed {args.seed}): {train_size} training rows, {test_size} held-out rows",
+        "split": (
+            f"stratified, {int(TEST_FRACTION * 100)}% held out (seed {args.seed}): "
+            f"{train_size} training rows, {test_size} held-out rows"
+        ),
         "shipped_model": (
             "the best candidate refitted on the training split only; the held-out rows were used for the "
             "metrics and nothing else, and the model was not refitted on all rows afterwards, so the "
@@ -148,8 +186,15 @@ def training_section(task, args, slots, space, result: SearchResult, train_size:
         "folds": result.folds,
         "candidates": len(result.scores),
         "grid": {
-            **{slot.name: [({"field": slot.field, **o.card_entry()} if o else None) for o in slot.options] for slot in slots},
-            "classifier": {"estimator": "LogisticRegression", "fixed": dict(space.base), "tuned": [dict(g) for g in space.grid]},
+            **{
+                slot.name: [({"field": slot.field, **o.card_entry()} if o else None) for o in slot.options]
+                for slot in slots
+            },
+            "classifier": {
+                "estimator": "LogisticRegression",
+                "fixed": dict(space.base),
+                "tuned": [dict(g) for g in space.grid],
+            },
         },
         "best": result.best.candidate.card_entry(),
         "best_cv": {
@@ -184,20 +229,27 @@ def main(argv: list[str] | None = None) -> int:
     counts = {str(label): int((y == label).sum()) for label in task.classes}
     log(f"  classes: {counts}")
 
-    train_index, test_index = train_test_split(np.arange(len(y)), test_size=TEST_FRACTION, stratify=y, random_state=args.seed)
+    train_index, test_index = train_test_split(
+        np.arange(len(y)), test_size=TEST_FRACTION, stratify=y, random_state=args.seed
+    )
     X_train, y_train = X.iloc[train_index].reset_index(drop=True), y[train_index]
     X_test, y_test = X.iloc[test_index].reset_index(drop=True), y[test_index]
     folds = args.folds or (3 if args.quick else 5)
-    splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=args.seed).split(np.zeros(len(y_train)), y_train))
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=args.seed)
+    splits = list(cv.split(np.zeros(len(y_train)), y_train))
     log(f"  split: {len(y_train):,} training rows, {len(y_test):,} held out; stemming: {args.stem}")
 
     result = run_search(X_train, y_train, slots, space, splits, task.scoring, args.seed, args.jobs, log)
-    log(f"search finished in {result.seconds:.1f} s; best {task.scoring} {result.best.mean:.4f} ± {result.best.std:.4f} (candidate {result.best.index})")
-    log(f"  best: {result.best.candidate.describe()}")
+    best = result.best
+    log(
+        f"search finished in {result.seconds:.1f} s; best {task.scoring} {best.mean:.4f} ± {best.std:.4f} "
+        f"(candidate {best.index})"
+    )
+    log(f"  best: {best.candidate.describe()}")
     stemming = stemming_report(args.stem, result)
     log(f"  stemming: {stemming['summary']}")
 
-    pipeline = build_pipeline(result.best.candidate, space, args.seed)
+    pipeline = build_pipeline(best.candidate, space, args.seed)
     prime(pipeline, X_train)
     pipeline.fit(X_train, y_train)
     prime(pipeline, X_test)

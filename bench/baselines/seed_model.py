@@ -163,7 +163,7 @@ class SeedModel:
             _prime_stems(vectorizer, [row.get(field) or "" for row in rows])
             vectorizer.fit([row.get(field) or "" for row in rows])
         x = self.transform(rows)
-        self.classifier = LogisticRegression(C=self._regularisation(), max_iter=2000)
+        self.classifier = LogisticRegression(max_iter=2000, **self._hyperparameters())
         self.classifier.fit(x, y)
         self.trained_on = {"csv": train_csv, "rows": len(rows), "label_column": label_column}
 
@@ -181,11 +181,20 @@ class SeedModel:
         model.classes_ = np.arange(len(self.class_values))
         self.classifier = model
 
-    def _regularisation(self):
-        """C from the card's training notes when it names one (the search is free-form text)."""
+    def _hyperparameters(self):
+        """C, solver and class_weight from the card's training notes when they name them (free-form)."""
         training = json.dumps(self.card.get("training", {}))
-        match = re.search(r'"?(?:classifier__|clf__|model__)?C"?\s*[:=]\s*"?([0-9.]+(?:[eE][-+]?\d+)?)', training)
-        return float(match.group(1)) if match else 1.0
+        found = {}
+        c = re.search(r'"C": ([0-9.]+(?:[eE][-+]?\d+)?)', training)
+        if c:
+            found["C"] = float(c.group(1))
+        solver = re.search(r'"solver": "(\w+)"', training)
+        if solver:
+            found["solver"] = solver.group(1)
+        weight = re.search(r'"class_weight": (null|"balanced")', training)
+        if weight and weight.group(1) != "null":
+            found["class_weight"] = "balanced"
+        return found
 
     def transform(self, rows):
         parts = []

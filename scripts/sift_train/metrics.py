@@ -55,7 +55,8 @@ def heldout_metrics(
         "test_size": int(len(y_true)),
     }
     if positive_index is not None:
-        metrics["roc_auc"] = _r(roc_auc_score(np.asarray(y_true) == labels[positive_index], probabilities[:, positive_index]))
+        is_positive = np.asarray(y_true) == labels[positive_index]
+        metrics["roc_auc"] = _r(roc_auc_score(is_positive, probabilities[:, positive_index]))
     return metrics
 
 
@@ -64,7 +65,8 @@ def format_metrics(metrics: dict, class_names: dict, title: str) -> str:
     names = [str(class_names.get(row["class"], row["class"])) for row in metrics["per_class"]]
     name_width = max(len("class"), *(len(n) for n in names))
     lines = [
-        f"{title}: held-out metrics ({metrics['test_size']:,} rows never seen in training; trained on {metrics['train_size']:,})",
+        f"{title}: held-out metrics ({metrics['test_size']:,} rows never seen in training; "
+        f"trained on {metrics['train_size']:,})",
         f"  accuracy {metrics['accuracy']:.4f}   macro F1 {metrics['macro_f1']:.4f}"
         + (f"   ROC AUC {metrics['roc_auc']:.4f}" if "roc_auc" in metrics else ""),
         "",

@@ -21,7 +21,16 @@ from joblib import Parallel, delayed
 from sift_sklearn import SiftStemTokenizer, prime
 from sklearn.metrics import get_scorer
 
-from .space import BlockOption, BlockSlot, Candidate, ClassifierSpace, describe_classifier, make_classifier, make_vectorizer, vectorizer_combos
+from .space import (
+    BlockOption,
+    BlockSlot,
+    Candidate,
+    ClassifierSpace,
+    describe_classifier,
+    make_classifier,
+    make_vectorizer,
+    vectorizer_combos,
+)
 
 __all__ = ["CandidateScore", "SearchResult", "run_search"]
 
@@ -126,7 +135,10 @@ def run_search(
             matrices[key][fold] = pair
         for key, (slot, option) in blocks.items():
             widths = [pair[0].shape[1] for pair in matrices[key]]
-            log(f"  features {slot.name} ({slot.field}): {option.describe()} → {min(widths):,}–{max(widths):,} columns per fold")
+            log(
+                f"  features {slot.name} ({slot.field}): {option.describe()} → "
+                f"{min(widths):,}–{max(widths):,} columns per fold"
+            )
         log(f"  fitted {len(jobs_list)} fold vectorizers in {time.monotonic() - block_started:.1f} s")
 
         width = len(str(total))
@@ -151,7 +163,8 @@ def run_search(
             )
             for position, settings in enumerate(space.grid):
                 candidate = Candidate(tuple(combo), dict(settings))
-                result = CandidateScore(len(scores) + 1, candidate, fold_scores[position * len(folds) : (position + 1) * len(folds)])
+                first = position * len(folds)
+                result = CandidateScore(len(scores) + 1, candidate, fold_scores[first : first + len(folds)])
                 scores.append(result)
                 log(
                     f"  [{result.index:>{width}}/{total}] {scoring} {result.mean:.4f} ± {result.std:.4f}  "

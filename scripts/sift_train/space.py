@@ -170,7 +170,8 @@ def make_vectorizer(option: BlockOption) -> TfidfVectorizer:
     if stemmer is not None:
         pattern = params.pop("token_pattern", DEFAULT_TOKEN_PATTERN)
         # token_pattern=None: the tokenizer carries the pattern (and sklearn warns otherwise).
-        return TfidfVectorizer(tokenizer=SiftStemTokenizer(stemmer=stemmer, token_pattern=pattern), token_pattern=None, **params)
+        tokenizer = SiftStemTokenizer(stemmer=stemmer, token_pattern=pattern)
+        return TfidfVectorizer(tokenizer=tokenizer, token_pattern=None, **params)
     return TfidfVectorizer(**params)
 
 

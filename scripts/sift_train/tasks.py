@@ -1,11 +1,13 @@
 """The two models Sift ships: their data columns, classes, form inputs, search spaces and examples.
 
 Search spaces were chosen from exploratory runs on the training split only (never the held-out
-rows): TF-IDF word uni+bigrams with sublinear tf are the base; char_wb n-grams add about half a
-point of CV accuracy on tweets (misspellings, hashtags glued to words, elongations); min_df
-prunes n-grams seen in fewer than 2–3 tweets, which halves the vocabulary at no measurable cost.
-Everything below stays within a few minutes on two cores, because CI retrains both models to
-check that the committed bundles are exactly what this script produces.
+rows): TF-IDF word uni+bigrams with sublinear tf are the base; char_wb 2–5-grams add about half a
+point of CV accuracy on tweets (misspellings, hashtags glued to words, elongations); wider char
+ranges (2–6, 1–4, 3–5) scored the same within noise. min_df prunes words seen in fewer than 3
+tweets and char n-grams seen in fewer than 5: against min_df 2/3 that drops ~40% of the columns
+for a CV change of ±0.001 (noise), and every column costs the server memory. Everything below
+stays within a few minutes on two cores, because CI retrains both models to check that the
+committed bundles are exactly what this script produces.
 
 Example and golden texts are written for this project (none is a row of the training data).
 """
@@ -110,9 +112,21 @@ _DISASTER_EXAMPLES = (
 
 _DISASTER_TEXTS = (
     ("Magnitude 6.1 earthquake shakes the coast; several buildings damaged, no tsunami warning", "earthquake", "Chile"),
-    ("Hurricane makes landfall tonight. Power out across the county, shelters open at both schools", "hurricane", "Florida"),
-    ("Massive explosion at the chemical plant, thick smoke over the harbour, residents told to stay inside", "chemical%20emergency", "Rotterdam"),
-    ("Bridge collapse on the highway: cars in the river, divers searching for survivors", "bridge%20collapse", "Genoa, Italy"),
+    (
+        "Hurricane makes landfall tonight. Power out across the county, shelters open at both schools",
+        "hurricane",
+        "Florida",
+    ),
+    (
+        "Massive explosion at the chemical plant, thick smoke over the harbour, residents told to stay inside",
+        "chemical%20emergency",
+        "Rotterdam",
+    ),
+    (
+        "Bridge collapse on the highway: cars in the river, divers searching for survivors",
+        "bridge%20collapse",
+        "Genoa, Italy",
+    ),
     ("My phone battery died mid-call, what a catastrophe", "catastrophe", ""),
     ("That guitar solo absolutely blew me away, the crowd exploded", "blew%20up", "Nashville"),
     ("I'm dying of laughter at this video 😂😂", "", ""),
@@ -159,14 +173,13 @@ _DISASTER = TaskSpec(
     scoring="accuracy",
     scoring_reason="classes are near balance (57/43) and held-out accuracy is the target (≥ 0.80)",
     slots=(
-        BlockSlot("text_words", "text", (BlockOption.of({**WORD, "min_df": 2}),), stemmable=True),
+        BlockSlot("text_words", "text", (BlockOption.of({**WORD, "min_df": 3}),), stemmable=True),
         BlockSlot(
             "text_chars",
             "text",
             (
                 None,
-                BlockOption.of({**CHAR_WB, "ngram_range": [2, 5], "min_df": 3}),
-                BlockOption.of({**CHAR_WB, "ngram_range": [2, 6], "min_df": 3}),
+                BlockOption.of({**CHAR_WB, "ngram_range": [2, 5], "min_df": 5}),
             ),
         ),
         BlockSlot(
@@ -181,7 +194,10 @@ _DISASTER = TaskSpec(
         BlockSlot(
             "location",
             "location",
-            tuple(BlockOption.of({"analyzer": "word", "ngram_range": [1, 1], "min_df": 2}, weight) for weight in (0.25, 0.5)),
+            tuple(
+                BlockOption.of({"analyzer": "word", "ngram_range": [1, 1], "min_df": 2}, weight)
+                for weight in (0.25, 0.5)
+            ),
         ),
     ),
     classifier=ClassifierSpace(
@@ -268,17 +284,18 @@ _AIRLINE = TaskSpec(
         "as negative ones, where accuracy would reward a model that leans towards 'negative'"
     ),
     slots=(
-        BlockSlot("text_words", "text", (BlockOption.of({**WORD, "min_df": 2}),), stemmable=True),
-        BlockSlot("text_chars", "text", (None, BlockOption.of({**CHAR_WB, "ngram_range": [2, 5], "min_df": 3}))),
+        BlockSlot("text_words", "text", (BlockOption.of({**WORD, "min_df": 3}),), stemmable=True),
+        BlockSlot("text_chars", "text", (None, BlockOption.of({**CHAR_WB, "ngram_range": [2, 5], "min_df": 5}))),
     ),
-    # lbfgs: a true multinomial (softmax) model; liblinear would fit one-vs-rest.
+    # newton-cg: a true multinomial (softmax) model like lbfgs, and here twice as fast to converge
+    # to the same solution; liblinear would fit one-vs-rest.
     classifier=ClassifierSpace(
-        base={"solver": "lbfgs", "max_iter": 2000},
+        base={"solver": "newton-cg", "max_iter": 1000},
         grid=tuple({"C": c, "class_weight": w} for w in (None, "balanced") for c in (1.0, 3.0)),
     ),
     quick_slots=(BlockSlot("text_words", "text", (BlockOption.of({**WORD, "ngram_range": [1, 1]}),), stemmable=True),),
     quick_classifier=ClassifierSpace(
-        base={"solver": "lbfgs", "max_iter": 2000},
+        base={"solver": "newton-cg", "max_iter": 1000},
         grid=({"C": 1.0, "class_weight": "balanced"},),
     ),
     examples=_AIRLINE_EXAMPLES,

@@ -22,11 +22,21 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 /** Route label for requests no route matched (404s, static files), to keep metric cardinality bounded. */
 export const UNMATCHED_ROUTE = '(unmatched)';
 export const STATIC_ROUTE = '(static)';
+const PROBE_PATHS: ReadonlySet<string> = new Set([
+  '/health',
+  '/ready',
+  '/ping',
+  '/metrics',
+  '/v2/health/live',
+  '/v2/health/ready',
+]);
 
 /** The matched route pattern (`/models/:name`), never the raw URL, so labels stay few. */
 export function routeLabel(req: Request, res: Response): string {
   const route = (req as { route?: { path?: unknown } }).route;
   if (route !== undefined && typeof route.path === 'string') return `${req.baseUrl}${route.path}`;
+  if (route !== undefined && Array.isArray(route.path))
+    return route.path.map((p) => `${req.baseUrl}${String(p)}`).join('|');
   const label: unknown = res.locals.routeLabel;
   return typeof label === 'string' ? label : UNMATCHED_ROUTE;
 }
@@ -68,5 +78,7 @@ function record(req: Request, res: Response, started: bigint, metrics: Metrics, 
     errorCode: res.locals.errorCode as string | undefined,
   };
   if (res.statusCode >= 500) req.log.error(entry, 'request failed');
+  // Orchestrators probe every few seconds: successful probes would drown the real traffic at info.
+  else if (PROBE_PATHS.has(req.path) && res.statusCode < 400) req.log.debug(entry, 'request');
   else req.log.info(entry, aborted ? 'request aborted' : 'request');
 }

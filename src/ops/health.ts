@@ -10,6 +10,11 @@ export interface ReadinessReport {
   status: 'ready' | 'not_ready';
   models: { name: string; ready: boolean; reason?: string }[];
   reasons: string[];
+  /**
+   * Bundle folders that could not be loaded at start-up (the log says why). They do not make the
+   * server unready: the models that did load serve, and a restart would not fix the files.
+   */
+  skipped?: string[];
 }
 
 export function readiness(deps: Pick<AppDeps, 'registry' | 'lifecycle'>): ReadinessReport {
@@ -22,7 +27,13 @@ export function readiness(deps: Pick<AppDeps, 'registry' | 'lifecycle'>): Readin
   const reasons = models.flatMap((m) => (m.ready ? [] : [`model "${m.name}" is not ready: ${m.reason}`]));
   if (models.length === 0) reasons.push('no model is loaded');
   if (deps.lifecycle?.draining === true) reasons.push('the server is shutting down');
-  return { status: reasons.length === 0 ? 'ready' : 'not_ready', models, reasons };
+  const skipped = (deps.registry as { skipped?: readonly { folder: string }[] }).skipped ?? [];
+  return {
+    status: reasons.length === 0 ? 'ready' : 'not_ready',
+    models,
+    reasons,
+    ...(skipped.length > 0 ? { skipped: skipped.map((s) => s.folder) } : {}),
+  };
 }
 
 export function createHealthRouter(deps: AppDeps): Router {

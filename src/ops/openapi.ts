@@ -623,7 +623,8 @@ const compiled: CompiledPath[] = (() => {
       .split(/(\{[^}]+\})/)
       .map((part) => (part.startsWith('{') ? '[^/:]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
       .join('');
-    return { regexp: new RegExp(`^${pattern}/?$`), methods };
+    // Case-insensitive like Express' routing, so /PREDICT gets the same 405 as /predict.
+    return { regexp: new RegExp(`^${pattern}/?$`, 'i'), methods };
   });
 })();
 

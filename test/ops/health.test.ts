@@ -1,6 +1,9 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import request from 'supertest';
-import type { SiftRegistry } from '../../src/model/registry';
-import { buildTestApp, loadFixtureRegistry } from '../helpers/app';
+import { loadRegistry, type SiftRegistry } from '../../src/model/registry';
+import { BUNDLES_DIR, buildTestApp, loadFixtureRegistry } from '../helpers/app';
 
 let registry: SiftRegistry;
 beforeAll(async () => {
@@ -45,6 +48,32 @@ describe('GET /ready', () => {
       expect(res.body.reasons).toEqual(['model "toxic-mini" is not ready: closed']);
     } finally {
       await own.close();
+    }
+  });
+});
+
+describe('GET /ready with a broken bundle', () => {
+  it('stays ready with the models that loaded and names the skipped folder', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sift-ready-'));
+    try {
+      cpSync(path.join(BUNDLES_DIR, 'tweets-mini'), path.join(dir, 'tweets-mini'), { recursive: true });
+      cpSync(path.join(BUNDLES_DIR, 'tweets-mini'), path.join(dir, 'broken'), { recursive: true });
+      writeFileSync(path.join(dir, 'broken', 'card.json'), '{"format_version": 1');
+      const own = await loadRegistry(dir);
+      try {
+        const res = await request(buildTestApp(own).app).get('/ready');
+        expect(res.status).toBe(200);
+        expect(res.body).toEqual({
+          status: 'ready',
+          models: [{ name: 'tweets-mini', ready: true }],
+          reasons: [],
+          skipped: ['broken'],
+        });
+      } finally {
+        await own.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -34,6 +34,14 @@ describe('access logs', () => {
     expect(t.log.text()).not.toContain('private tweet');
   });
 
+  it('keep successful probes at debug level, so they do not drown the traffic', async () => {
+    const t = buildTestApp(registry, { logLevel: 'info' });
+    await request(t.app).get('/health');
+    await request(t.app).get('/ready');
+    await request(t.app).get('/models');
+    expect(t.log.lines().map((l) => l.path)).toEqual(['/models']);
+  });
+
   it('log the inputs only with LOG_INPUTS, and show what the model received', async () => {
     const t = buildTestApp(registry, { logInputs: true });
     const bytes = Buffer.concat([

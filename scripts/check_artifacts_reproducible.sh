@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Checks that the committed bundles in artifacts/ are exactly what scripts/train.py produces from
+# the shared training data: retrains every shipped model into a temporary folder (with the
+# committed card's created_at passed back in, the only field allowed to differ) and compares the
+# folders byte for byte.
+#
+#   bash scripts/check_artifacts_reproducible.sh [DATA_DIR]     (default: ../shared/data)
+#
+# Skips (exit 0, with a message) when the training data is not there. Needs /usr/bin/python3 with
+# scikit-learn, onnx and pandas, and the TypeScript stem CLI (dist/cli/stem.js, built if missing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DATA_DIR=${1:-../shared/data}
+PYTHON=${SIFT_PYTHON:-/usr/bin/python3}
+TASKS=(disaster-tweets airline-sentiment)
+
+missing=()
+for task in "${TASKS[@]}"; do
+  [ -f "$DATA_DIR/$task/train.csv" ] || missing+=("$DATA_DIR/$task/train.csv")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "SKIPPED: shipped artifacts not checked: training data not found: ${missing[*]}"
+  echo "         (pass the data directory as the first argument, default ../shared/data)"
+  exit 0
+fi
+
+if [ ! -f dist/cli/stem.js ]; then
+  echo "building the TypeScript stem CLI (train.py gets its stems from dist/cli/stem.js)"
+  npx tsc -p tsconfig.build.json
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+status=0
+for task in "${TASKS[@]}"; do
+  committed="artifacts/$task"
+  if [ ! -f "$committed/card.json" ]; then
+    echo "FAIL: $committed/card.json is missing; train it with: /usr/bin/python3 scripts/train.py --task $task"
+    status=1
+    continue
+  fi
+  created_at=$("$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1], encoding="utf-8"))["created_at"])' "$committed/card.json")
+  echo "== $task: retraining from $DATA_DIR/$task/train.csv (created_at pinned to $created_at)"
+  started=$(date +%s)
+  if ! "$PYTHON" scripts/train.py --task "$task" --data "$DATA_DIR/$task/train.csv" --out "$tmp/$task" \
+    --created-at "$created_at" >"$tmp/$task.log" 2>&1; then
+    tail -n 40 "$tmp/$task.log"
+    echo "FAIL: scripts/train.py failed for $task (log above)"
+    status=1
+    continue
+  fi
+  grep -E '^search finished|^  (accuracy|stemming)' "$tmp/$task.log" || true
+  if diff -r -q "$committed" "$tmp/$task" >"$tmp/$task.diff"; then
+    echo "OK: $committed is exactly what train.py produces ($(($(date +%s) - started)) s)"
+  else
+    echo "FAIL: $committed differs from what train.py produces now:"
+    cat "$tmp/$task.diff"
+    for file in card.json classifier.json vectorizer.json; do
+      if [ -f "$committed/$file" ] && [ -f "$tmp/$task/$file" ] && ! cmp -s "$committed/$file" "$tmp/$task/$file"; then
+        echo "--- first differences in $file (committed vs retrained):"
+        diff -u "$committed/$file" "$tmp/$task/$file" | head -n 40 || true
+      fi
+    done
+    echo "If the change is intended, retrain with: /usr/bin/python3 scripts/train.py --task $task"
+    status=1
+  fi
+done
+exit "$status"
