@@ -45,7 +45,7 @@ export interface ModelOptions {
 }
 
 export const DEFAULT_ONNX_MIN_ROWS = 256;
-export const DEFAULT_MAX_CHUNK_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_CHUNK_BYTES = 4 * 1024 * 1024;
 const DEFAULT_TOP_TERMS = 10;
 /** Probabilities this close to 0.5 do not decide a multi-label z > 0 on their own (float32 rounding). */
 const HALF_AMBIGUITY = 1e-6;

@@ -39,6 +39,10 @@ export async function openClassifierSession(
     interOpNumThreads: threads.interOpNumThreads ?? 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    // The arena keeps the largest input ever seen (a dense [rows × width] chunk) for the life of the
+    // process; without it, memory returns after a large batch.
+    enableCpuMemArena: false,
+    enableMemPattern: false,
     logSeverityLevel: 3,
   });
   try {
