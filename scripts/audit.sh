@@ -3,7 +3,7 @@
 # in use cannot answer audit requests (some mirrors and proxies refuse the endpoint), it says so
 # and prints the versions of the packages with recent DoS advisories instead of failing blindly.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 out=$(npm audit --omit=dev --audit-level=high 2>&1)
 rc=$?
 echo "$out" | grep -v '^npm warn'
