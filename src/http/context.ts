@@ -34,9 +34,10 @@ const PROBE_PATHS: ReadonlySet<string> = new Set([
 /** The matched route pattern (`/models/:name`), never the raw URL, so labels stay few. */
 export function routeLabel(req: Request, res: Response): string {
   const route = (req as { route?: { path?: unknown } }).route;
-  if (route !== undefined && typeof route.path === 'string') return `${req.baseUrl}${route.path}`;
-  if (route !== undefined && Array.isArray(route.path))
-    return route.path.map((p) => `${req.baseUrl}${String(p)}`).join('|');
+  // path-to-regexp escapes (`:name\\:predict`) are syntax, not part of the route's name.
+  const unescape = (path: unknown) => `${req.baseUrl}${String(path)}`.replace(/\\(.)/g, '$1');
+  if (route !== undefined && typeof route.path === 'string') return unescape(route.path);
+  if (route !== undefined && Array.isArray(route.path)) return route.path.map(unescape).join('|');
   const label: unknown = res.locals.routeLabel;
   return typeof label === 'string' ? label : UNMATCHED_ROUTE;
 }

@@ -80,6 +80,8 @@ export function parseCsv(text: string, inputs: ModelInputs, limits: CsvLimits): 
       bom: true,
       info: true,
       skip_empty_lines: true,
+      // Listed explicitly: auto-detection takes the first line's ending and then fails on mixed ones.
+      record_delimiter: ['\r\n', '\n', '\r'],
       // Header plus one row too many: enough to know the limit is exceeded without reading a huge file.
       to: limits.maxCsvRows + 2,
     }) as unknown as ParsedRecord[];
@@ -131,7 +133,7 @@ const CSV_MESSAGES: Readonly<Record<string, string>> = {
 };
 
 /** csv-parse messages quote the offending cell; ours name only the line and the problem. */
-function csvSyntaxError(error: unknown): HttpError {
+export function csvSyntaxError(error: unknown): HttpError {
   if (error instanceof CsvError) {
     const { lines } = error as CsvError & { lines?: number };
     const problem = CSV_MESSAGES[error.code] ?? 'is not valid CSV';

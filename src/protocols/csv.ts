@@ -11,11 +11,11 @@
  * (`Accept: text/csv; header=present`), so SageMaker batch transform can join each output line to
  * its input line.
  */
-import { CsvError, parse } from 'csv-parse/sync';
+import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { HttpError, badRequest } from '../errors';
+import { badRequest } from '../errors';
 import type { LoadedModel, RowPrediction } from '../model/types';
-import { mapColumns, neutraliseCell } from '../predict/csv';
+import { csvSyntaxError, mapColumns, neutraliseCell } from '../predict/csv';
 import { formatPrediction } from '../predict/format';
 import type { ModelInputs, RawRow } from './rows';
 import { inputNames } from './rows';
@@ -106,31 +106,6 @@ function namesRequiredInputs(cells: readonly string[], inputs: ModelInputs): boo
   return (required.length > 0 ? required : inputs.slice(0, 1)).every((input) =>
     lower.has(input.name.toLowerCase()),
   );
-}
-
-const CSV_PROBLEMS: Readonly<Record<string, string>> = {
-  CSV_QUOTE_NOT_CLOSED: 'opens a quote that is never closed',
-  CSV_INVALID_CLOSING_QUOTE: 'has characters after a closing quote',
-  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'has characters after a closing quote',
-  CSV_INVALID_OPENING_QUOTE: 'has a quote inside an unquoted field',
-  CSV_MAX_RECORD_SIZE: 'is too long',
-};
-
-/** csv-parse's messages quote the offending cell; this names only the line and the problem. */
-function csvSyntaxError(error: unknown): HttpError {
-  if (error instanceof CsvError) {
-    const { lines } = error as CsvError & { lines?: number };
-    const problem = CSV_PROBLEMS[error.code] ?? 'is not valid CSV';
-    return new HttpError(
-      400,
-      'invalid_csv',
-      `the CSV is malformed: line ${lines ?? '?'} ${problem} (RFC 4180)`,
-      {
-        details: { line: lines, reason: error.code },
-      },
-    );
-  }
-  return new HttpError(400, 'invalid_csv', 'the CSV is malformed');
 }
 
 /**

@@ -56,6 +56,9 @@ describe('parseCsv', () => {
 
   it('skips empty lines', () => {
     expect(parseCsv('text\n\na\n\n', INPUTS, LIMITS).rows).toHaveLength(1);
+    // A CRLF header followed by LF rows (files edited on two systems) is still one table.
+    const mixed = parseCsv('id,text\r\n1,"quoted, cell"\n2,plain\r3,last\n', INPUTS, LIMITS);
+    expect(mixed.rows.map((row) => row.text)).toEqual(['quoted, cell', 'plain', 'last']);
   });
 
   it('400s an empty file, a header alone and ragged rows', () => {

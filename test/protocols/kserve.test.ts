@@ -338,3 +338,15 @@ describe('Open Inference Protocol (V2)', () => {
     );
   });
 });
+
+describe('metrics for the colon routes', () => {
+  it('labels them with the route as written, without path-to-regexp escapes', async () => {
+    await request(app)
+      .post('/v1/models/tweets-mini:predict')
+      .send({ instances: [{ text: 'forest fire near the town' }] })
+      .expect(200);
+    const text = (await request(app).get('/metrics').expect(200)).text;
+    expect(text).toContain('route="/v1/models/:name:predict"');
+    expect(text).not.toContain('\\:predict');
+  });
+});
