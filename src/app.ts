@@ -1,9 +1,9 @@
 /**
  * createApp(deps): the whole Express application, built without I/O so tests use it directly.
  *
- * A request goes through, in order: request id + access log + metrics → security headers →
- * static files (/static) → CORS → rate limit → API key → the routers (probes and docs, prediction
- * API, SageMaker, KServe/OIP, pages) → 405 for known paths → 404 → the error handler.
+ * A request goes through, in order: request id + access log + metrics + security headers →
+ * static files (/static) → CORS → rate limit → API key (each only when configured) → the routers
+ * (prediction API, probes and docs, SageMaker, KServe/OIP, pages) → 405 for known paths → 404 → the error handler.
  * Bodies are read by the routes that take them (src/http/body.ts), after authentication, each
  * with its limits.
  */
@@ -12,9 +12,9 @@ import querystring from 'node:querystring';
 import express from 'express';
 import type pino from 'pino';
 import type { Config } from './config';
-import { requestContext, STATIC_ROUTE } from './http/context';
+import { installRequestLogger, requestContext, STATIC_ROUTE } from './http/context';
 import { errorHandler, methodGuard, notFoundHandler, optionsHandler } from './http/errors';
-import { apiKeyAuth, cors, rateLimiter, securityHeaders } from './http/security';
+import { apiKeyAuth, cors, rateLimiter, securityHeaderList } from './http/security';
 import type { ModelRegistry } from './model/types';
 import { createMetrics, type Metrics } from './ops/metrics';
 import { createOpsRouter } from './ops/routes';
@@ -58,12 +58,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('json escape', true);
   app.set('etag', false);
 
-  app.use(requestContext(logger, metrics));
-  app.use((_req, res, next) => {
+  installRequestLogger(app.request, logger);
+  const context = requestContext(logger, metrics);
+  const headers = securityHeaderList(config);
+  // Id, access log, metrics and security headers in one step: every request pays for this one.
+  app.use((req, res, next) => {
     if (deps.lifecycle?.draining === true) res.setHeader('Connection', 'close');
-    next();
+    for (const [name, value] of headers) res.setHeader(name, value);
+    context(req, res, next);
   });
-  app.use(securityHeaders(config));
   app.use(
     '/static',
     (_req, res, next) => {
@@ -83,14 +86,16 @@ export function createApp(deps: AppDeps): express.Express {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  app.use(cors(config));
+  // Features that are off are not mounted at all: each middleware costs every request a dispatch.
+  if (config.corsOrigins.length > 0) app.use(cors(config));
   app.use(optionsHandler());
   const limiter = rateLimiter(config);
   if (limiter !== undefined) app.use(limiter);
-  app.use(apiKeyAuth(config));
+  if (config.apiKeys.length > 0) app.use(apiKeyAuth(config));
 
-  app.use(createOpsRouter(resolved, metrics));
+  // The prediction API first: it takes nearly all the traffic, and no other router shares its paths.
   app.use(createPredictRouter(resolved));
+  app.use(createOpsRouter(resolved, metrics));
   app.use(createSageMakerRouter(resolved));
   app.use(createKServeRouter(resolved));
   app.use(createWebRouter(resolved));

@@ -42,44 +42,66 @@ export function routeLabel(req: Request, res: Response): string {
   return typeof label === 'string' ? label : UNMATCHED_ROUTE;
 }
 
+/**
+ * Give every request of `app` a `req.log`: a child logger bound to the request id, created only when
+ * something asks for it (most requests log just their access line, which carries the id itself).
+ */
+export function installRequestLogger(appRequest: object, logger: pino.Logger): void {
+  const cached = Symbol('sift.requestLogger');
+  type WithLogger = Request & { [cached]?: pino.Logger };
+  Object.defineProperty(appRequest, 'log', {
+    configurable: true,
+    enumerable: false,
+    get(this: WithLogger): pino.Logger {
+      return (this[cached] ??= logger.child({ reqId: this.id }));
+    },
+    set(this: WithLogger, value: pino.Logger) {
+      this[cached] = value;
+    },
+  });
+}
+
 export function requestContext(logger: pino.Logger, metrics: Metrics): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
-    const incoming = req.get('x-request-id');
-    req.id = incoming !== undefined && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    req.log = logger.child({ reqId: req.id });
+    const incoming = req.headers['x-request-id'];
+    req.id = typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', req.id);
-
-    res.once('finish', () => record(req, res, started, metrics, false));
-    res.once('close', () => {
-      if (!res.writableFinished) record(req, res, started, metrics, true);
-    });
+    // 'close' follows 'finish' for every answer that went out, and comes alone when the client hung up.
+    res.once('close', () => record(req, res, started, metrics, logger, !res.writableFinished));
     next();
   };
 }
 
-function record(req: Request, res: Response, started: bigint, metrics: Metrics, aborted: boolean): void {
+function record(
+  req: Request,
+  res: Response,
+  started: bigint,
+  metrics: Metrics,
+  logger: pino.Logger,
+  aborted: boolean,
+): void {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const route = routeLabel(req, res);
   // A client that hung up before the answer is counted as 499 (nginx's convention), not as a success.
-  const status = aborted ? '499' : String(res.statusCode);
-  const labels = { method: req.method, route, status };
-  metrics.httpRequests.inc(labels);
-  metrics.httpDuration.observe(labels, seconds);
+  const status = aborted ? 499 : res.statusCode;
+  metrics.observeHttp(req.method, route, status, seconds);
 
+  const path = req.path;
   const entry = {
+    reqId: req.id,
     method: req.method,
-    path: req.path.length > 200 ? `${req.path.slice(0, 200)}…` : req.path,
+    path: path.length > 200 ? `${path.slice(0, 200)}…` : path,
     route,
-    status: Number(status),
+    status,
     ms: Math.round(seconds * 1e6) / 1e3,
-    bytesIn: Number(req.get('content-length') ?? 0),
+    bytesIn: Number(req.headers['content-length'] ?? 0),
     bytesOut: Number(res.getHeader('content-length') ?? 0),
     ip: req.ip,
     errorCode: res.locals.errorCode as string | undefined,
   };
-  if (res.statusCode >= 500) req.log.error(entry, 'request failed');
+  if (status >= 500) logger.error(entry, 'request failed');
   // Orchestrators probe every few seconds: successful probes would drown the real traffic at info.
-  else if (PROBE_PATHS.has(req.path) && res.statusCode < 400) req.log.debug(entry, 'request');
-  else req.log.info(entry, aborted ? 'request aborted' : 'request');
+  else if (status < 400 && PROBE_PATHS.has(path)) logger.debug(entry, 'request');
+  else logger.info(entry, aborted ? 'request aborted' : 'request');
 }

@@ -53,6 +53,33 @@ export function isPublicPageRequest(req: Request): boolean {
   return typeof req.is(['application/x-www-form-urlencoded', 'multipart/form-data']) === 'string';
 }
 
+/**
+ * The security headers as a fixed list, worked out once: helmet's answer depends only on the
+ * configuration, so every request gets the same headers without running helmet's middlewares.
+ */
+export function securityHeaderList(config: Readonly<Config>): readonly (readonly [string, string])[] {
+  const headers = new Map<string, readonly [string, string]>();
+  const collector = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      headers.set(name.toLowerCase(), [name, String(value)]);
+    },
+    removeHeader(name: string) {
+      headers.delete(name.toLowerCase());
+    },
+  };
+  let finished = false;
+  securityHeaders(config)(
+    {} as Request,
+    collector as unknown as Response,
+    ((error?: unknown) => {
+      if (error !== undefined) throw error as Error;
+      finished = true;
+    }) as NextFunction,
+  );
+  if (!finished) throw new Error('helmet did not finish synchronously');
+  return [...headers.values()];
+}
+
 export function securityHeaders(config: Readonly<Config>): RequestHandler {
   return helmet({
     contentSecurityPolicy: {

@@ -17,6 +17,8 @@ export interface Metrics {
    * (src/cluster.ts replaces it), so a scrape never depends on which worker answered.
    */
   scrape(): Promise<string>;
+  /** Count one answered request and its duration. */
+  observeHttp(method: string, route: string, status: number, seconds: number): void;
   /** Report these models in sift_model_info, read fresh at every scrape. */
   watchModels(models: ModelRegistry): void;
 }
@@ -82,6 +84,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     predictions,
     modelInfo,
     scrape: () => registry.metrics(),
+    observeHttp: (method, route, status, seconds) => {
+      const labels = { method, route, status: String(status) };
+      httpRequests.inc(labels);
+      httpDuration.observe(labels, seconds);
+    },
     watchModels: (models) => {
       watched = models;
     },
