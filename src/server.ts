@@ -14,10 +14,9 @@ import cluster from 'node:cluster';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pino from 'pino';
-import { type Lifecycle, createApp } from './app';
+import type { Lifecycle } from './app';
 import { runPrimary, useClusterMetrics } from './cluster';
 import { type Config, ConfigError, loadConfig } from './config';
-import { loadRegistry } from './model/registry';
 import type { ModelRegistry } from './model/types';
 import { createLogger } from './ops/logging';
 import { createMetrics } from './ops/metrics';
@@ -51,6 +50,9 @@ export function createHttpServer(config: Readonly<Config>, handler: http.Request
 
 /** Load the models, build the app and listen. Rejects (with a readable message) when no model is usable. */
 export async function startServer(config: Readonly<Config>, logger: pino.Logger): Promise<RunningServer> {
+  // Loaded here, not at the top: a cluster primary only forks, and must not pay for the app.
+  const { loadRegistry } = await import('./model/registry');
+  const { createApp } = await import('./app');
   const registry = await loadRegistry(config.artifactsDir, { defaultModel: config.defaultModel });
   for (const skipped of (registry as { skipped?: readonly { folder: string; reason: string }[] }).skipped ??
     []) {
