@@ -43,6 +43,20 @@ interface PredictRequest {
 
 const csvDecoder = new TextDecoder('utf-8', { fatal: false });
 
+const JSON_ESCAPES: Readonly<Record<string, string>> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026' };
+
+/**
+ * What res.json sends with `json escape` on (<, > and & escaped so the answer never reads as HTML),
+ * without res.send's generic work (ETag, freshness, body type sniffing) on the hottest path.
+ */
+export function sendJson(res: Response, value: unknown): void {
+  let body = JSON.stringify(value);
+  if (/[<>&]/.test(body)) body = body.replace(/[<>&]/g, (c) => JSON_ESCAPES[c]);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
 export function createPredictRouter(deps: AppDeps): Router {
   const router = Router();
   const { config, registry } = deps;
@@ -146,9 +160,9 @@ export function createPredictRouter(deps: AppDeps): Router {
         renderPrediction(res, { model, inputs: result.rows[0], prediction: result.predictions[0] });
         return;
       }
-      if (request.shape === 'seed') res.json(formatSeed(result));
-      else if (request.shape === 'batch') res.json(formatBatch(result));
-      else res.json(formatSingle(result));
+      if (request.shape === 'seed') sendJson(res, formatSeed(result));
+      else if (request.shape === 'batch') sendJson(res, formatBatch(result));
+      else sendJson(res, formatSingle(result));
     };
 
   router.post(
