@@ -85,18 +85,25 @@ export function createVectorizer(spec: VectorizerSpec, uni: PythonUnicode): Vect
     counts[j] += 1;
   };
 
+  // The row's output grows here first, then is copied once into arrays of the exact size.
+  let outIndices = new Int32Array(256);
+  let outValues = new Float64Array(256);
+  const countSpan = (source: string, from: number, to: number, state: number): void =>
+    count(currentVocabulary.lookupHashed(source, from, to, state));
+  let currentVocabulary: TermIndex = blocks[0]?.vocabulary ?? new TermIndex([]);
+
   const transformRow = (row: InputRow): VectorizedRow => {
     let total = 0;
     let known = 0;
-    const outIndices: number[] = [];
-    const outValues: number[] = [];
+    let used = 0;
     for (const block of blocks) {
       const text = row[block.spec.field] ?? '';
       const vocabulary = block.vocabulary;
       distinct = 0;
       knownInBlock = 0;
       if (block.analyzer.visit !== undefined) {
-        total += block.analyzer.visit(text, (source, from, to) => count(vocabulary.lookup(source, from, to)));
+        currentVocabulary = vocabulary;
+        total += block.analyzer.visit(text, countSpan);
       } else {
         const terms = block.analyzer.analyze(text);
         total += terms.length;
@@ -107,18 +114,28 @@ export function createVectorizer(spec: VectorizerSpec, uni: PythonUnicode): Vect
       if (scratch.length < distinct) scratch = new Float64Array(Math.max(distinct, scratch.length * 2));
       const columns = touched.subarray(0, distinct).sort();
       weighRow(block, columns, counts, scratch);
+      if (used + distinct > outIndices.length) {
+        const size = Math.max(used + distinct, outIndices.length * 2);
+        const grownIndices = new Int32Array(size);
+        grownIndices.set(outIndices.subarray(0, used));
+        outIndices = grownIndices;
+        const grownValues = new Float64Array(size);
+        grownValues.set(outValues.subarray(0, used));
+        outValues = grownValues;
+      }
       const offset = block.spec.offset;
       const weight = block.spec.weight;
       for (let k = 0; k < distinct; k++) {
         const j = columns[k];
         counts[j] = 0;
-        outIndices.push(offset + j);
-        outValues.push(weight === 1 ? scratch[k] : scratch[k] * weight);
+        outIndices[used] = offset + j;
+        outValues[used++] = weight === 1 ? scratch[k] : scratch[k] * weight;
       }
     }
     return {
-      indices: Int32Array.from(outIndices),
-      values: Float32Array.from(outValues),
+      indices: outIndices.slice(0, used),
+      // float64 → float32 rounding happens here, once per value.
+      values: Float32Array.from(outValues.subarray(0, used)),
       total,
       known,
     };
@@ -164,12 +181,13 @@ function weighRow(block: CompiledBlock, columns: Int32Array, counts: Float64Arra
   const spec = block.spec;
   const n = columns.length;
   const idf = block.idf;
+  const binary = spec.binary;
+  const sublinear = spec.kind === 'tfidf' && spec.sublinear_tf;
   for (let k = 0; k < n; k++) {
-    let v = spec.binary ? 1 : counts[columns[k]];
-    if (spec.kind === 'tfidf') {
-      if (spec.sublinear_tf) v = Math.log(v) + 1;
-      if (idf !== null) v *= idf[columns[k]];
-    }
+    const j = columns[k];
+    let v = binary ? 1 : counts[j];
+    if (sublinear) v = Math.log(v) + 1;
+    if (idf !== null) v *= idf[j];
     out[k] = v;
   }
   if (spec.kind !== 'tfidf' || spec.norm === null) return;

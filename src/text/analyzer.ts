@@ -4,7 +4,14 @@
  */
 import type { FeatureBlock } from '../model/schema';
 import { pythonLower } from './lowercase';
-import { visitCharNgrams, visitCharWbNgrams, wordNgrams, type WindowVisitor } from './ngrams';
+import {
+  visitCharNgrams,
+  visitCharNgramsUnordered,
+  visitCharWbNgrams,
+  visitCharWbNgramsUnordered,
+  wordNgrams,
+  type HashedWindowVisitor,
+} from './ngrams';
 import { stripAccentsAscii, stripAccentsUnicode } from './normalize';
 import { getStemmer } from './stem';
 import { createTokenizer } from './tokenize';
@@ -21,10 +28,11 @@ export interface Analyzer {
   /** The terms of one document, in sklearn's order. */
   analyze(text: string): string[];
   /**
-   * Character analyzers only: visits each term as a span of a string instead of building it (the
-   * same terms, in the same order, as analyze); returns how many there were.
+   * Character analyzers only: visits each term as a span of a string with its TermIndex hash
+   * state, instead of building it: the same terms as analyze, in no particular order (the
+   * vectorizer only counts them); returns how many there were.
    */
-  visit?(text: string, visitor: WindowVisitor): number;
+  visit?(text: string, visitor: HashedWindowVisitor): number;
 }
 
 export function createAnalyzer(options: AnalyzerOptions, uni: PythonUnicode): Analyzer {
@@ -48,7 +56,9 @@ export function createAnalyzer(options: AnalyzerOptions, uni: PythonUnicode): An
   if (options.analyzer === 'char' || options.analyzer === 'char_wb') {
     if (options.stemmer !== null)
       throw new RangeError(`a stemmer needs analyzer 'word', not '${options.analyzer}'`);
-    const visitNgrams = options.analyzer === 'char' ? visitCharNgrams : visitCharWbNgrams;
+    const char = options.analyzer === 'char';
+    const visitNgrams = char ? visitCharNgrams : visitCharWbNgrams;
+    const visitUnordered = char ? visitCharNgramsUnordered : visitCharWbNgramsUnordered;
     return {
       preprocess,
       analyze: (text) => {
@@ -58,7 +68,7 @@ export function createAnalyzer(options: AnalyzerOptions, uni: PythonUnicode): An
         });
         return terms;
       },
-      visit: (text, visitor) => visitNgrams(preprocess(text), minN, maxN, uni, visitor),
+      visit: (text, visitor) => visitUnordered(preprocess(text), minN, maxN, uni, visitor),
     };
   }
 

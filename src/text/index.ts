@@ -6,13 +6,16 @@ export {
   charNgrams,
   charWbNgrams,
   visitCharNgrams,
+  visitCharNgramsUnordered,
   visitCharWbNgrams,
+  visitCharWbNgramsUnordered,
   wordNgrams,
+  type HashedWindowVisitor,
   type WindowVisitor,
 } from './ngrams';
 export { nfkd, stripAccentsAscii, stripAccentsUnicode } from './normalize';
 export { PatternError, translatePythonPattern, type TranslatedPattern } from './pyregex';
-export { TermIndex } from './termindex';
+export { HASH_SEED, TermIndex, hashStep, spanHashState } from './termindex';
 export { getStemmer, STEMMER_NAMES, type Stem, type StemmerName } from './stem';
 export { createTokenizer, type Tokenizer } from './tokenize';
 export { compileUnicode, type PythonUnicode } from './unicode';

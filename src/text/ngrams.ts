@@ -2,8 +2,9 @@
  * sklearn's n-gram generators (`_word_ngrams`, `_char_ngrams`, `_char_wb_ngrams`), in its exact
  * output order. Character n-grams count code points, never UTF-16 units.
  */
+import { HASH_SEED, hashStep, spanHashState } from './termindex';
 import { collapseWhitespace, splitWhitespace } from './whitespace';
-import type { PythonUnicode } from './unicode';
+import { hasSurrogates, type PythonUnicode } from './unicode';
 
 /** Stop words are removed first; then unigrams (when minN = 1), all bigrams left to right, ... */
 export function wordNgrams(
@@ -126,6 +127,87 @@ export function visitCharWbNgrams(
       }
       if (offset === 0) break;
     }
+  }
+  return count;
+}
+
+/** A span visitor that also gets the span's TermIndex hash state (`TermIndex.lookupHashed`). */
+export type HashedWindowVisitor = (source: string, from: number, to: number, state: number) => void;
+
+/**
+ * Every window [i, i + n) of source[start, end) with minN ≤ n ≤ maxN, by start then length, so each
+ * start extends one hash; code units (the caller has checked there are no surrogates).
+ */
+function visitSpansHashed(
+  source: string,
+  start: number,
+  end: number,
+  minN: number,
+  maxN: number,
+  visit: HashedWindowVisitor,
+): number {
+  let count = 0;
+  for (let i = start; i < end; i++) {
+    const last = Math.min(end, i + maxN);
+    let state = HASH_SEED;
+    for (let j = i; j < last; j++) {
+      state = hashStep(state, source.charCodeAt(j));
+      if (j + 1 - i >= minN) {
+        visit(source, i, j + 1, state);
+        count++;
+      }
+    }
+  }
+  return count;
+}
+
+/** The ordered visitors, with each span's hash computed on its own (text with surrogate pairs). */
+const withHash =
+  (visit: HashedWindowVisitor): WindowVisitor =>
+  (source, from, to) =>
+    visit(source, from, to, spanHashState(source, from, to));
+
+/**
+ * The same n-grams as visitCharNgrams (the same multiset, and the same count), in another order:
+ * counting them does not depend on order, and this one hashes each start once.
+ */
+export function visitCharNgramsUnordered(
+  text: string,
+  minN: number,
+  maxN: number,
+  uni: PythonUnicode,
+  visit: HashedWindowVisitor,
+): number {
+  if (hasSurrogates(text)) return visitCharNgrams(text, minN, maxN, uni, withHash(visit));
+  const collapsed = collapseWhitespace(text, uni);
+  return visitSpansHashed(collapsed, 0, collapsed.length, minN, maxN, visit);
+}
+
+/**
+ * The same n-grams as visitCharWbNgrams, in another order (see visitCharNgramsUnordered). The padded
+ * words are laid side by side in one string (' w1  w2 '), so none is built on its own.
+ */
+export function visitCharWbNgramsUnordered(
+  text: string,
+  minN: number,
+  maxN: number,
+  uni: PythonUnicode,
+  visit: HashedWindowVisitor,
+): number {
+  if (hasSurrogates(text)) return visitCharWbNgrams(text, minN, maxN, uni, withHash(visit));
+  const words = splitWhitespace(text, uni);
+  if (words.length === 0) return 0;
+  const padded = ` ${words.join('  ')} `;
+  let count = 0;
+  let start = 0;
+  for (const word of words) {
+    const end = start + word.length + 2;
+    // A padded word shorter than minN is one n-gram of its own; otherwise every window that fits.
+    if (end - start < minN) {
+      visit(padded, start, end, spanHashState(padded, start, end));
+      count++;
+    } else count += visitSpansHashed(padded, start, end, minN, maxN, visit);
+    start = end;
   }
   return count;
 }

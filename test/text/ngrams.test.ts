@@ -1,4 +1,12 @@
-import { charNgrams, charWbNgrams, wordNgrams } from '../../src/text/ngrams';
+import fc from 'fast-check';
+import {
+  charNgrams,
+  charWbNgrams,
+  visitCharNgramsUnordered,
+  visitCharWbNgramsUnordered,
+  wordNgrams,
+} from '../../src/text/ngrams';
+import { spanHashState, TermIndex } from '../../src/text/termindex';
 import { python311Unicode } from './helpers';
 
 const uni = python311Unicode();
@@ -48,5 +56,84 @@ describe('char_wb n-grams', () => {
 
   it('slices astral words by code point', () => {
     expect(charWbNgrams('😀x', 2, 2, uni)).toEqual([' 😀', '😀x', 'x ']);
+  });
+});
+
+describe('unordered, hashed visitors (what the vectorizer counts)', () => {
+  type Unordered = typeof visitCharNgramsUnordered;
+  /** The spans' strings, sorted, with a check that each hash state is the span's own. */
+  function visited(visit: Unordered, text: string, minN: number, maxN: number): string[] {
+    const grams: string[] = [];
+    const count = visit(text, minN, maxN, uni, (source, from, to, state) => {
+      expect(state).toBe(spanHashState(source, from, to));
+      grams.push(source.slice(from, to));
+    });
+    expect(count).toBe(grams.length);
+    return grams.sort();
+  }
+  const sorted = (grams: string[]) => [...grams].sort();
+  const texts = [
+    '',
+    ' ',
+    'a',
+    'ab cd',
+    'forest fire near la ronge',
+    '  tabs\tand\n\nnewlines  ',
+    'a😀b 😀 x',
+    'I  ❤️  NY\u001cok\u200bnot',
+    'x'.repeat(12),
+  ];
+  const ranges: [number, number][] = [
+    [1, 1],
+    [1, 3],
+    [2, 5],
+    [3, 3],
+    [4, 6],
+  ];
+
+  it.each(texts)('char_wb gives the same n-grams as sklearn’s order for %j', (text) => {
+    for (const [minN, maxN] of ranges) {
+      expect(visited(visitCharWbNgramsUnordered, text, minN, maxN)).toEqual(
+        sorted(charWbNgrams(text, minN, maxN, uni)),
+      );
+    }
+  });
+
+  it.each(texts)('char gives the same n-grams as sklearn’s order for %j', (text) => {
+    for (const [minN, maxN] of ranges) {
+      expect(visited(visitCharNgramsUnordered, text, minN, maxN)).toEqual(
+        sorted(charNgrams(text, minN, maxN, uni)),
+      );
+    }
+  });
+
+  it('agrees with the ordered generators on arbitrary text', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 0, max: 3 }),
+        (text, minN, extra) => {
+          const maxN = minN + extra;
+          expect(visited(visitCharWbNgramsUnordered, text, minN, maxN)).toEqual(
+            sorted(charWbNgrams(text, minN, maxN, uni)),
+          );
+          expect(visited(visitCharNgramsUnordered, text, minN, maxN)).toEqual(
+            sorted(charNgrams(text, minN, maxN, uni)),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('finds terms by their hash state', () => {
+    const index = new TermIndex([' fi', 'fire', 're ']);
+    const found: number[] = [];
+    visitCharWbNgramsUnordered('fire', 3, 4, uni, (source, from, to, state) => {
+      const column = index.lookupHashed(source, from, to, state);
+      if (column >= 0) found.push(column);
+    });
+    expect(found.sort()).toEqual([0, 1, 2]);
   });
 });
