@@ -25,6 +25,8 @@ export interface BenchOptions {
   render?: string;
   /** Rows of ../shared/data mixed into the pool when the file is there (0: generated only). */
   realRows: number;
+  /** Seconds after the last load before the "settled" RSS sample. */
+  settleSeconds: number;
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -53,6 +55,8 @@ run on this machine; prints a Markdown table and writes bench/results/latest.{md
                           mostly idle (other users' work), spending at most S seconds in total
   --out DIR               where the results go (default bench/results)
   --render FILE           print (and write as latest.*) the report of a saved run-*.json
+  --settle S              seconds of quiet after the load before the "settled" RSS sample
+                          (default 15: V8 gives back the garbage of the load when idle)
 `;
 
 const DEFAULTS: BenchOptions = {
@@ -74,6 +78,7 @@ const DEFAULTS: BenchOptions = {
   outDir: 'bench/results',
   realRows: 2000,
   waitIdleSeconds: 0,
+  settleSeconds: 15,
 };
 
 const QUICK: Partial<BenchOptions> = {
@@ -84,6 +89,7 @@ const QUICK: Partial<BenchOptions> = {
   startupRuns: 1,
   inProcessSeconds: 0.5,
   realRows: 500,
+  settleSeconds: 5,
 };
 
 function positiveList(name: string, raw: string): number[] {
@@ -182,6 +188,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case 'wait-idle':
         options.waitIdleSeconds = positiveNumber(name, value, true);
+        break;
+      case 'settle':
+        options.settleSeconds = positiveNumber(name, value, true);
         break;
       case 'render':
         options.render = value;

@@ -53,7 +53,8 @@ export interface Measurement {
 
 export interface MemorySample {
   server: string;
-  phase: 'idle' | 'after load';
+  /** idle: before any load; after load: 1 s after the last measurement; settled: --settle s later. */
+  phase: 'idle' | 'after load' | 'settled';
   totalBytes: number;
   largestBytes: number;
   processes: number;

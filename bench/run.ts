@@ -364,6 +364,9 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
 
     await sleep(1000);
     for (const s of servers.values()) memory.push(memorySample(s, 'after load'));
+    log(`waiting ${options.settleSeconds} s for the settled memory sample...`);
+    await sleep(options.settleSeconds * 1000);
+    for (const s of servers.values()) memory.push(memorySample(s, 'settled'));
   } finally {
     await Promise.all([...servers.values()].map((s) => s.stop()));
   }

@@ -46,6 +46,23 @@ export function snapshotBuild(root: string): { serverJs: string; remove(): void 
   return { serverJs: join(dir, 'dist', 'server.js'), remove };
 }
 
+/**
+ * The node flags of `npm start` (`node <flags> dist/server.js`), which the image's ENTRYPOINT repeats:
+ * the bench runs Sift the way users do.
+ */
+export function serverStartFlags(root: string): string[] {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  };
+  const words = (manifest.scripts?.start ?? '').trim().split(/\s+/);
+  if (words[0] !== 'node' || words[words.length - 1] !== 'dist/server.js') {
+    throw new Error(
+      `package.json scripts.start should be "node [flags] dist/server.js", not "${words.join(' ')}"`,
+    );
+  }
+  return words.slice(1, -1);
+}
+
 export interface SiftOptions {
   root: string;
   /** dist/server.js to run (a snapshot from snapshotBuild). */
@@ -54,7 +71,7 @@ export interface SiftOptions {
   artifactsDir: string;
   model: string;
   workers: number;
-  /** Extra node flags, e.g. --cpu-prof. */
+  /** Extra node flags, e.g. --cpu-prof (after npm start's own). */
   nodeFlags?: readonly string[];
   name: string;
 }
@@ -63,7 +80,7 @@ export function siftServer(o: SiftOptions): ServerSpec {
   return {
     name: o.name,
     command: process.execPath,
-    args: [...(o.nodeFlags ?? []), o.serverJs],
+    args: [...serverStartFlags(o.root), ...(o.nodeFlags ?? []), o.serverJs],
     env: {
       NODE_ENV: 'production',
       PORT: String(o.port),

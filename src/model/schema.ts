@@ -15,6 +15,31 @@ const formatVersion = z
     message: `format version is newer than this server supports (${SUPPORTED_FORMAT_VERSION}); upgrade Sift`,
   });
 
+/**
+ * An array of tens of thousands of elements (vocabularies, idf, coefficients) checked in one loop
+ * rather than one schema per element: the same verdict, a fraction of the start-up time. Reports
+ * the first bad element by index.
+ */
+function largeArray<T>(isElement: (value: unknown) => value is T, expected: string) {
+  return z.custom<T[]>().superRefine((value, ctx) => {
+    if (!Array.isArray(value)) {
+      ctx.addIssue({ code: 'custom', message: `expected an array of ${expected}` });
+      return;
+    }
+    for (let i = 0; i < value.length; i++) {
+      if (!isElement(value[i])) {
+        ctx.addIssue({ code: 'custom', path: [i], message: `expected ${expected}` });
+        return;
+      }
+    }
+  });
+}
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isFiniteNumber = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value);
+const stringArray = largeArray(isString, 'strings');
+const finiteArray = largeArray(isFiniteNumber, 'finite numbers');
+
 const range = z.tuple([z.number().int().min(0).max(0x10ffff), z.number().int().min(0).max(0x10ffff)]);
 const ranges = z.array(range);
 const labelValue = z.union([z.number(), z.string()]);
@@ -52,8 +77,8 @@ export const featureBlockSchema = z
     sublinear_tf: z.boolean(),
     norm: z.enum(['l1', 'l2']).nullable(),
     use_idf: z.boolean(),
-    vocabulary: z.array(z.string()),
-    idf: z.array(z.number().finite()).nullable(),
+    vocabulary: stringArray,
+    idf: finiteArray.nullable(),
   })
   .superRefine((b, ctx) => {
     if (b.ngram_range[0] > b.ngram_range[1]) {
@@ -122,7 +147,7 @@ export const classifierSchema = z
     multilabel: z.boolean(),
     width: z.number().int().min(1),
     intercepts: z.array(z.number().finite()).min(1),
-    coefficients: z.array(z.array(z.number().finite())).min(1),
+    coefficients: z.array(finiteArray).min(1),
   })
   .superRefine((c, ctx) => {
     if (c.coefficients.length !== c.intercepts.length) {

@@ -60,6 +60,32 @@ describe('readBundle', () => {
     expect(problems).toContainEqual('vectorizer.json: blocks[0].ngram_range: min_n is greater than max_n');
   });
 
+  it('names the first bad element of a large array by index', async () => {
+    const dir = variant({
+      vectorizer: (v) => {
+        const block = (v.blocks as { vocabulary: unknown[]; idf: unknown[] | null }[])[0];
+        block.vocabulary[3] = 42;
+        if (block.idf !== null) block.idf[5] = 'NaN';
+      },
+      classifier: (c) => {
+        (c.coefficients as unknown[][])[0][2] = null;
+      },
+    });
+    const problems = await problemsOf(dir);
+    expect(problems).toContain('vectorizer.json: blocks[0].vocabulary[3]: expected strings');
+    expect(problems).toContain('vectorizer.json: blocks[0].idf[5]: expected finite numbers');
+    expect(problems).toContain('classifier.json: coefficients[0][2]: expected finite numbers');
+  });
+
+  it('refuses a vocabulary that is not an array', async () => {
+    const dir = variant({
+      vectorizer: (v) => void ((v.blocks as { vocabulary: unknown }[])[0].vocabulary = { fire: 0 }),
+    });
+    expect(await problemsOf(dir)).toContain(
+      'vectorizer.json: blocks[0].vocabulary: expected an array of strings',
+    );
+  });
+
   it('refuses a newer format version, naming the file', async () => {
     const dir = variant({ classifier: (c) => void (c.format_version = 2) });
     expect(await problemsOf(dir)).toEqual([

@@ -1,0 +1,30 @@
+/**
+ * `npm start`, the image's ENTRYPOINT and the bench start the server with the same node flags, so
+ * what the bench measures is what users run.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serverStartFlags } from '../../bench/servers';
+
+const root = join(__dirname, '..', '..');
+
+describe('the server start command', () => {
+  const startScript = (
+    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    }
+  ).scripts.start;
+  const flags = serverStartFlags(root);
+
+  it('npm start runs node with flags on dist/server.js', () => {
+    expect(startScript).toBe(['node', ...flags, 'dist/server.js'].join(' '));
+    expect(flags).toContain('--max-semi-space-size=2');
+  });
+
+  it('the Dockerfile ENTRYPOINT uses the same flags', () => {
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
+    expect(entrypoint).not.toBeNull();
+    expect(JSON.parse(entrypoint![1])).toEqual(['node', ...flags, 'dist/server.js']);
+  });
+});
