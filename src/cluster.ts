@@ -6,7 +6,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type pino from 'pino';
-import { AggregatorRegistry } from 'prom-client';
+import type { AggregatorRegistry, PrometheusContentType } from 'prom-client';
 import type { Config } from './config';
 import type { Metrics } from './ops/metrics';
 
@@ -38,7 +38,8 @@ const METRICS_TIMEOUT_MS = 5000;
  * In a worker: GET /metrics answers the sum over all workers, collected by the primary over IPC
  * (prom-client's AggregatorRegistry), so counters stay monotonic whichever worker a scrape reaches.
  */
-export function useClusterMetrics(metrics: Metrics): Metrics {
+export async function useClusterMetrics(metrics: Metrics): Promise<Metrics> {
+  const { AggregatorRegistry } = await import('prom-client');
   AggregatorRegistry.setRegistries([metrics.registry]);
   // Constructing one registers the listener that answers the primary's collection requests.
   new AggregatorRegistry();
@@ -80,18 +81,48 @@ const RESTART_MIN_MS = 500;
 const RESTART_MAX_MS = 30_000;
 const STABLE_AFTER_MS = 60_000;
 
-export function runPrimary(config: Readonly<Config>, logger: pino.Logger): void {
+/** A worker forked before the primary's own start-up, with how it ended if it already has. */
+export interface EarlyWorker {
+  readonly worker: Worker;
+  exited?: { code: number | null; signal: string | null };
+  kill(): void;
+}
+
+/**
+ * In the primary, when WEB_CONCURRENCY (read raw: the configuration is checked right after, here and
+ * in the worker) asks for workers: fork the first one now. runPrimary adopts it.
+ */
+export function forkEarlyWorker(env: NodeJS.ProcessEnv): EarlyWorker | undefined {
+  if (!cluster.isPrimary || !(Number(env.WEB_CONCURRENCY) > 1)) return undefined;
+  const worker = cluster.fork();
+  const early: EarlyWorker = {
+    worker,
+    kill: () => {
+      if (early.exited === undefined) worker.process.kill('SIGKILL');
+    },
+  };
+  worker.once('exit', (code: number | null, signal: string | null) => {
+    early.exited = { code, signal };
+  });
+  return early;
+}
+
+export function runPrimary(config: Readonly<Config>, logger: pino.Logger, early?: EarlyWorker): void {
   const wanted = config.webConcurrency;
-  const aggregator = new AggregatorRegistry();
+  // prom-client loads on the first scrape, not before the workers are forked.
+  let aggregator: Promise<AggregatorRegistry<PrometheusContentType>> | undefined;
   cluster.on('message', (worker: Worker, message: unknown) => {
     if (!isMessage<MetricsRequest>(message, 'sift:metrics-request')) return;
     const reply = (answer: Omit<MetricsResponse, 'type' | 'id'>) => {
       if (worker.isConnected()) worker.send({ type: 'sift:metrics', id: message.id, ...answer });
     };
-    aggregator.clusterMetrics().then(
-      (text) => reply({ text }),
-      (error: unknown) => reply({ error: error instanceof Error ? error.message : String(error) }),
-    );
+    aggregator ??= import('prom-client').then(({ AggregatorRegistry }) => new AggregatorRegistry());
+    aggregator
+      .then((registry) => registry.clusterMetrics())
+      .then(
+        (text) => reply({ text }),
+        (error: unknown) => reply({ error: error instanceof Error ? error.message : String(error) }),
+      );
   });
   const ready = new Set<number>();
   const startedAt = new Map<number, number>();
@@ -99,13 +130,18 @@ export function runPrimary(config: Readonly<Config>, logger: pino.Logger): void 
   let stopping = false;
   let restartDelay = RESTART_MIN_MS;
   let exitCode = 0;
+  let othersForked = false;
 
-  const fork = (): Worker => {
-    const worker = cluster.fork();
+  const fork = (adopted?: Worker): Worker => {
+    const worker = adopted ?? cluster.fork();
     startedAt.set(worker.id, Date.now());
     worker.on('message', (message: unknown) => {
       if (!isReadyMessage(message)) return;
       ready.add(worker.id);
+      if (!othersForked) {
+        othersForked = true;
+        for (let i = 1; i < wanted; i++) fork();
+      }
       if (!announced && ready.size === wanted) {
         announced = true;
         logger.info({ workers: wanted }, message.line.replace(/\)$/, `; ${wanted} workers)`));
@@ -114,7 +150,7 @@ export function runPrimary(config: Readonly<Config>, logger: pino.Logger): void 
     return worker;
   };
 
-  cluster.on('exit', (worker, code, signal) => {
+  const onExit = (worker: Worker, code: number | null, signal: string | null) => {
     const wasReady = ready.delete(worker.id);
     const ranFor = Date.now() - (startedAt.get(worker.id) ?? Date.now());
     startedAt.delete(worker.id);
@@ -144,7 +180,8 @@ export function runPrimary(config: Readonly<Config>, logger: pino.Logger): void 
       if (!stopping) fork();
     }, restartDelay).unref();
     restartDelay = Math.min(RESTART_MAX_MS, restartDelay * 2);
-  });
+  };
+  cluster.on('exit', onExit);
 
   const stopAll = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -162,5 +199,13 @@ export function runPrimary(config: Readonly<Config>, logger: pino.Logger): void 
   process.once('SIGTERM', () => stopAll('SIGTERM'));
   process.once('SIGINT', () => stopAll('SIGINT'));
 
-  for (let i = 0; i < wanted; i++) fork();
+  // One worker first, the others once it serves: it is ready sooner than when all of them load at
+  // once on the same cores, and only one model load at a time sets the memory peak.
+  if (early === undefined) fork();
+  else if (early.exited === undefined) fork(early.worker);
+  else {
+    // It ended before this process was listening for exits: a failed start, as above.
+    startedAt.set(early.worker.id, Date.now());
+    onExit(early.worker, early.exited.code, early.exited.signal);
+  }
 }

@@ -15,11 +15,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pino from 'pino';
 import type { Lifecycle } from './app';
-import { runPrimary, useClusterMetrics } from './cluster';
-import { type Config, ConfigError, loadConfig } from './config';
+import { forkEarlyWorker, runPrimary, useClusterMetrics } from './cluster';
+import type { Config } from './config';
 import type { ModelRegistry } from './model/types';
-import { createLogger } from './ops/logging';
-import { createMetrics } from './ops/metrics';
 
 export interface RunningServer {
   readonly server: http.Server;
@@ -65,7 +63,8 @@ export async function startServer(config: Readonly<Config>, logger: pino.Logger)
   }
 
   const lifecycle: { draining: boolean } = { draining: false };
-  const metrics = cluster.isWorker ? useClusterMetrics(createMetrics()) : createMetrics();
+  const { createMetrics } = await import('./ops/metrics');
+  const metrics = cluster.isWorker ? await useClusterMetrics(createMetrics()) : createMetrics();
   const app = createApp({ config, registry, logger, metrics, lifecycle: lifecycle as Lifecycle });
   const server = createHttpServer(config, app);
   // Responses not yet started when shutdown begins get `Connection: close`, so their keep-alive
@@ -168,18 +167,25 @@ export async function main(
   args: readonly string[] = process.argv.slice(2),
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
+  // Cluster mode: the first worker's start-up is the critical path, so it is forked before this
+  // process loads the configuration schema and the logger (~0.2 s); it checks the same configuration.
+  const early = env === process.env ? forkEarlyWorker(env) : undefined;
+  const { ConfigError, loadConfig } = await import('./config');
   let config: Readonly<Config>;
   try {
     config = loadConfig(env, args);
   } catch (error) {
+    early?.kill();
     failStart(error instanceof ConfigError ? error.message : String(error));
   }
+  const { createLogger } = await import('./ops/logging');
   const logger = createLogger(config);
 
   if (config.webConcurrency > 1 && cluster.isPrimary) {
-    runPrimary(config, logger);
+    runPrimary(config, logger, early);
     return;
   }
+  early?.kill();
 
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error }, 'uncaught exception; exiting for a clean restart');

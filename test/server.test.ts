@@ -271,6 +271,25 @@ describe('the server process', () => {
     expect(server.stderr()).toContain('  - MAX_BATCH: expected a whole number, got "-1"');
   }, 60_000);
 
+  it('in cluster mode, stops the early worker when the settings are bad', async () => {
+    const server = spawnServer({ WEB_CONCURRENCY: '2', PORT: 'http' });
+    expect((await server.exited).code).toBe(1);
+    expect(server.stderr()).toContain('  - PORT: expected a whole number, got "http"');
+    expect(server.stdout()).not.toContain('sift listening on');
+  }, 60_000);
+
+  it('in cluster mode, exits 1 when the first worker cannot load a model', async () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'sift-empty-'));
+    try {
+      const server = spawnServer({ ARTIFACTS_DIR: empty, WEB_CONCURRENCY: '2' });
+      expect((await server.exited).code).toBe(1);
+      expect(server.stderr()).toContain(`sift: cannot start: no model bundles in ${empty}`);
+      expect(server.stdout()).toContain('a worker failed to start; stopping');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('logs an uncaught exception and exits 1', async () => {
     const server = spawnServer(
       { ARTIFACTS_DIR: 'test/fixtures/bundles' },
