@@ -49,6 +49,15 @@ describe.each([
     });
   });
 
+  it('answers concurrent ONNX batches (one shared input buffer, taking turns) as it answers them one by one', async () => {
+    const golden = model.card.golden.map((g) => g.inputs);
+    const batches = [golden, [...golden].reverse(), golden.slice(0, 2), [...golden, ...golden]];
+    const oneByOne = [];
+    for (const rows of batches) oneByOne.push(await model.predict(rows));
+    const together = await Promise.all(batches.map((rows) => model.predict(rows)));
+    expect(together.map((b) => b.map((p) => p.values))).toEqual(oneByOne.map((b) => b.map((p) => p.values)));
+  });
+
   it('explains a prediction with terms whose contributions add up to the score', async () => {
     const row = model.card.golden.find((g) => Object.values(g.inputs).some((t) => t.length > 20))?.inputs ?? {
       text: model.card.inputs[0].example,
