@@ -1,6 +1,6 @@
 /**
  * WEB_CONCURRENCY > 1: the primary process forks that many workers (each runs src/server.ts and
- * loads its own models), restarts a worker that dies, and forwards SIGTERM/SIGINT so every worker
+ * loads its own models; the first alone, the others once it serves), restarts a worker that dies, and forwards SIGTERM/SIGINT so every worker
  * drains. A worker that dies before it ever served means the configuration or the models are bad:
  * restarting would only loop, so the primary stops and exits 1.
  */
