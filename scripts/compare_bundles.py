@@ -99,23 +99,22 @@ def compare_onnx(a: Path, b: Path, file: str, report: Report) -> None:
     from onnx import numpy_helper
 
     model_a, model_b = onnx.load(str(a)), onnx.load(str(b))
-    kind = "initializer"
     weights_a = {t.name: numpy_helper.to_array(t) for t in model_a.graph.initializer}
     weights_b = {t.name: numpy_helper.to_array(t) for t in model_b.graph.initializer}
     if sorted(weights_a) != sorted(weights_b):
-        report.differ(file, f"{kind}s {sorted(weights_a)} != {sorted(weights_b)}", False)
+        report.differ(file, f"initializers {sorted(weights_a)} != {sorted(weights_b)}", False)
         return
     for name, wa in weights_a.items():
         wb = weights_b[name]
         if wa.shape != wb.shape or wa.dtype != wb.dtype:
-            report.differ(file, f"{kind} {name}: {wa.dtype}{wa.shape} != {wb.dtype}{wb.shape}", False)
+            report.differ(file, f"initializer {name}: {wa.dtype}{wa.shape} != {wb.dtype}{wb.shape}", False)
             continue
         floating = np.issubdtype(wa.dtype, np.floating)
         for va, vb in zip(wa.ravel().tolist(), wb.ravel().tolist()):
             if floating:
-                report.number(f"{file}: {kind} {name}", va, vb, True, rtol=1e-6)
+                report.number(f"{file}: initializer {name}", va, vb, True, rtol=1e-6)
             elif va != vb:
-                report.differ(f"{file}: {kind} {name}", "differs", False)
+                report.differ(f"{file}: initializer {name}", "differs", False)
                 break
     del model_a.graph.initializer[:]
     del model_b.graph.initializer[:]

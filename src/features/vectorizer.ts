@@ -85,44 +85,37 @@ export function createVectorizer(spec: VectorizerSpec, uni: PythonUnicode): Vect
     counts[j] += 1;
   };
 
-  // The row's output grows here first, then is copied once into arrays of the exact size.
-  let outIndices = new Int32Array(256);
-  let outValues = new Float64Array(256);
-  const countSpan = (source: string, from: number, to: number, state: number): void =>
-    count(currentVocabulary.lookupHashed(source, from, to, state));
-  let currentVocabulary: TermIndex = blocks[0]?.vocabulary ?? new TermIndex([]);
+  // The row's output, copied once into arrays of the exact size: a row has at most `width` columns.
+  const outIndices = new Int32Array(width);
+  const outValues = new Float64Array(width);
+  // One span counter per character block, made once rather than per row.
+  const spanCounters = blocks.map(
+    ({ vocabulary }) =>
+      (source: string, from: number, to: number, state: number): void =>
+        count(vocabulary.lookupHashed(source, from, to, state)),
+  );
 
   const transformRow = (row: InputRow): VectorizedRow => {
     let total = 0;
     let known = 0;
     let used = 0;
-    for (const block of blocks) {
+    for (let b = 0; b < blocks.length; b++) {
+      const block = blocks[b];
       const text = row[block.spec.field] ?? '';
-      const vocabulary = block.vocabulary;
       distinct = 0;
       knownInBlock = 0;
       if (block.analyzer.visit !== undefined) {
-        currentVocabulary = vocabulary;
-        total += block.analyzer.visit(text, countSpan);
+        total += block.analyzer.visit(text, spanCounters[b]);
       } else {
         const terms = block.analyzer.analyze(text);
         total += terms.length;
-        for (let t = 0; t < terms.length; t++) count(vocabulary.get(terms[t]));
+        for (let t = 0; t < terms.length; t++) count(block.vocabulary.get(terms[t]));
       }
       known += knownInBlock;
       if (distinct === 0) continue;
       if (scratch.length < distinct) scratch = new Float64Array(Math.max(distinct, scratch.length * 2));
       const columns = touched.subarray(0, distinct).sort();
       weighRow(block, columns, counts, scratch);
-      if (used + distinct > outIndices.length) {
-        const size = Math.max(used + distinct, outIndices.length * 2);
-        const grownIndices = new Int32Array(size);
-        grownIndices.set(outIndices.subarray(0, used));
-        outIndices = grownIndices;
-        const grownValues = new Float64Array(size);
-        grownValues.set(outValues.subarray(0, used));
-        outValues = grownValues;
-      }
       const offset = block.spec.offset;
       const weight = block.spec.weight;
       for (let k = 0; k < distinct; k++) {

@@ -15,7 +15,7 @@ export {
 } from './ngrams';
 export { nfkd, stripAccentsAscii, stripAccentsUnicode } from './normalize';
 export { PatternError, translatePythonPattern, type TranslatedPattern } from './pyregex';
-export { HASH_SEED, TermIndex, hashStep, spanHashState } from './termindex';
+export { TermIndex } from './termindex';
 export { getStemmer, STEMMER_NAMES, type Stem, type StemmerName } from './stem';
 export { createTokenizer, type Tokenizer } from './tokenize';
 export { compileUnicode, type PythonUnicode } from './unicode';

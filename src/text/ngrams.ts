@@ -167,33 +167,30 @@ const withHash =
   (source, from, to) =>
     visit(source, from, to, spanHashState(source, from, to));
 
-/**
- * The same n-grams as visitCharNgrams (the same multiset, and the same count), in another order:
- * counting them does not depend on order, and this one hashes each start once.
- */
-export function visitCharNgramsUnordered(
+/** Character n-grams visited as hashed spans, in no particular order (see below). */
+export type UnorderedNgramVisitor = (
   text: string,
   minN: number,
   maxN: number,
   uni: PythonUnicode,
   visit: HashedWindowVisitor,
-): number {
+) => number;
+
+/**
+ * The same n-grams as visitCharNgrams (the same multiset, and the same count), in another order:
+ * counting them does not depend on order, and this one hashes each start once.
+ */
+export const visitCharNgramsUnordered: UnorderedNgramVisitor = (text, minN, maxN, uni, visit) => {
   if (hasSurrogates(text)) return visitCharNgrams(text, minN, maxN, uni, withHash(visit));
   const collapsed = collapseWhitespace(text, uni);
   return visitSpansHashed(collapsed, 0, collapsed.length, minN, maxN, visit);
-}
+};
 
 /**
  * The same n-grams as visitCharWbNgrams, in another order (see visitCharNgramsUnordered). The padded
  * words are laid side by side in one string (' w1  w2 '), so none is built on its own.
  */
-export function visitCharWbNgramsUnordered(
-  text: string,
-  minN: number,
-  maxN: number,
-  uni: PythonUnicode,
-  visit: HashedWindowVisitor,
-): number {
+export const visitCharWbNgramsUnordered: UnorderedNgramVisitor = (text, minN, maxN, uni, visit) => {
   if (hasSurrogates(text)) return visitCharWbNgrams(text, minN, maxN, uni, withHash(visit));
   const words = splitWhitespace(text, uni);
   if (words.length === 0) return 0;
@@ -210,7 +207,7 @@ export function visitCharWbNgramsUnordered(
     start = end;
   }
   return count;
-}
+};
 
 const collect =
   (out: string[]): WindowVisitor =>
