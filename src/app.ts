@@ -2,7 +2,8 @@
  * createApp(deps): the whole Express application, built without I/O so tests use it directly.
  *
  * A request goes through, in order: request id + access log + metrics + security headers →
- * static files (/static) → CORS → rate limit → API key (each only when configured) → the routers
+ * static files (/static) → CORS → rate limit → API key → the open form's limit (each only when
+ * configured) → the routers
  * (prediction API, probes and docs, SageMaker, KServe/OIP, pages) → 405 for known paths → 404 → the error handler.
  * Bodies are read by the routes that take them (src/http/body.ts), after authentication, each
  * with its limits.
@@ -14,7 +15,7 @@ import type pino from 'pino';
 import type { Config } from './config';
 import { installRequestLogger, requestContext, STATIC_ROUTE } from './http/context';
 import { errorHandler, methodGuard, notFoundHandler, optionsHandler } from './http/errors';
-import { apiKeyAuth, cors, rateLimiter, securityHeaderList } from './http/security';
+import { apiKeyAuth, cors, formRateLimiter, rateLimiter, securityHeaderList } from './http/security';
 import type { ModelRegistry } from './model/types';
 import { createMetrics, type Metrics } from './ops/metrics';
 import { createOpsRouter } from './ops/routes';
@@ -92,6 +93,8 @@ export function createApp(deps: AppDeps): express.Express {
   const limiter = rateLimiter(config);
   if (limiter !== undefined) app.use(limiter);
   if (config.apiKeys.length > 0) app.use(apiKeyAuth(config));
+  const formLimiter = formRateLimiter(config);
+  if (formLimiter !== undefined) app.use(formLimiter);
 
   // The prediction API first: it takes nearly all the traffic, and no other router shares its paths.
   app.use(createPredictRouter(resolved));

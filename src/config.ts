@@ -10,6 +10,7 @@
  * | HOST                     | 0.0.0.0        | Interface to bind (`127.0.0.1` for local only). |
  * | ARTIFACTS_DIR            | ./artifacts    | Folder holding one sub-folder per model bundle. |
  * | DEFAULT_MODEL            | (first loaded) | Model used by `/predict` when the request names none. |
+ * | REQUIRED_MODELS          | (the default)  | Comma list of models `/ready`, `/ping` and `/v2/health/ready` wait for; others may be broken (503 on their own routes) without taking the server out of service. |
  * | LOG_LEVEL                | info           | fatal, error, warn, info, debug, trace or silent. |
  * | LOG_INPUTS               | false          | Log submitted text (off: only sizes and counts are logged). |
  * | MAX_BODY_BYTES           | 1048576        | Largest JSON / urlencoded / text body, measured after decompression. |
@@ -24,8 +25,9 @@
  * | RATE_LIMIT_PER_MINUTE    | 0              | Requests per client IP per minute on the API and form; 0 turns it off. |
  * | TRUST_PROXY              | false          | `false`, `true`, a hop count (`1`) or a comma list of proxy addresses/subnets. Set it behind a load balancer so client IPs (rate limit, logs) are right; leave it off when clients connect directly, or they can spoof `X-Forwarded-For`. |
  * | CORS_ORIGINS             | (empty: off)   | Comma list of origins allowed to call the JSON API from a browser, or `*`. |
- * | API_KEYS                 | (empty: off)   | Comma list of keys; when set, JSON API routes need `Authorization: Bearer KEY` or `X-API-Key: KEY`. |
- * | PROTECT_FORM             | false          | With API_KEYS set, also require a key for the HTML pages and form. |
+ * | API_KEYS                 | (empty: off)   | Comma list of keys, each at least 16 characters; when set, every route but the probes, docs and metrics needs `Authorization: Bearer KEY` or `X-API-Key: KEY`. |
+ * | PROTECT_FORM             | false          | With API_KEYS set, also require a key for the HTML pages and form (otherwise the form stays open: HTML only, one text per request). |
+ * | FORM_RATE_LIMIT_PER_MINUTE | 20 with API_KEYS and an open form, else 0 | Predictions per client IP per minute through the form without a key; 0 turns it off. |
  * | EXPLAIN_DEFAULT          | false          | Include explanations in JSON answers unless the request says otherwise. |
  * | HTTPS_ONLY               | false          | The site is only reached over HTTPS (TLS at a proxy): send HSTS and CSP `upgrade-insecure-requests`. |
  * | WEB_CONCURRENCY          | 1              | Worker processes (node:cluster) when above 1. |
@@ -52,6 +54,8 @@ export interface Config {
   readonly host: string;
   readonly artifactsDir: string;
   readonly defaultModel?: string;
+  /** Empty: readiness waits for the default model only. */
+  readonly requiredModels: readonly string[];
   readonly logLevel: LogLevel;
   readonly logInputs: boolean;
   readonly maxBodyBytes: number;
@@ -64,6 +68,8 @@ export interface Config {
   readonly maxUrlParams: number;
   readonly maxJsonDepth: number;
   readonly rateLimitPerMinute: number;
+  /** Form predictions without a key, per client per minute; 0: off. */
+  readonly formRateLimitPerMinute: number;
   readonly trustProxy: TrustProxy;
   /** Empty: CORS off. `['*']`: any origin. */
   readonly corsOrigins: readonly string[];
@@ -182,12 +188,21 @@ const corsOrigins = list.superRefine((origins, ctx) => {
   }
 });
 
+/** Shortest API key accepted (README: Security). */
+export const MIN_API_KEY_LENGTH = 16;
+
 const apiKeys = list.superRefine((keys, ctx) => {
   for (const key of keys) {
-    if (key.length < 16)
-      ctx.addIssue({ code: 'custom', message: 'every key must be at least 16 characters' });
+    if (key.length < MIN_API_KEY_LENGTH)
+      ctx.addIssue({
+        code: 'custom',
+        message: `every key must be at least ${MIN_API_KEY_LENGTH} characters`,
+      });
   }
 });
+
+/** The form's own limit when FORM_RATE_LIMIT_PER_MINUTE is unset and API_KEYS leaves the form open. */
+export const DEFAULT_FORM_RATE_LIMIT = 20;
 
 const envSchema = z.object({
   PORT: int(3000, 0, 65535),
@@ -198,6 +213,7 @@ const envSchema = z.object({
     .trim()
     .optional()
     .transform((v) => (v === '' ? undefined : v)),
+  REQUIRED_MODELS: list,
   LOG_LEVEL: z
     .string()
     .trim()
@@ -216,6 +232,8 @@ const envSchema = z.object({
   MAX_URL_PARAMS: int(100, 1, 100_000),
   MAX_JSON_DEPTH: int(32, 2, 1000),
   RATE_LIMIT_PER_MINUTE: int(0, 0),
+  // -1 only stands for "unset": its default depends on API_KEYS and PROTECT_FORM (below).
+  FORM_RATE_LIMIT_PER_MINUTE: int(-1, 0),
   TRUST_PROXY: trustProxy,
   CORS_ORIGINS: corsOrigins,
   API_KEYS: apiKeys,
@@ -267,6 +285,7 @@ export function loadConfig(
     host: e.HOST,
     artifactsDir: e.ARTIFACTS_DIR,
     defaultModel: e.DEFAULT_MODEL,
+    requiredModels: Object.freeze([...e.REQUIRED_MODELS]),
     logLevel: e.LOG_LEVEL,
     logInputs: e.LOG_INPUTS,
     maxBodyBytes: e.MAX_BODY_BYTES,
@@ -279,6 +298,12 @@ export function loadConfig(
     maxUrlParams: e.MAX_URL_PARAMS,
     maxJsonDepth: e.MAX_JSON_DEPTH,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    formRateLimitPerMinute:
+      e.FORM_RATE_LIMIT_PER_MINUTE >= 0
+        ? e.FORM_RATE_LIMIT_PER_MINUTE
+        : e.API_KEYS.length > 0 && !e.PROTECT_FORM
+          ? DEFAULT_FORM_RATE_LIMIT
+          : 0,
     trustProxy: Array.isArray(e.TRUST_PROXY) ? Object.freeze([...e.TRUST_PROXY]) : e.TRUST_PROXY,
     corsOrigins: Object.freeze([...e.CORS_ORIGINS]),
     apiKeys: Object.freeze([...e.API_KEYS]),

@@ -51,7 +51,10 @@ export async function startServer(config: Readonly<Config>, logger: pino.Logger)
   // Loaded here, not at the top: a cluster primary only forks, and must not pay for the app.
   const { loadRegistry } = await import('./model/registry');
   const { createApp } = await import('./app');
-  const registry = await loadRegistry(config.artifactsDir, { defaultModel: config.defaultModel });
+  const registry = await loadRegistry(config.artifactsDir, {
+    defaultModel: config.defaultModel,
+    requiredModels: config.requiredModels,
+  });
   for (const skipped of (registry as { skipped?: readonly { folder: string; reason: string }[] }).skipped ??
     []) {
     logger.error({ folder: skipped.folder, reason: skipped.reason }, `skipped bundle ${skipped.folder}`);

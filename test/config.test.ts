@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, defaultConfig, loadConfig } from '../src/config';
+import {
+  ConfigError,
+  DEFAULT_FORM_RATE_LIMIT,
+  MIN_API_KEY_LENGTH,
+  defaultConfig,
+  loadConfig,
+} from '../src/config';
 
 function problems(env: NodeJS.ProcessEnv, args: string[] = []): readonly string[] {
   try {
@@ -22,6 +28,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       logInputs: false,
       maxBodyBytes: 1048576,
+      requiredModels: [],
       maxTextChars: 10000,
       maxBatch: 1000,
       maxUploadBytes: 5242880,
@@ -31,6 +38,7 @@ describe('loadConfig', () => {
       maxUrlParams: 100,
       maxJsonDepth: 32,
       rateLimitPerMinute: 0,
+      formRateLimitPerMinute: 0,
       trustProxy: false,
       corsOrigins: [],
       apiKeys: [],
@@ -84,6 +92,19 @@ describe('loadConfig', () => {
       httpsOnly: true,
       webConcurrency: 4,
     });
+  });
+
+  it("reads REQUIRED_MODELS, and turns the open form's rate limit on whenever API_KEYS leaves it open", () => {
+    const key = 'k'.repeat(16);
+    expect(loadConfig({ REQUIRED_MODELS: 'a, b' }).requiredModels).toEqual(['a', 'b']);
+    expect(loadConfig({}).formRateLimitPerMinute).toBe(0);
+    expect(loadConfig({ API_KEYS: key }).formRateLimitPerMinute).toBe(DEFAULT_FORM_RATE_LIMIT);
+    expect(loadConfig({ API_KEYS: key, PROTECT_FORM: 'true' }).formRateLimitPerMinute).toBe(0);
+    expect(loadConfig({ API_KEYS: key, FORM_RATE_LIMIT_PER_MINUTE: '0' }).formRateLimitPerMinute).toBe(0);
+    expect(loadConfig({ FORM_RATE_LIMIT_PER_MINUTE: '5' }).formRateLimitPerMinute).toBe(5);
+    expect(() => loadConfig({ API_KEYS: 'k'.repeat(MIN_API_KEY_LENGTH - 1) })).toThrow(
+      `API_KEYS: every key must be at least ${MIN_API_KEY_LENGTH} characters`,
+    );
   });
 
   it.each([

@@ -1,6 +1,7 @@
 /**
  * Security middleware: helmet (strict CSP), CORS (off unless CORS_ORIGINS), API keys (off unless
- * API_KEYS) and per-client rate limiting (off unless RATE_LIMIT_PER_MINUTE).
+ * API_KEYS; which routes need one comes from the route table), per-client rate limiting (off unless
+ * RATE_LIMIT_PER_MINUTE) and the open form's own limit (FORM_RATE_LIMIT_PER_MINUTE).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -8,27 +9,17 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Config } from '../config';
 import { tooManyRequests, unauthorized } from '../errors';
+import { routeAccess } from '../ops/openapi';
+
+/** Not in the route table but open: static assets, and the icon browsers ask for on their own. */
+const isAssetPath = (path: string): boolean => path.startsWith('/static/') || path === '/favicon.ico';
 
 /**
- * Paths that stay open whatever API_KEYS says and are never rate limited: orchestrator probes
- * (health, SageMaker ping, Open Inference Protocol health), the Prometheus scrape, the API
- * description and static assets. None of them reveals submitted data.
+ * Paths that stay open whatever API_KEYS says and are never rate limited: the route table's open
+ * routes (probes, metrics, API description) and static assets. None of them returns predictions.
  */
-const OPEN_PATHS = new Set([
-  '/health',
-  '/ready',
-  '/metrics',
-  '/ping',
-  '/execution-parameters',
-  '/v2/health/live',
-  '/v2/health/ready',
-  '/openapi.json',
-  '/docs',
-  '/favicon.ico',
-]);
-
 export function isOpenPath(path: string): boolean {
-  return OPEN_PATHS.has(path) || path.startsWith('/static/');
+  return isAssetPath(path) || routeAccess('GET', path) === 'open';
 }
 
 /** A client that prefers HTML to JSON: a browser. */
@@ -36,22 +27,20 @@ export function wantsHtml(req: Request): boolean {
   return req.accepts(['application/json', 'text/html']) === 'text/html';
 }
 
-/** Paths of the JSON API and the serving protocols: never public when API_KEYS is set. */
-const API_PATH = /^\/(predict|models|invocations|v1|v2)(\/|$)/;
-const PREDICT_PATH = /^\/(predict|models\/[^/]+\/predict)\/?$/;
-
 /**
- * What stays public when API_KEYS is set (unless PROTECT_FORM): a browser reading a page, or
- * submitting the prediction form (urlencoded or multipart, which is how the form and its CSV upload
- * post). A JSON body or a protocol route is the API whatever the Accept header says, so asking for
- * HTML cannot be used to skip the key.
+ * What the open form may do without a key: read its pages, or post one urlencoded form (how the
+ * page's form posts one text). A multipart body (the CSV upload), JSON, CSV or text is the API.
  */
-export function isPublicPageRequest(req: Request): boolean {
-  if (!wantsHtml(req)) return false;
-  if (req.method === 'GET' || req.method === 'HEAD') return !API_PATH.test(req.path);
-  if (req.method !== 'POST' || !PREDICT_PATH.test(req.path)) return false;
-  return typeof req.is(['application/x-www-form-urlencoded', 'multipart/form-data']) === 'string';
+export function isOpenFormRequest(req: Request): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD') return true;
+  return (
+    req.method === 'POST' &&
+    req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded'
+  );
 }
+
+/** Set by apiKeyAuth on a request let through as the open form: its route must answer HTML only. */
+export const OPEN_FORM = 'openForm';
 
 /**
  * The security headers as a fixed list, worked out once: helmet's answer depends only on the
@@ -167,14 +156,29 @@ export function keyMatches(presented: string, keys: readonly string[]): boolean 
   return matched;
 }
 
+/**
+ * API keys, checked against the route table (src/ops/openapi.ts): open routes pass; everything else
+ * needs a valid key, except the open form (PROTECT_FORM off) for a request that presents no key,
+ * which is marked so its route answers HTML for one text only.
+ */
 export function apiKeyAuth(config: Readonly<Config>): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    if (config.apiKeys.length === 0 || isOpenPath(req.path) || req.method === 'OPTIONS') return next();
-    if (!config.protectForm && isPublicPageRequest(req)) return next();
-    const html = wantsHtml(req);
+    if (config.apiKeys.length === 0 || req.method === 'OPTIONS' || isAssetPath(req.path)) return next();
+    const access = routeAccess(req.method, req.path);
+    if (access === 'open') return next();
     const key = presentedKey(req);
-    if (key !== undefined && keyMatches(key, config.apiKeys)) return next();
-    res.setHeader('WWW-Authenticate', html ? 'Basic realm="Sift", charset="UTF-8"' : 'Bearer realm="Sift"');
+    if (key !== undefined && keyMatches(key, config.apiKeys)) {
+      res.locals.keyed = true;
+      return next();
+    }
+    if (access === 'form' && key === undefined && !config.protectForm && isOpenFormRequest(req)) {
+      res.locals[OPEN_FORM] = true;
+      return next();
+    }
+    res.setHeader(
+      'WWW-Authenticate',
+      wantsHtml(req) ? 'Basic realm="Sift", charset="UTF-8"' : 'Bearer realm="Sift"',
+    );
     next(
       unauthorized(
         key === undefined
@@ -190,23 +194,49 @@ export function apiKeyAuth(config: Readonly<Config>): RequestHandler {
  * socket address, so a forged X-Forwarded-For changes nothing; behind a proxy, TRUST_PROXY says how
  * many hops of the header to believe.
  */
-export function rateLimiter(config: Readonly<Config>): RequestHandler | undefined {
-  if (config.rateLimitPerMinute === 0) return undefined;
+function perClientLimit(
+  limit: number,
+  skip: (req: Request, res: Response) => boolean,
+  message: string,
+): RequestHandler {
   return rateLimit({
     windowMs: 60_000,
-    limit: config.rateLimitPerMinute,
+    limit,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    skip: (req) => isOpenPath(req.path),
+    skip,
     // The library's X-Forwarded-For check only logs to the console; hostile clients send that header
     // on purpose, and req.ip already ignores it unless TRUST_PROXY is set.
     validate: { xForwardedForHeader: false },
     handler: (_req, _res, next) => {
-      next(
-        tooManyRequests(
-          `more than ${config.rateLimitPerMinute} requests in a minute from this address; retry after the time in the Retry-After header`,
-        ),
-      );
+      next(tooManyRequests(`${message}; retry after the time in the Retry-After header`));
     },
   });
+}
+
+/** RATE_LIMIT_PER_MINUTE: every request but the open paths. */
+export function rateLimiter(config: Readonly<Config>): RequestHandler | undefined {
+  if (config.rateLimitPerMinute === 0) return undefined;
+  return perClientLimit(
+    config.rateLimitPerMinute,
+    (req) => isOpenPath(req.path),
+    `more than ${config.rateLimitPerMinute} requests in a minute from this address`,
+  );
+}
+
+/**
+ * FORM_RATE_LIMIT_PER_MINUTE: form predictions (urlencoded posts to the form's routes) from
+ * clients without a valid key, on top of RATE_LIMIT_PER_MINUTE. Mounted after apiKeyAuth.
+ */
+export function formRateLimiter(config: Readonly<Config>): RequestHandler | undefined {
+  if (config.formRateLimitPerMinute === 0) return undefined;
+  return perClientLimit(
+    config.formRateLimitPerMinute,
+    (req, res) =>
+      res.locals.keyed === true ||
+      req.method !== 'POST' ||
+      routeAccess(req.method, req.path) !== 'form' ||
+      !isOpenFormRequest(req),
+    `more than ${config.formRateLimitPerMinute} form predictions in a minute from this address (API clients: use a key)`,
+  );
 }

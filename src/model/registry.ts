@@ -1,19 +1,25 @@
 /**
- * All models of an artifacts folder, by name. Broken bundles are skipped with the reason (and the
- * registry refuses to start when none is left); models whose self-test fails are kept but report
- * not ready, so readiness can say why.
+ * All models of an artifacts folder, by name. A bundle that fails to load stays registered under
+ * its name as a failed model (503 with the reason, never another model in its place: the default
+ * stays the default); models whose self-test fails are kept but report not ready. The registry
+ * refuses to start only when no bundle loads at all, or DEFAULT_MODEL / REQUIRED_MODELS name a
+ * model no folder provides.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BUNDLE_FILES, BundleError } from './bundle';
 import { loadModel, type ModelOptions, type SiftModel } from './classifier';
+import { MODEL_NAME_PATTERN } from './schema';
 import type { OnnxThreadOptions } from './session';
-import type { ModelRegistry } from './types';
+import type { FailedModel, ModelRegistry } from './types';
 
 export const FALLBACK_DEFAULT_MODEL = 'disaster-tweets';
 
 export interface RegistryOptions extends Omit<ModelOptions, 'onnxThreads'> {
   /** The model served at the bare routes (DEFAULT_MODEL); must be one of the loaded models. */
   defaultModel?: string;
+  /** Models that must be registered (REQUIRED_MODELS); readiness waits for them. */
+  requiredModels?: readonly string[];
   onnxThreads?: OnnxThreadOptions;
 }
 
@@ -25,8 +31,31 @@ export interface SkippedBundle {
 export interface SiftRegistry extends ModelRegistry {
   list(): readonly SiftModel[];
   get(name: string): SiftModel | undefined;
-  /** Bundle folders that could not be loaded, and why. */
+  /** Bundle folders that are not served (failed to load, or a duplicate name), and why. */
   readonly skipped: readonly SkippedBundle[];
+  readonly failed: readonly FailedModel[];
+}
+
+/** The name a broken bundle would have served under: its card's, when that much is readable. */
+async function intendedName(dir: string, folder: string): Promise<string> {
+  try {
+    const card = JSON.parse(await readFile(join(dir, BUNDLE_FILES.card), 'utf8')) as { name?: unknown };
+    if (typeof card.name === 'string' && MODEL_NAME_PATTERN.test(card.name)) return card.name;
+  } catch {
+    // Unreadable card: the folder names the model.
+  }
+  return folder;
+}
+
+/** The problems without the bundle's absolute path (the reason is shown on open probes). */
+function loadFailure(error: unknown, dir: string, folder: string): string {
+  const message =
+    error instanceof BundleError
+      ? error.problems.join('; ')
+      : error instanceof Error
+        ? error.message
+        : String(error);
+  return message.split(dir).join(folder);
 }
 
 export async function loadRegistry(
@@ -46,11 +75,13 @@ export async function loadRegistry(
     .map((e) => e.name)
     .sort();
   const models = new Map<string, SiftModel>();
+  const broken: FailedModel[] = [];
   const skipped: SkippedBundle[] = [];
   // One at a time: loading parses large JSON files and runs the self-test; start-up memory stays flat.
   for (const folder of folders) {
+    const dir = join(artifactsDir, folder);
     try {
-      const model = await loadModel(join(artifactsDir, folder), options);
+      const model = await loadModel(dir, options);
       const existing = models.get(model.name);
       if (existing !== undefined) {
         await model.close();
@@ -60,8 +91,15 @@ export async function loadRegistry(
       models.set(model.name, model);
     } catch (error) {
       skipped.push({ folder, reason: (error as Error).message });
+      broken.push({ name: await intendedName(dir, folder), folder, reason: loadFailure(error, dir, folder) });
     }
   }
+  // A loaded model wins its name over a broken folder claiming it; the first broken claim wins otherwise.
+  const failedByName = new Map<string, FailedModel>();
+  for (const entry of broken) {
+    if (!models.has(entry.name) && !failedByName.has(entry.name)) failedByName.set(entry.name, entry);
+  }
+  const failed = [...failedByName.values()].sort((a, b) => a.name.localeCompare(b.name));
   if (models.size === 0) {
     const details = skipped.map((s) => `- ${s.folder}: ${s.reason}`).join('\n');
     throw new Error(
@@ -71,23 +109,26 @@ export async function loadRegistry(
     );
   }
   const names = [...models.keys()].sort();
-  let defaultModel: string;
-  if (options.defaultModel !== undefined && options.defaultModel !== '') {
-    if (!models.has(options.defaultModel)) {
-      await Promise.all([...models.values()].map((m) => m.close()));
-      const why = skipped.find((s) => s.folder === options.defaultModel);
-      throw new Error(
-        `the default model '${options.defaultModel}' is not loaded (loaded: ${names.join(', ')})` +
-          (why ? `: ${why.reason}` : ''),
-      );
-    }
-    defaultModel = options.defaultModel;
-  } else defaultModel = models.has(FALLBACK_DEFAULT_MODEL) ? FALLBACK_DEFAULT_MODEL : names[0];
+  // Registered names, loaded or not: which model is the default never depends on which bundles loaded.
+  const registered = [...names, ...failedByName.keys()].sort();
+  const unknown = [
+    ...(options.defaultModel ? [['default model', options.defaultModel]] : []),
+    ...(options.requiredModels ?? []).map((name) => ['required model', name]),
+  ].filter(([, name]) => !models.has(name) && !failedByName.has(name));
+  if (unknown.length > 0) {
+    await Promise.all([...models.values()].map((m) => m.close()));
+    const [what, name] = unknown[0];
+    throw new Error(`the ${what} '${name}' is not in ${artifactsDir} (models: ${registered.join(', ')})`);
+  }
+  const defaultModel =
+    options.defaultModel ||
+    (registered.includes(FALLBACK_DEFAULT_MODEL) ? FALLBACK_DEFAULT_MODEL : registered[0]);
 
   const ordered = names.map((n) => models.get(n) as SiftModel);
   return {
     defaultModel,
     skipped,
+    failed,
     list: () => ordered,
     get: (name) => models.get(name),
     close: async () => {

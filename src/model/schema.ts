@@ -185,12 +185,13 @@ const metricsPerClass = z.object({
   support: z.number().int(),
 });
 
+/** What a model name may be: it appears in URLs and file names. */
+export const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
 export const cardSchema = z
   .object({
     format_version: formatVersion,
-    name: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be lowercase letters, digits, . _ - (max 64)'),
+    name: z.string().regex(MODEL_NAME_PATTERN, 'must be lowercase letters, digits, . _ - (max 64)'),
     title: z.string().min(1),
     description: z.string(),
     task: z.enum(['binary', 'multiclass', 'multilabel']),

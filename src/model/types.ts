@@ -81,9 +81,24 @@ export interface LoadedModel {
   close(): Promise<void>;
 }
 
+/**
+ * A bundle that could not be loaded, registered under its name (the card's when readable, else the
+ * folder's) so requests for it get a 503 with the reason instead of falling through to another
+ * model, and readiness can name it.
+ */
+export interface FailedModel {
+  readonly name: string;
+  readonly folder: string;
+  readonly reason: string;
+}
+
 export interface ModelRegistry {
+  /** Always a registered model: loaded, or failed to load (then it answers 503). */
   readonly defaultModel: string;
+  /** Loaded models (ready or not). */
   list(): readonly LoadedModel[];
   get(name: string): LoadedModel | undefined;
+  /** Models whose bundle failed to load; absent means none. */
+  readonly failed?: readonly FailedModel[];
   close(): Promise<void>;
 }

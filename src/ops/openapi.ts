@@ -21,8 +21,16 @@ export interface Operation {
   readonly tag: string;
   readonly summary: string;
   readonly description?: string;
-  /** Needs an API key when API_KEYS is set (JSON API); false for probes, docs and pages. */
+  /**
+   * Needs an API key when API_KEYS is set; false only for what carries no predictions (probes,
+   * metrics, docs). Requests are checked against this table: a route missing here needs a key.
+   */
   readonly secured: boolean;
+  /**
+   * Part of the open HTML form: with API_KEYS set and PROTECT_FORM off, a request without a key may
+   * GET it, or POST an urlencoded form to it, and gets HTML for one text (src/http/security.ts).
+   */
+  readonly form?: boolean;
   readonly query?: readonly { name: string; description: string; schema: Schema }[];
   readonly requestBody?: MediaContent;
   readonly responses: Readonly<Record<string, { description: string; content?: MediaContent }>>;
@@ -118,7 +126,8 @@ export const OPERATIONS: readonly Operation[] = [
     path: '/',
     tag: 'Pages',
     summary: 'Redirect to /index.',
-    secured: false,
+    secured: true,
+    form: true,
     responses: { '302': { description: 'To /index.' } },
   },
   {
@@ -126,7 +135,8 @@ export const OPERATIONS: readonly Operation[] = [
     path: '/index',
     tag: 'Pages',
     summary: 'The form, the model card and the CSV upload (HTML).',
-    secured: false,
+    secured: true,
+    form: true,
     query: [{ name: 'model', description: 'Model to show.', schema: { type: 'string' } }],
     responses: {
       '200': { description: 'HTML page.', content: HTML },
@@ -143,6 +153,7 @@ export const OPERATIONS: readonly Operation[] = [
     description:
       'JSON: `{"text": ...}` (one row), `{"instances": [...]}` or a top-level array (batch), `{"input": [{"text": ...}]}` (the seeds\' SageMaker shape). Forms and `text/plain` give one row; a CSV (`text/csv` body or multipart field `file`) gives a CSV download with the prediction columns added.',
     secured: true,
+    form: true,
     query: PREDICT_QUERY,
     requestBody: PREDICT_BODY,
     responses: PREDICT_RESPONSES,
@@ -181,6 +192,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'Predict',
     summary: 'Like POST /predict, with the model named in the path.',
     secured: true,
+    form: true,
     query: PREDICT_QUERY.filter((q) => q.name !== 'model'),
     requestBody: PREDICT_BODY,
     responses: PREDICT_RESPONSES,
@@ -191,7 +203,8 @@ export const OPERATIONS: readonly Operation[] = [
     method: 'get',
     path: '/ping',
     tag: 'SageMaker',
-    summary: 'SageMaker health check: 200 when every model is ready.',
+    summary:
+      'SageMaker health check: 200 when the required models (REQUIRED_MODELS, else the default) are ready.',
     secured: false,
     responses: { '200': { description: 'Ready.' }, '503': { description: 'Not ready.' } },
   },
@@ -240,8 +253,8 @@ export const OPERATIONS: readonly Operation[] = [
     method: 'get',
     path: '/v1/models/{name}',
     tag: 'KServe v1',
-    summary: 'Model readiness.',
-    secured: true,
+    summary: 'Model readiness: 200, or 503 with the reason (open, like the probes).',
+    secured: false,
     responses: {
       '200': { description: '`{"name", "ready"}`', content: json({ type: 'object' }) },
       '404': STANDARD_ERRORS['404'],
@@ -324,8 +337,8 @@ export const OPERATIONS: readonly Operation[] = [
     method: 'get',
     path: '/v2/models/{name}/ready',
     tag: 'Open Inference Protocol v2',
-    summary: 'Model readiness.',
-    secured: true,
+    summary: 'Model readiness: 200, or 503 with the reason (open, like the probes).',
+    secured: false,
     responses: {
       '200': { description: 'Ready.' },
       '404': STANDARD_ERRORS['404'],
@@ -355,11 +368,27 @@ export const OPERATIONS: readonly Operation[] = [
     method: 'get',
     path: '/ready',
     tag: 'Operations',
-    summary: 'Readiness: every model loaded and passed its self-test, and not shutting down.',
+    summary:
+      "Readiness: the required models (REQUIRED_MODELS, else the default) loaded and passed their self-test, and not shutting down; every model's state is listed.",
     secured: false,
     responses: {
       '200': { description: 'Ready.', content: json(ref('Readiness')) },
       '503': { description: 'Not ready; `reasons` says why.', content: json(ref('Readiness')) },
+    },
+  },
+  {
+    method: 'get',
+    path: '/models/{name}/ready',
+    tag: 'Operations',
+    summary: "One model's readiness: 200, or 503 with its state and reason.",
+    secured: false,
+    responses: {
+      '200': { description: 'Ready.', content: json({ type: 'object' }) },
+      '404': STANDARD_ERRORS['404'],
+      '503': {
+        description: 'Not ready (`state` failed or not_ready, `reason`).',
+        content: json({ type: 'object' }),
+      },
     },
   },
   {
@@ -515,7 +544,21 @@ const SCHEMAS: Record<string, Schema> = {
     type: 'object',
     properties: {
       status: { enum: ['ready', 'not_ready'] },
-      models: { type: 'array', items: { type: 'object' } },
+      required: { type: 'array', items: { type: 'string' } },
+      models: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            name: { type: 'string' },
+            state: { enum: ['ready', 'not_ready', 'failed'] },
+            ready: { type: 'boolean' },
+            default: { type: 'boolean' },
+            required: { type: 'boolean' },
+            reason: { type: 'string' },
+          },
+        },
+      },
       reasons: { type: 'array', items: { type: 'string' } },
     },
   },
@@ -549,7 +592,7 @@ export interface OpenApiDocument {
 }
 
 export function buildOpenApi(
-  config: Pick<Config, 'apiKeys'>,
+  config: Pick<Config, 'apiKeys'> & Partial<Pick<Config, 'protectForm'>>,
   registry?: ModelRegistry,
   version = '0.1.0',
 ): OpenApiDocument {
@@ -573,7 +616,9 @@ export function buildOpenApi(
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(op.requestBody === undefined ? {} : { requestBody: { required: true, content: op.requestBody } }),
       responses: op.responses,
-      ...(op.secured && config.apiKeys.length > 0 ? { security: [{ bearer: [] }, { apiKey: [] }] } : {}),
+      ...(op.secured && config.apiKeys.length > 0 && (op.method === 'post' || !op.form || config.protectForm)
+        ? { security: [{ bearer: [] }, { apiKey: [] }] }
+        : {}),
     };
     paths[op.path] = { ...(paths[op.path] ?? {}), [op.method]: entry };
   }
@@ -603,17 +648,23 @@ export function buildOpenApi(
   };
 }
 
+/** Who may use a route when API_KEYS is set (see Operation.secured and Operation.form). */
+export type Access = 'open' | 'form' | 'key';
+
 interface CompiledPath {
   regexp: RegExp;
-  methods: Set<string>;
+  /** Method (HEAD with GET) → its access. */
+  methods: Map<string, Access>;
 }
 
+const accessOf = (op: Operation): Access => (!op.secured ? 'open' : op.form === true ? 'form' : 'key');
+
 const compiled: CompiledPath[] = (() => {
-  const byPath = new Map<string, Set<string>>();
+  const byPath = new Map<string, Map<string, Access>>();
   for (const op of OPERATIONS) {
-    const methods = byPath.get(op.path) ?? new Set<string>();
-    methods.add(op.method.toUpperCase());
-    if (op.method === 'get') methods.add('HEAD');
+    const methods = byPath.get(op.path) ?? new Map<string, Access>();
+    methods.set(op.method.toUpperCase(), accessOf(op));
+    if (op.method === 'get') methods.set('HEAD', accessOf(op));
     byPath.set(op.path, methods);
   }
   // Parameters never hold ':' (model names are [a-z0-9._-]), so `/v1/models/{name}` does not match
@@ -632,7 +683,22 @@ const compiled: CompiledPath[] = (() => {
 export function allowedMethods(path: string): string[] | undefined {
   const methods = new Set<string>();
   for (const entry of compiled) {
-    if (entry.regexp.test(path)) entry.methods.forEach((m) => methods.add(m));
+    if (entry.regexp.test(path)) entry.methods.forEach((_access, m) => methods.add(m));
   }
   return methods.size === 0 ? undefined : [...methods].sort();
+}
+
+/**
+ * The access the route table gives `method` on `path`. Deny by default: a path no route lists, or
+ * a method the path does not serve, needs a key — unless every route at that path is open (then
+ * the answer is its 405, which carries nothing).
+ */
+export function routeAccess(method: string, path: string): Access {
+  const matches = compiled.filter((entry) => entry.regexp.test(path));
+  for (const entry of matches) {
+    const access = entry.methods.get(method.toUpperCase());
+    if (access !== undefined) return access;
+  }
+  const open = matches.length > 0 && matches.every((e) => [...e.methods.values()].every((a) => a === 'open'));
+  return open ? 'open' : 'key';
 }

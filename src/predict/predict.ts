@@ -13,11 +13,16 @@ export interface PredictionResult {
   readonly predictions: readonly RowPrediction[];
 }
 
-/** The model called `name`, or the default one; 404 naming the loaded models otherwise. */
+/**
+ * The model called `name`, or the default one; 503 with the reason when that bundle failed to load
+ * (never another model in its place), 404 naming the loaded models when no bundle has that name.
+ */
 export function resolveModel(registry: ModelRegistry, name: string | undefined): LoadedModel {
   const wanted = name ?? registry.defaultModel;
   const model = registry.get(wanted);
   if (model === undefined) {
+    const failure = loadFailure(registry, wanted);
+    if (failure !== undefined) throw failure;
     const loaded = registry
       .list()
       .map((m) => m.name)
@@ -26,6 +31,12 @@ export function resolveModel(registry: ModelRegistry, name: string | undefined):
     throw notFound(`unknown model "${truncateName(wanted)}"; loaded models: ${loaded || 'none'}`);
   }
   return model;
+}
+
+/** The 503 for a registered model whose bundle failed to load; undefined for any other name. */
+export function loadFailure(registry: ModelRegistry, name: string): HttpError | undefined {
+  const failed = registry.failed?.find((f) => f.name === name);
+  return failed === undefined ? undefined : unavailable(name, `it could not be loaded: ${failed.reason}`);
 }
 
 /** Display name of a class, or of each positive label of a multi-label prediction. */
@@ -47,17 +58,7 @@ export async function predictRows(
 ): Promise<PredictionResult> {
   const model = resolveModel(deps.registry, modelName);
   const status = model.status();
-  if (!status.ready) {
-    // The reason (a self-test difference, a runtime error) is for operators: GET /ready and the logs.
-    throw new HttpError(
-      503,
-      'model_unavailable',
-      `model "${model.name}" is not available right now; see GET /ready`,
-      {
-        expose: true,
-      },
-    );
-  }
+  if (!status.ready) throw unavailable(model.name, status.reason ?? 'it has not passed its self-test');
   let predictions: RowPrediction[];
   try {
     predictions = await model.predict(rows, options);
@@ -96,6 +97,18 @@ function asModelFailure(model: LoadedModel, error: unknown): unknown {
       ? error.message
       : `model "${model.name}" is unavailable; try again later`;
   return new HttpError(503, 'model_unavailable', message, { expose: true, cause: error });
+}
+
+/** 503 for one model, with the reason GET /ready shows too (the other models keep serving). */
+function unavailable(name: string, reason: string): HttpError {
+  return new HttpError(
+    503,
+    'model_unavailable',
+    `model "${name}" is not available: ${reason}; see GET /ready`,
+    {
+      expose: true,
+    },
+  );
 }
 
 function truncateName(name: string): string {

@@ -5,7 +5,7 @@
  */
 import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../app';
-import { HttpError, badRequest } from '../errors';
+import { HttpError, badRequest, unauthorized } from '../errors';
 import {
   type BodyKind,
   type FormFields,
@@ -14,7 +14,7 @@ import {
   readBody,
   uploadedFile,
 } from '../http/body';
-import { wantsHtml } from '../http/security';
+import { OPEN_FORM, wantsHtml } from '../http/security';
 import type { InputRow, LoadedModel, ModelRegistry } from '../model/types';
 import { renderPrediction } from '../web/render';
 import { parseCsv, predictionsToCsv, type CsvTable } from './csv';
@@ -135,7 +135,12 @@ export function createPredictRouter(deps: AppDeps): Router {
       const options = readOptions(req, payload, pathModel(req));
       const model = resolveModel(registry, options.model);
       const request = readRows(req, res, model, payload);
-      const html = request.shape === 'single' && wantsHtml(req);
+      // Let in without a key as the open form: one text, answered as a page, nothing machine-readable.
+      const openForm = res.locals[OPEN_FORM] === true;
+      if (openForm && (request.shape !== 'single' || request.table !== undefined)) {
+        throw unauthorized('an API key is required for batches and CSV');
+      }
+      const html = openForm || (request.shape === 'single' && wantsHtml(req));
       const explain = html || (options.explain ?? config.explainDefault);
       const result = await predictRows(deps, model.name, request.rows, {
         explain,
@@ -177,9 +182,20 @@ export function createPredictRouter(deps: AppDeps): Router {
   );
 
   router.get('/models', (_req: Request, res: Response) => {
+    const failed = registry.failed ?? [];
     res.json({
       default: registry.defaultModel,
       models: registry.list().map((m) => modelSummary(m, registry)),
+      // Registered but not loaded (their routes answer 503 with this reason).
+      ...(failed.length > 0
+        ? {
+            failed: failed.map((f) => ({
+              name: f.name,
+              default: f.name === registry.defaultModel,
+              reason: f.reason,
+            })),
+          }
+        : {}),
     });
   });
 

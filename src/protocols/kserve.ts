@@ -12,7 +12,7 @@ import type { AppDeps } from '../app';
 import { HttpError, badRequest, methodNotAllowed, notFound, toPublicError } from '../errors';
 import { readBody } from '../http/body';
 import type { InputRow, LoadedModel } from '../model/types';
-import { readiness } from '../ops/health';
+import { modelReadiness, readiness, registeredNames, requiredModels } from '../ops/health';
 import { formatPrediction } from '../predict/format';
 import { predictRows, resolveModel } from '../predict/predict';
 import {
@@ -36,6 +36,15 @@ export function createKServeRouter(deps: AppDeps): Router {
 
   /** The model in the path, or the protocols' 404. */
   const modelOf = (req: Request): LoadedModel => resolveModel(registry, req.params.name as string);
+
+  /** Both protocols' model status: `{name, ready}` (+ the reason), 200 or 503; 404 for no such model. */
+  function readinessOf(req: Request): { name: string; ready: boolean; reason?: string } {
+    const name = req.params.name as string;
+    const model = modelReadiness(registry, name, requiredModels(deps));
+    if (model === undefined) return protocolNotFound(name);
+    const { ready, reason } = model;
+    return { name, ready, ...(reason === undefined ? {} : { reason }) };
+  }
 
   // ---- V1 (the `:verb` routes first: `/v1/models/:name` would also match "tweets:predict")
 
@@ -70,16 +79,16 @@ export function createKServeRouter(deps: AppDeps): Router {
   router
     .route('/v1/models')
     .get((_req: Request, res: Response) => {
-      res.json({ models: registry.list().map((model) => model.name) });
+      res.json({ models: registeredNames(registry) });
     })
     .all(notAllowed(['GET', 'HEAD']));
 
   router
     .route('/v1/models/:name')
     .get((req: Request, res: Response) => {
-      const model = modelOf(req);
-      const ready = model.status().ready;
-      res.status(ready ? 200 : 503).json({ name: model.name, ready });
+      res.setHeader('Cache-Control', 'no-store');
+      const model = readinessOf(req);
+      res.status(model.ready ? 200 : 503).json(model);
     })
     .all(notAllowed(['GET', 'HEAD']));
 
@@ -118,10 +127,9 @@ export function createKServeRouter(deps: AppDeps): Router {
   router
     .route('/v2/models/:name/ready')
     .get((req: Request, res: Response) => {
-      const model = modelOf(req);
-      const ready = model.status().ready;
       res.setHeader('Cache-Control', 'no-store');
-      res.status(ready ? 200 : 503).json({ name: model.name, ready });
+      const model = readinessOf(req);
+      res.status(model.ready ? 200 : 503).json(model);
     })
     .all(notAllowed(['GET', 'HEAD']));
 
@@ -185,6 +193,11 @@ function readV1Body(
     throw badRequest('"model" is not accepted here: the model is named in the URL');
   const payload = readJsonPayload(body);
   return { rows: rowsFromItems(payload.items, inputs, limits), options: payload.options };
+}
+
+/** No model of that name: resolveModel's 404, naming the loaded models. */
+function protocolNotFound(name: string): never {
+  throw notFound(`unknown model "${name.slice(0, 80)}"`);
 }
 
 function notAllowed(allowed: readonly string[]): RequestHandler {

@@ -7,6 +7,7 @@
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../app';
 import { notFound } from '../errors';
+import { loadFailure } from '../predict/predict';
 import { type IndexQuery, buildIndexView } from './index-view';
 import { truncate } from './markup';
 import { renderView } from './render';
@@ -46,6 +47,8 @@ export function createWebRouter(deps: AppDeps): Router {
     const name = requested === undefined || requested === '' ? registry.defaultModel : requested;
     const model = registry.get(name);
     if (model === undefined) {
+      const failure = loadFailure(registry, name);
+      if (failure !== undefined) return next(failure);
       const loaded = registry
         .list()
         .map((m) => m.name)

@@ -29,7 +29,10 @@ describe('loadRegistry', () => {
     expect(registry.defaultModel).toBe('toxic-mini');
     await registry.close();
     await expect(loadRegistry(BUNDLES, { defaultModel: 'missing' })).rejects.toThrow(
-      /default model 'missing' is not loaded \(loaded: sentiment-mini, toxic-mini, tweets-mini\)/,
+      /default model 'missing' is not in .* \(models: sentiment-mini, toxic-mini, tweets-mini\)/,
+    );
+    await expect(loadRegistry(BUNDLES, { requiredModels: ['tweets-mini', 'gone'] })).rejects.toThrow(
+      /required model 'gone' is not in /,
     );
   });
 
@@ -61,6 +64,13 @@ describe('loadRegistry', () => {
     const registry = await loadRegistry(dir);
     try {
       expect(registry.list().map((m) => m.name)).toEqual(['tweets-mini']);
+      // Broken bundles stay registered under their card's name, with the reason (no absolute path).
+      expect(registry.failed).toEqual([
+        { name: 'onnx', folder: 'onnx', reason: expect.stringMatching(/^model\.onnx: /) },
+        { name: 'pattern', folder: 'pattern', reason: expect.stringMatching(/^vectorizer\.json: /) },
+        { name: 'toxic-mini', folder: 'broken', reason: expect.stringMatching(/format_version 9 is newer/) },
+      ]);
+      expect(registry.failed.map((f) => f.reason).join()).not.toContain(dir);
       expect(registry.skipped).toEqual([
         { folder: 'broken', reason: expect.stringMatching(/vectorizer\.json: format_version 9 is newer/) },
         { folder: 'onnx', reason: expect.stringMatching(/model\.onnx: /) },
@@ -74,6 +84,32 @@ describe('loadRegistry', () => {
       ]);
     } finally {
       await registry.close();
+    }
+  });
+
+  it('keeps a broken default as the default (no other model answers in its place)', async () => {
+    const dir = join(scratch.dir, 'broken-default');
+    copyBundle(join(BUNDLES, 'sentiment-mini'), join(dir, 'airline'));
+    copyBundle(join(BUNDLES, 'tweets-mini'), join(dir, 'disaster-tweets'), {
+      card: (c) => void (c.name = 'disaster-tweets'),
+    });
+    writeFileSync(join(dir, 'disaster-tweets', 'model.onnx'), 'truncated');
+    // An unreadable card: the folder names the model.
+    copyBundle(join(BUNDLES, 'toxic-mini'), join(dir, 'garbled'));
+    writeFileSync(join(dir, 'garbled', 'card.json'), '{"name": ');
+    const fallback = await loadRegistry(dir);
+    const named = await loadRegistry(dir, { defaultModel: 'garbled', requiredModels: ['garbled'] });
+    try {
+      expect(fallback.defaultModel).toBe('disaster-tweets');
+      expect(fallback.get('disaster-tweets')).toBeUndefined();
+      expect(fallback.failed.map((f) => [f.name, f.folder])).toEqual([
+        ['disaster-tweets', 'disaster-tweets'],
+        ['garbled', 'garbled'],
+      ]);
+      expect(named.defaultModel).toBe('garbled');
+    } finally {
+      await fallback.close();
+      await named.close();
     }
   });
 

@@ -570,13 +570,17 @@ describe('a model that stops working', () => {
       expect(broken.status).toBe(503);
       expect(broken.body.error.code).toBe('model_unavailable');
       expect(broken.body.error.message).toBe(
-        'model "sentiment-mini" is not available right now; see GET /ready',
+        'model "sentiment-mini" is not available: closed; see GET /ready',
       );
       const fine = await request(app).post('/models/tweets-mini/predict').send({ text: 'hello' });
       expect(fine.status).toBe(200);
+      // Not the default and not required: the server stays ready and says which model is down.
       const ready = await request(app).get('/ready');
-      expect(ready.status).toBe(503);
-      expect(ready.body.reasons).toEqual(['model "sentiment-mini" is not ready: closed']);
+      expect(ready.status).toBe(200);
+      expect(ready.body.models).toContainEqual(
+        expect.objectContaining({ name: 'sentiment-mini', state: 'not_ready', reason: 'closed' }),
+      );
+      expect((await request(app).get('/models/sentiment-mini/ready')).status).toBe(503);
     } finally {
       await own.close();
     }

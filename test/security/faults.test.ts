@@ -90,11 +90,16 @@ describe('a model that fails at run time', () => {
       await expectServes(live);
       const big = await live.http().post('/models/toxic-mini/predict').send({ instances: batch });
       expectAnswer(big, 200);
+      // Not the default: the server stays in service, and /ready names the broken model.
       const ready = await live.http().get('/ready');
-      expectAnswer(ready, 503);
-      expect((ready.body as { reasons: string[] }).reasons).toEqual([
-        'model "sentiment-mini" is not ready: runtime failure (onnx): the ONNX session was released',
-      ]);
+      expectAnswer(ready, 200);
+      expect((ready.body as { models: { name: string; reason?: string }[] }).models).toContainEqual(
+        expect.objectContaining({
+          name: 'sentiment-mini',
+          state: 'not_ready',
+          reason: 'runtime failure (onnx): the ONNX session was released',
+        }),
+      );
       expectNoLeak(ready.text);
       expect(live.log.text()).toContain('the ONNX session was released');
     } finally {
@@ -120,10 +125,14 @@ describe('a model that fails at run time', () => {
       );
       await expectServes(live);
       const ready = await live.http().get('/ready');
-      expectAnswer(ready, 503);
-      expect((ready.body as { reasons: string[] }).reasons[0]).toMatch(
-        /^model "sentiment-mini" is not ready: self-test: golden example 0 \(linear\): value \d is [\d.e-]+, sklearn says 0\.333/,
+      expectAnswer(ready, 200);
+      const entry = (ready.body as { models: { name: string; reason?: string }[] }).models.find(
+        (m) => m.name === 'sentiment-mini',
       );
+      expect(entry?.reason).toMatch(
+        /^self-test: golden example 0 \(linear\): value \d is [\d.e-]+, sklearn says 0\.333/,
+      );
+      expectAnswer(await live.http().get('/models/sentiment-mini/ready'), 503);
       const page = await live.http().get('/index?model=sentiment-mini');
       expectAnswer(page, 200);
       expect(page.text).toContain('This model is not ready.');
@@ -200,10 +209,11 @@ describe('corrupt bundles at start-up', () => {
           reason: expect.stringContaining('vectorizer.json: width: is 3, blocks add up to'),
         },
       ]);
-      expectAnswer(
-        await live.http().post('/models/sentiment-mini/predict').send({ text: 'x' }),
-        404,
-        'not_found',
+      // Registered as failed under its name: 503 with the reason, not a 404 nor another model.
+      const failed = await live.http().post('/models/sentiment-mini/predict').send({ text: 'x' });
+      expectAnswer(failed, 503, 'model_unavailable');
+      expect((failed.body as { error: { message: string } }).error.message).toContain(
+        'vectorizer.json: width: is 3, blocks add up to',
       );
       await expectServes(live);
     } finally {
