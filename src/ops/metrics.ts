@@ -75,6 +75,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
           1,
         );
       }
+      // Registered but failed to load: alerting on ready="false" covers them too.
+      for (const failed of watched.failed ?? []) {
+        this.set({ model: failed.name, title: '', task: '', output: '', classes: '0', ready: 'false' }, 1);
+      }
     },
   });
   return {

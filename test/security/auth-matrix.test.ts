@@ -318,22 +318,18 @@ describe('the open form with API_KEYS set', () => {
       expect(page.status).toBe(200);
       expect(page.type).toMatch(/^text\/html/);
     }
-    const upload = await send(
-      server,
-      'POST',
-      '/predict',
-      { accept: 'text/html', 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
-      multipart(['Content-Disposition: form-data; name="file"; filename="x.csv"\r\n\r\ntext\nfire']),
-    );
-    expect(upload.status).toBe(401);
-    expect(upload.type).toMatch(/^text\/html/);
-    const keyed = await send(
-      server,
-      'POST',
-      '/predict',
-      { accept: 'text/csv', 'x-api-key': KEY, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
-      multipart(['Content-Disposition: form-data; name="file"; filename="x.csv"\r\n\r\ntext\nfire']),
-    );
+    const upload = (headers: Record<string, string>) =>
+      send(
+        server,
+        'POST',
+        '/predict',
+        { ...headers, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
+        multipart(['Content-Disposition: form-data; name="file"; filename="x.csv"\r\n\r\ntext\nfire']),
+      );
+    const anonymous = await upload({ accept: 'text/html' });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.type).toMatch(/^text\/html/);
+    const keyed = await upload({ accept: 'text/csv', 'x-api-key': KEY });
     expect(keyed.status).toBe(200);
     expect(keyed.type).toMatch(/^text\/csv/);
   });
