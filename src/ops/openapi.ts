@@ -538,7 +538,18 @@ const SCHEMAS: Record<string, Schema> = {
   },
   ModelList: {
     type: 'object',
-    properties: { default: { type: 'string' }, models: { type: 'array', items: ref('ModelSummary') } },
+    properties: {
+      default: { type: 'string' },
+      models: { type: 'array', items: ref('ModelSummary') },
+      failed: {
+        description: 'Bundles that failed to load (only when there are some): their routes answer 503.',
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { name: { type: 'string' }, default: { type: 'boolean' }, reason: { type: 'string' } },
+        },
+      },
+    },
   },
   Readiness: {
     type: 'object',
