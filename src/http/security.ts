@@ -2,12 +2,14 @@
  * Security middleware: helmet (strict CSP), CORS (off unless CORS_ORIGINS), API keys (off unless
  * API_KEYS) and per-client rate limiting (off unless RATE_LIMIT_PER_MINUTE).
  */
+import cluster from 'node:cluster';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Config } from '../config';
 import { tooManyRequests, unauthorized } from '../errors';
+import { ClusterRateStore } from './rate-store';
 
 /**
  * Paths that stay open whatever API_KEYS says and are never rate limited: orchestrator probes
@@ -197,6 +199,8 @@ export function rateLimiter(config: Readonly<Config>): RequestHandler | undefine
     limit: config.rateLimitPerMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
+    // Cluster workers count in the primary, so the limit holds across workers.
+    ...(cluster.isWorker ? { store: new ClusterRateStore() } : {}),
     skip: (req) => isOpenPath(req.path),
     // The library's X-Forwarded-For check only logs to the console; hostile clients send that header
     // on purpose, and req.ip already ignores it unless TRUST_PROXY is set.
