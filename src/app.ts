@@ -13,6 +13,7 @@ import querystring from 'node:querystring';
 import express from 'express';
 import type pino from 'pino';
 import type { Config } from './config';
+import { type Admission, admissionMiddleware } from './http/admission';
 import { installRequestLogger, requestContext, STATIC_ROUTE } from './http/context';
 import { errorHandler, methodGuard, notFoundHandler, optionsHandler } from './http/errors';
 import { apiKeyAuth, cors, formRateLimiter, rateLimiter, securityHeaderList } from './http/security';
@@ -38,6 +39,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Omitted: never draining (tests). */
   lifecycle?: Lifecycle;
+  /** Omitted: every request is admitted (tests); the server passes one sized to the container. */
+  admission?: Admission;
 }
 
 /** public/ at the repository root: `../public` from both src/ (ts-jest) and dist/ (node). */
@@ -95,6 +98,8 @@ export function createApp(deps: AppDeps): express.Express {
   if (config.apiKeys.length > 0) app.use(apiKeyAuth(config));
   const formLimiter = formRateLimiter(config);
   if (formLimiter !== undefined) app.use(formLimiter);
+  // After the cheap refusals (rate limit, key) and before any body is read.
+  if (deps.admission !== undefined) app.use(admissionMiddleware(deps.admission, config));
 
   // The prediction API first: it takes nearly all the traffic, and no other router shares its paths.
   app.use(createPredictRouter(resolved));

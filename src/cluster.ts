@@ -1,13 +1,18 @@
 /**
  * WEB_CONCURRENCY > 1: the primary process forks that many workers (each runs src/server.ts and
- * loads its own models; the first alone, the others once it serves), restarts a worker that dies, and forwards SIGTERM/SIGINT so every worker
- * drains. A worker that dies before it ever served means the configuration or the models are bad:
- * restarting would only loop, so the primary stops and exits 1.
+ * loads its own models; the first alone, the others once it serves), restarts a worker that dies,
+ * with a delay that doubles while workers keep dying, and forwards SIGTERM/SIGINT so every worker
+ * drains. It holds the shared rate-limit counters (src/http/rate-store.ts).
+ *
+ * When it gives up (exit 1, for the supervisor to act): a worker that dies before any worker ever
+ * served (the configuration or the models are bad: restarting would only loop), or
+ * MAX_CONSECUTIVE_FAILURES deaths in a row of workers that did not stay up STABLE_AFTER_MS.
  */
 import cluster, { type Worker } from 'node:cluster';
 import type pino from 'pino';
 import type { AggregatorRegistry, PrometheusContentType } from 'prom-client';
 import type { Config } from './config';
+import { serveRateLimits } from './http/rate-store';
 import type { Metrics } from './ops/metrics';
 
 interface ReadyMessage {
@@ -77,9 +82,11 @@ export async function useClusterMetrics(metrics: Metrics): Promise<Metrics> {
 }
 
 /** Restart delays grow when workers keep crashing, and reset once one has run for a minute. */
-const RESTART_MIN_MS = 500;
+export const RESTART_MIN_MS = 500;
 const RESTART_MAX_MS = 30_000;
 const STABLE_AFTER_MS = 60_000;
+/** 0.5 + 1 + 2 + … + 32 s of retries (about a minute) before the primary stops trying. */
+export const MAX_CONSECUTIVE_FAILURES = 8;
 
 /** A worker forked before the primary's own start-up, with how it ended if it already has. */
 export interface EarlyWorker {
@@ -124,11 +131,14 @@ export function runPrimary(config: Readonly<Config>, logger: pino.Logger, early?
         (error: unknown) => reply({ error: error instanceof Error ? error.message : String(error) }),
       );
   });
+  serveRateLimits((listener) => cluster.on('message', listener));
   const ready = new Set<number>();
   const startedAt = new Map<number, number>();
   let announced = false;
   let stopping = false;
   let restartDelay = RESTART_MIN_MS;
+  let failures = 0;
+  let everServed = false;
   let exitCode = 0;
   let othersForked = false;
 
@@ -138,6 +148,8 @@ export function runPrimary(config: Readonly<Config>, logger: pino.Logger, early?
     worker.on('message', (message: unknown) => {
       if (!isReadyMessage(message)) return;
       ready.add(worker.id);
+      if (everServed) logger.info({ worker: worker.id, serving: ready.size }, 'restarted worker serving');
+      everServed = true;
       if (!othersForked) {
         othersForked = true;
         for (let i = 1; i < wanted; i++) fork();
@@ -155,14 +167,15 @@ export function runPrimary(config: Readonly<Config>, logger: pino.Logger, early?
     const ranFor = Date.now() - (startedAt.get(worker.id) ?? Date.now());
     startedAt.delete(worker.id);
     if (stopping) {
-      if (code !== 0) exitCode = 1;
+      // A worker still starting has no SIGTERM handler yet: it ends by the signal, with nothing to drain.
+      if (code !== 0 && !(code === null && signal === 'SIGTERM' && !wasReady)) exitCode = 1;
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         logger.info({ exitCode }, 'all workers stopped');
         process.exit(exitCode);
       }
       return;
     }
-    if (!wasReady) {
+    if (!wasReady && !everServed) {
       logger.fatal(
         { worker: worker.id, code, signal },
         'a worker failed to start; stopping (see its error above)',
@@ -171,14 +184,28 @@ export function runPrimary(config: Readonly<Config>, logger: pino.Logger, early?
       stopAll('SIGTERM');
       return;
     }
-    if (ranFor > STABLE_AFTER_MS) restartDelay = RESTART_MIN_MS;
+    if (ranFor > STABLE_AFTER_MS) {
+      restartDelay = RESTART_MIN_MS;
+      failures = 0;
+    }
+    failures++;
+    if (failures > MAX_CONSECUTIVE_FAILURES) {
+      logger.fatal(
+        { worker: worker.id, code, signal, failures },
+        `workers died ${failures} times in a row; stopping`,
+      );
+      exitCode = 1;
+      stopAll('SIGTERM');
+      return;
+    }
     logger.error(
-      { worker: worker.id, code, signal, restartInMs: restartDelay },
+      { worker: worker.id, code, signal, restartInMs: restartDelay, failures, serving: ready.size },
       'worker died; restarting it',
     );
+    // Not unref'd: with every worker gone this timer is what keeps the primary alive to restart them.
     setTimeout(() => {
       if (!stopping) fork();
-    }, restartDelay).unref();
+    }, restartDelay);
     restartDelay = Math.min(RESTART_MAX_MS, restartDelay * 2);
   };
   cluster.on('exit', onExit);

@@ -35,7 +35,11 @@
  * | HEADERS_TIMEOUT_MS       | 10000          | Time a client has to send all request headers. |
  * | REQUEST_TIMEOUT_MS       | 30000          | Time a client has to send the whole request. |
  * | KEEP_ALIVE_TIMEOUT_MS    | 5000           | Idle time before a keep-alive connection is closed (set above the load balancer's idle timeout). |
- * | MAX_CONNECTIONS          | 1024           | Simultaneous TCP connections; more are refused. |
+ * | MAX_CONNECTIONS          | 1024           | Simultaneous TCP connections; near the cap idle keep-alive ones are closed to make room, past it new ones are refused. |
+ * | MAX_IN_FLIGHT            | 64             | Requests with a body (predictions) worked on at once per process; more wait in the queue. |
+ * | MAX_QUEUED               | 256            | Requests waiting for admission per process; beyond it 503 with Retry-After. |
+ * | QUEUE_TIMEOUT_MS         | 5000           | Longest wait in the admission queue before a 503 with Retry-After. |
+ * | MEMORY_LIMIT_BYTES       | 0 (cgroup)     | Memory the container may use; 0 reads the cgroup limit (v2, then v1; else the machine's RAM). Requests reserve estimated working memory against this process's share. |
  * | MAX_HEADERS_COUNT        | 100            | Most request headers parsed (header bytes are capped by Node's --max-http-header-size, 16 KB). |
  * | SAGEMAKER_BIND_TO_PORT   | 8080           | Port used when started with the `serve` argument (SageMaker). |
  *
@@ -84,6 +88,11 @@ export interface Config {
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
   readonly maxConnections: number;
+  readonly maxInFlight: number;
+  readonly maxQueued: number;
+  readonly queueTimeoutMs: number;
+  /** 0: read the cgroup limit. */
+  readonly memoryLimitBytes: number;
   readonly maxHeadersCount: number;
   readonly sagemakerBindToPort: number;
   /** Started as `serve` (SageMaker): `port` is then SAGEMAKER_BIND_TO_PORT. */
@@ -246,6 +255,10 @@ const envSchema = z.object({
   REQUEST_TIMEOUT_MS: int(30_000, 0),
   KEEP_ALIVE_TIMEOUT_MS: int(5000, 0),
   MAX_CONNECTIONS: int(1024, 1),
+  MAX_IN_FLIGHT: int(64, 1),
+  MAX_QUEUED: int(256, 0),
+  QUEUE_TIMEOUT_MS: int(5000, 1),
+  MEMORY_LIMIT_BYTES: int(0, 0),
   MAX_HEADERS_COUNT: int(100, 1, 10_000),
   SAGEMAKER_BIND_TO_PORT: int(8080, 1, 65535),
 });
@@ -316,6 +329,10 @@ export function loadConfig(
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
     maxConnections: e.MAX_CONNECTIONS,
+    maxInFlight: e.MAX_IN_FLIGHT,
+    maxQueued: e.MAX_QUEUED,
+    queueTimeoutMs: e.QUEUE_TIMEOUT_MS,
+    memoryLimitBytes: e.MEMORY_LIMIT_BYTES,
     maxHeadersCount: e.MAX_HEADERS_COUNT,
     sagemakerBindToPort: e.SAGEMAKER_BIND_TO_PORT,
     sagemakerServe,

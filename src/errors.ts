@@ -7,6 +7,8 @@ export interface HttpErrorOptions {
   details?: unknown;
   expose?: boolean;
   cause?: unknown;
+  /** Response headers that belong to this answer (e.g. Retry-After on a 503). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export class HttpError extends Error {
@@ -15,6 +17,7 @@ export class HttpError extends Error {
   readonly code: string;
   readonly expose: boolean;
   readonly details?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
 
   constructor(status: number, code: string, message: string, options: HttpErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -23,6 +26,7 @@ export class HttpError extends Error {
     this.code = code;
     this.expose = options.expose ?? status < 500;
     this.details = options.details;
+    this.headers = options.headers;
   }
 }
 

@@ -12,7 +12,7 @@
  */
 import cluster from 'node:cluster';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type pino from 'pino';
 import type { Lifecycle } from './app';
 import { forkEarlyWorker, runPrimary, useClusterMetrics } from './cluster';
@@ -28,7 +28,15 @@ export interface RunningServer {
   shutdown(reason: string): Promise<number>;
 }
 
-/** Node's HTTP server with every slow-client limit from the configuration. */
+/** Near MAX_CONNECTIONS, connections idle at least this long are closed, longest idle first. */
+const EVICT_IDLE_AFTER_MS = 500;
+
+/**
+ * Node's HTTP server with every slow-client limit from the configuration, and room kept for new
+ * clients: when the open connections reach MAX_CONNECTIONS less a sixteenth, the ones idle longest
+ * (no request in progress, none for EVICT_IDLE_AFTER_MS) are closed, so idle keep-alive or silent
+ * connections cannot lock everyone else out; past the cap itself Node refuses new ones.
+ */
 export function createHttpServer(config: Readonly<Config>, handler: http.RequestListener): http.Server {
   const server = http.createServer(
     {
@@ -43,7 +51,37 @@ export function createHttpServer(config: Readonly<Config>, handler: http.Request
   );
   server.maxConnections = config.maxConnections;
   server.maxHeadersCount = config.maxHeadersCount;
+  keepRoomForNewClients(server, config.maxConnections);
   return server;
+}
+
+function keepRoomForNewClients(server: http.Server, cap: number): void {
+  const roomAt = Math.max(1, cap - Math.max(1, Math.floor(cap / 16)));
+  /** Open sockets → since when they have been idle (undefined: a request is in progress). */
+  const sockets = new Map<Socket, number | undefined>();
+  let sweptAt = 0;
+  server.on('connection', (socket: Socket) => {
+    sockets.set(socket, Date.now());
+    socket.once('close', () => sockets.delete(socket));
+    if (sockets.size < roomAt) return;
+    const now = Date.now();
+    if (now - sweptAt < 50) return;
+    sweptAt = now;
+    const idle = [...sockets]
+      .filter(
+        (entry): entry is [Socket, number] => entry[1] !== undefined && now - entry[1] >= EVICT_IDLE_AFTER_MS,
+      )
+      .sort((a, b) => a[1] - b[1]);
+    const excess = sockets.size - roomAt + Math.max(1, Math.floor(cap / 32));
+    for (const [idleSocket] of idle.slice(0, excess)) idleSocket.destroy();
+  });
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const socket = req.socket;
+    if (sockets.has(socket)) sockets.set(socket, undefined);
+    res.once('finish', () => {
+      if (sockets.has(socket)) sockets.set(socket, Date.now());
+    });
+  });
 }
 
 /** Load the models, build the app and listen. Rejects (with a readable message) when no model is usable. */
@@ -68,7 +106,19 @@ export async function startServer(config: Readonly<Config>, logger: pino.Logger)
   const lifecycle: { draining: boolean } = { draining: false };
   const { createMetrics } = await import('./ops/metrics');
   const metrics = cluster.isWorker ? await useClusterMetrics(createMetrics()) : createMetrics();
-  const app = createApp({ config, registry, logger, metrics, lifecycle: lifecycle as Lifecycle });
+  const { Admission, memoryBudget } = await import('./http/admission');
+  // Sized once the models are loaded: the budget is what is left of this process's share.
+  const admission = new Admission({
+    budgetBytes: memoryBudget(config),
+    maxInFlight: config.maxInFlight,
+    maxQueued: config.maxQueued,
+    queueTimeoutMs: config.queueTimeoutMs,
+  });
+  logger.info(
+    { budgetMb: Math.round(admission.limits.budgetBytes / 2 ** 20), maxInFlight: config.maxInFlight },
+    'request memory budget',
+  );
+  const app = createApp({ config, registry, logger, metrics, lifecycle: lifecycle as Lifecycle, admission });
   const server = createHttpServer(config, app);
   // Responses not yet started when shutdown begins get `Connection: close`, so their keep-alive
   // sockets end with the answer instead of waiting for KEEP_ALIVE_TIMEOUT_MS.
@@ -124,21 +174,25 @@ async function drain(
     if (!res.headersSent) res.setHeader('Connection', 'close');
   }
   let cut = false;
+  const started = Date.now();
+  const cutTimer = setTimeout(() => {
+    cut = true;
+    logger.warn({ timeoutMs, inFlight: active.size }, 'shutdown timeout: closing the remaining connections');
+    server.closeAllConnections();
+  }, timeoutMs);
+  // A closing listener resets the connections the kernel has completed but this process has not
+  // accepted yet, and their clients may have sent a whole request: keep accepting (every answer
+  // now closes its connection) until no connection came for LINGER_QUIET_MS, within a quarter of
+  // the timeout. Under steady traffic that is the quarter; new clients are then refused, not reset.
+  await linger(server, Math.min(LINGER_MAX_MS, Math.floor(timeoutMs / 4)));
   await new Promise<void>((resolve) => {
     // A connection whose answer went out before shutdown started becomes idle only when it ends;
-    // closing idle ones repeatedly releases each as soon as it is done.
+    // closing idle ones repeatedly releases each as soon as it is done. Node counts a connection as
+    // idle only between requests: one still sending headers or a body is left to finish.
     const idleSweep = setInterval(() => server.closeIdleConnections(), 50);
-    const timer = setTimeout(() => {
-      cut = true;
-      logger.warn(
-        { timeoutMs, inFlight: active.size },
-        'shutdown timeout: closing the remaining connections',
-      );
-      server.closeAllConnections();
-    }, timeoutMs);
     server.close(() => {
       clearInterval(idleSweep);
-      clearTimeout(timer);
+      clearTimeout(cutTimer);
       resolve();
     });
     server.closeIdleConnections();
@@ -148,8 +202,28 @@ async function drain(
   } catch (error) {
     logger.error({ err: error }, 'releasing the models failed');
   }
-  logger.info({ cut }, 'stopped');
+  logger.info({ cut, ms: Date.now() - started }, 'stopped');
   return cut ? 1 : 0;
+}
+
+const LINGER_QUIET_MS = 100;
+const LINGER_MAX_MS = 2000;
+
+function linger(server: http.Server, maxMs: number): Promise<void> {
+  let last = Date.now();
+  const onConnection = () => (last = Date.now());
+  server.on('connection', onConnection);
+  const deadline = Date.now() + maxMs;
+  return new Promise((resolve) => {
+    const check = setInterval(() => {
+      const now = Date.now();
+      if (now - last >= LINGER_QUIET_MS || now >= deadline) {
+        clearInterval(check);
+        server.off('connection', onConnection);
+        resolve();
+      }
+    }, 20);
+  });
 }
 
 /** Report a failure to start as one readable block on stderr (not JSON: a person reads it). */

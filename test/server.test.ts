@@ -3,6 +3,7 @@
  * sockets), and the real entry point as a child process: ready line, graceful SIGTERM, `serve`,
  * start-up failures, crashes, cluster mode.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -336,4 +337,87 @@ describe('the server process', () => {
       server.child.kill('SIGKILL');
     }
   }, 90_000);
+
+  it('in cluster mode, restarts workers that were all killed and serves again', async () => {
+    // A fixed port: with PORT=0 the workers forked after all others died would get a new one.
+    const server = spawnServer({
+      ARTIFACTS_DIR: 'test/fixtures/bundles',
+      WEB_CONCURRENCY: '2',
+      PORT: String(await freePort()),
+    });
+    try {
+      const url = listeningUrl(await server.waitFor(/sift listening on/, 80_000));
+      const workers = childPids(server.child.pid as number);
+      expect(workers).toHaveLength(2);
+      for (const pid of workers) process.kill(pid, 'SIGKILL');
+      const deadline = Date.now() + 60_000;
+      let status = 0;
+      while (Date.now() < deadline) {
+        status = await fetch(`${url}/predict`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ text: 'fire' }),
+        }).then(
+          (r) => r.status,
+          () => 0,
+        );
+        if (status === 200 && server.stdout().includes('"serving":2,"msg":"restarted worker serving"')) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(status).toBe(200);
+      expect(server.child.exitCode).toBeNull();
+      const fresh = childPids(server.child.pid as number);
+      expect(fresh).toHaveLength(2);
+      expect(fresh.some((pid) => workers.includes(pid))).toBe(false);
+      expect(server.stdout()).toContain('worker died; restarting it');
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  }, 120_000);
 });
+
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  const port = await new Promise<number>((resolve) =>
+    probe.listen(0, '127.0.0.1', () => resolve((probe.address() as net.AddressInfo).port)),
+  );
+  await new Promise((r) => probe.close(r));
+  return port;
+}
+
+describe('the rate limit in cluster mode', () => {
+  it('counts across workers: RATE_LIMIT_PER_MINUTE requests pass in all, whichever worker answers', async () => {
+    const server = spawnServer({
+      ARTIFACTS_DIR: 'test/fixtures/bundles',
+      WEB_CONCURRENCY: '2',
+      RATE_LIMIT_PER_MINUTE: '6',
+    });
+    try {
+      const url = listeningUrl(await server.waitFor(/sift listening on/, 80_000));
+      const statuses: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        // A new connection each time, so the kernel spreads them over both workers.
+        const response = await fetch(`${url}/models`, { headers: { Connection: 'close' } });
+        statuses.push(response.status);
+        await response.arrayBuffer();
+      }
+      expect(statuses.filter((s) => s === 200)).toHaveLength(6);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(6);
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  }, 90_000);
+});
+
+/** The process ids of `pid`'s children (cluster workers). */
+function childPids(pid: number): number[] {
+  const out = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout;
+  return out
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map(Number);
+}

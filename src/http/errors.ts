@@ -57,6 +57,9 @@ export function errorHandler(): ErrorRequestHandler {
       if (allowed !== undefined && !res.hasHeader('Allow'))
         res.setHeader('Allow', [...allowed, 'OPTIONS'].join(', '));
     }
+    if (error instanceof HttpError && error.headers !== undefined) {
+      for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+    }
     res.setHeader('Cache-Control', 'no-store');
     if (wantsHtml(req)) {
       renderError(

@@ -3,6 +3,7 @@
  * API_KEYS; which routes need one comes from the route table), per-client rate limiting (off unless
  * RATE_LIMIT_PER_MINUTE) and the open form's own limit (FORM_RATE_LIMIT_PER_MINUTE).
  */
+import cluster from 'node:cluster';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
@@ -13,6 +14,7 @@ import { routeAccess } from '../ops/openapi';
 
 /** Not in the route table but open: static assets, and the icon browsers ask for on their own. */
 const isAssetPath = (path: string): boolean => path.startsWith('/static/') || path === '/favicon.ico';
+import { ClusterRateStore } from './rate-store';
 
 /**
  * Paths that stay open whatever API_KEYS says and are never rate limited: the route table's open
@@ -195,6 +197,7 @@ export function apiKeyAuth(config: Readonly<Config>): RequestHandler {
  * many hops of the header to believe.
  */
 function perClientLimit(
+  name: string,
   limit: number,
   skip: (req: Request, res: Response) => boolean,
   message: string,
@@ -204,6 +207,8 @@ function perClientLimit(
     limit,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
+    // Cluster workers count in the primary, so the limit holds across workers.
+    ...(cluster.isWorker ? { store: new ClusterRateStore(name) } : {}),
     skip,
     // The library's X-Forwarded-For check only logs to the console; hostile clients send that header
     // on purpose, and req.ip already ignores it unless TRUST_PROXY is set.
@@ -218,6 +223,7 @@ function perClientLimit(
 export function rateLimiter(config: Readonly<Config>): RequestHandler | undefined {
   if (config.rateLimitPerMinute === 0) return undefined;
   return perClientLimit(
+    'api',
     config.rateLimitPerMinute,
     (req) => isOpenPath(req.path),
     `more than ${config.rateLimitPerMinute} requests in a minute from this address`,
@@ -231,6 +237,7 @@ export function rateLimiter(config: Readonly<Config>): RequestHandler | undefine
 export function formRateLimiter(config: Readonly<Config>): RequestHandler | undefined {
   if (config.formRateLimitPerMinute === 0) return undefined;
   return perClientLimit(
+    'form',
     config.formRateLimitPerMinute,
     (req, res) =>
       res.locals.keyed === true ||

@@ -63,8 +63,8 @@ export class SiftModel implements LoadedModel {
   readonly dir: string;
   private session: ClassifierSession | null;
   private state: ModelStatus = { ready: false, reason: 'not self-tested yet' };
-  private readonly onnxMinRows: number;
-  private readonly chunkRows: number;
+  readonly onnxMinRows: number;
+  readonly chunkRows: number;
   private denseInput: Float32Array | null = null;
   private onnxTurn: Promise<unknown> = Promise.resolve();
   private readonly threshold: { positive: number; value: number } | null;
@@ -157,6 +157,11 @@ export class SiftModel implements LoadedModel {
   /** Runs rows through one path without readiness checks or thresholds (self-test, parity tests). */
   async predictVia(path: InferencePath, rows: readonly InputRow[]): Promise<RowResult[]> {
     return this.infer(path, this.vectorizer.transform(rows));
+  }
+
+  /** Runs already vectorized rows through one path (the self-test's probe rows). */
+  async predictFeatures(path: InferencePath, rows: readonly VectorizedRow[]): Promise<RowResult[]> {
+    return this.infer(path, rows);
   }
 
   /** The prediction the web layer sees, for an already vectorized row and its path result. */

@@ -136,7 +136,7 @@ describe('serving rules', () => {
     try {
       const status = model.status();
       expect(status.ready).toBe(false);
-      expect(status.reason).toMatch(/golden example 0 \(linear\): value 0 .*> 0\.00001/);
+      expect(status.reason).toMatch(/golden example 0 \(linear, one row per call\): value 0 .*> 0\.00001/);
       await expect(model.predict([{ text: 'fire' }])).rejects.toMatchObject({ status: 503, expose: true });
     } finally {
       await model.close();

@@ -1,0 +1,218 @@
+/**
+ * Admission: every request that carries work (a POST with a body) reserves an estimate of the
+ * memory it will need, and one of MAX_IN_FLIGHT slots, before its body is read. What does not fit
+ * waits in a bounded FIFO queue for at most QUEUE_TIMEOUT_MS; a full queue or a wait that runs out
+ * is a 503 with Retry-After, and a request whose estimate exceeds the whole budget is a 413 — so
+ * the process refuses work instead of growing into an OOM kill, and the latency of what it accepts
+ * stays bounded. Probes and pages (GET) never pass through here and never wait behind predictions.
+ *
+ * The budget is this process's share of the container's memory limit (cgroup v2 or v1, or
+ * MEMORY_LIMIT_BYTES) minus what it uses once its models are loaded.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Config } from '../config';
+import { HttpError } from '../errors';
+import { bodyKindOf, hasBody } from './body';
+import { isOpenPath } from './security';
+
+/**
+ * Peak extra resident memory per body byte, measured on the default model (scripts/soak.js and the
+ * docker-smoke memory step exercise them): a CSV of 512 mostly empty columns is the worst (parsed
+ * cells and the echoed output), a JSON batch of 1,000 texts with 50 explanation terms each next.
+ */
+export const BYTES_PER_BODY_BYTE = { csv: 60, other: 45 } as const;
+/** What any request costs beyond its body: parsers, the response, the request objects. */
+export const BASE_REQUEST_BYTES = 256 * 1024;
+/** Of the container's memory, what Sift plans to use; the rest is the allocator's and V8's slack. */
+const USABLE_FRACTION = 0.85;
+const MIN_BUDGET_BYTES = 16 * 1024 * 1024;
+/** cgroup v1 reports "no limit" as a huge number (PAGE_COUNTER_MAX pages). */
+const UNLIMITED = 2 ** 60;
+
+/** The container's memory limit in bytes, or undefined when none is set (cgroup v2, then v1). */
+export function cgroupMemoryLimit(root = '/sys/fs/cgroup'): number | undefined {
+  for (const file of [`${root}/memory.max`, `${root}/memory/memory.limit_in_bytes`]) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (text === 'max') return undefined;
+    const value = Number(text);
+    if (Number.isFinite(value) && value > 0 && value < UNLIMITED) return value;
+    return undefined;
+  }
+  return undefined;
+}
+
+/** This process's memory budget for request work, from the limit and what it already uses. */
+export function memoryBudget(config: Readonly<Config>, residentBytes = process.memoryUsage.rss()): number {
+  const limit =
+    config.memoryLimitBytes > 0 ? config.memoryLimitBytes : (cgroupMemoryLimit() ?? os.totalmem());
+  const share = (limit * USABLE_FRACTION) / Math.max(1, config.webConcurrency);
+  return Math.max(MIN_BUDGET_BYTES, Math.floor(share - residentBytes));
+}
+
+/** The memory a request may need, from what its headers say before its body is read. */
+export function estimateRequestBytes(req: Request, config: Readonly<Config>): number {
+  const kind = bodyKindOf(req);
+  const csv = kind === 'csv' || kind === 'multipart';
+  const declared = Number(req.headers['content-length']);
+  // Compressed or chunked bodies can grow to the limit after decompression.
+  const encoded = (req.headers['content-encoding'] ?? 'identity') !== 'identity';
+  const max = csv ? config.maxUploadBytes : config.maxBodyBytes;
+  const bytes = Number.isFinite(declared) && declared >= 0 && !encoded ? Math.min(declared, max) : max;
+  return BASE_REQUEST_BYTES + bytes * (csv ? BYTES_PER_BODY_BYTE.csv : BYTES_PER_BODY_BYTE.other);
+}
+
+export interface AdmissionLimits {
+  readonly budgetBytes: number;
+  readonly maxInFlight: number;
+  readonly maxQueued: number;
+  readonly queueTimeoutMs: number;
+}
+
+export interface AdmissionStats {
+  inFlight: number;
+  queued: number;
+  reservedBytes: number;
+  budgetBytes: number;
+  rejected: number;
+}
+
+interface Waiter {
+  bytes: number;
+  admit: () => void;
+  timer: NodeJS.Timeout;
+}
+
+/** Seconds a refused client should wait: about how long the queue takes to move. */
+const RETRY_AFTER_SECONDS = 1;
+
+export function overloaded(message: string): HttpError {
+  return new HttpError(503, 'overloaded', message, {
+    expose: true,
+    headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+  });
+}
+
+export class Admission {
+  private inFlight = 0;
+  private reserved = 0;
+  private rejected = 0;
+  private readonly queue: Waiter[] = [];
+
+  constructor(readonly limits: AdmissionLimits) {}
+
+  /** Resolves with the release function once admitted; rejects with a 503 or 413 HttpError. */
+  acquire(bytes: number): Promise<() => void> {
+    const { budgetBytes, maxQueued, queueTimeoutMs } = this.limits;
+    if (bytes > budgetBytes) {
+      this.rejected++;
+      return Promise.reject(
+        new HttpError(
+          413,
+          'payload_too_large',
+          `this request may need ~${mb(bytes)} MB of working memory and this server has ${mb(budgetBytes)} MB for requests; send a smaller body (fewer rows or columns)`,
+        ),
+      );
+    }
+    if (this.queue.length === 0 && this.fits(bytes)) return Promise.resolve(this.take(bytes));
+    if (this.queue.length >= maxQueued) {
+      this.rejected++;
+      return Promise.reject(overloaded('the server is at capacity and its queue is full; retry shortly'));
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        bytes,
+        admit: () => {
+          clearTimeout(waiter.timer);
+          resolve(this.take(bytes));
+        },
+        timer: setTimeout(() => {
+          const index = this.queue.indexOf(waiter);
+          if (index >= 0) this.queue.splice(index, 1);
+          this.rejected++;
+          reject(overloaded(`the server stayed at capacity for ${queueTimeoutMs} ms; retry shortly`));
+          // Its place may have been what blocked the next one (FIFO).
+          this.drain();
+        }, queueTimeoutMs),
+      };
+      this.queue.push(waiter);
+    });
+  }
+
+  stats(): AdmissionStats {
+    return {
+      inFlight: this.inFlight,
+      queued: this.queue.length,
+      reservedBytes: this.reserved,
+      budgetBytes: this.limits.budgetBytes,
+      rejected: this.rejected,
+    };
+  }
+
+  private fits(bytes: number): boolean {
+    return this.inFlight < this.limits.maxInFlight && this.reserved + bytes <= this.limits.budgetBytes;
+  }
+
+  private take(bytes: number): () => void {
+    this.inFlight++;
+    this.reserved += bytes;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inFlight--;
+      this.reserved -= bytes;
+      this.drain();
+    };
+  }
+
+  /** First come, first served: a large request at the head is not overtaken by small ones. */
+  private drain(): void {
+    while (this.queue.length > 0 && this.fits(this.queue[0].bytes)) {
+      (this.queue.shift() as Waiter).admit();
+    }
+  }
+}
+
+const DISCARD_BODY_MS = 1000;
+
+const mb = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(0);
+
+/**
+ * Every request with a body (except the open probe and docs paths) is admitted before its body is
+ * read, and releases its reservation when its response is finished or its connection closes.
+ */
+export function admissionMiddleware(admission: Admission, config: Readonly<Config>): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!hasBody(req) || isOpenPath(req.path)) return next();
+    admission.acquire(estimateRequestBytes(req, config)).then(
+      (release) => {
+        res.once('finish', release);
+        res.once('close', release);
+        next();
+      },
+      (error: unknown) => {
+        // The answer goes out once the unread body is discarded (closing on unread bytes would
+        // reset the connection before the client reads the 503), or after a second at most.
+        res.setHeader('Connection', 'close');
+        let answered = false;
+        const answer = () => {
+          if (answered) return;
+          answered = true;
+          clearTimeout(timer);
+          next(error);
+        };
+        const timer = setTimeout(answer, DISCARD_BODY_MS);
+        req.once('end', answer);
+        req.once('error', answer);
+        req.resume();
+      },
+    );
+  };
+}
