@@ -313,6 +313,7 @@ describe('CSV', () => {
     expect(res.status).toBe(200);
     expect(readCsv(res.text)[0]).toEqual([
       'TEXT',
+      'row_number',
       'predicted_label',
       'predicted_label_name',
       'probability_negative',
@@ -329,7 +330,9 @@ describe('CSV', () => {
       .attach('file', Buffer.from('id,body\n1,hello\n'), 'a.csv');
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('missing_columns');
-    expect(res.body.error.message).toBe('the CSV has no "text" column; columns found: "id", "body"');
+    expect(res.body.error.message).toBe(
+      'the CSV has no "text" column; columns found: "id", "body". Uploads may have up to 10,000 data rows (MAX_CSV_ROWS) and 5 MB (MAX_UPLOAD_BYTES) per file.',
+    );
     expect(res.body.error.details).toMatchObject({ missing: ['text'], found: ['id', 'body'] });
   });
 
@@ -347,9 +350,12 @@ describe('CSV', () => {
   it('400s malformed CSV without quoting the cell', async () => {
     const res = await request(t.app)
       .post('/predict')
-      .attach('file', Buffer.from('id,text\n1,"secret" stuff\n'), 'a.csv');
+      .attach('file', Buffer.from('id,text\n1,ok\n2,"secret stuff\n3,more\n'), 'a.csv');
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_csv');
+    expect(res.body.error.message).toMatch(
+      /^the CSV is malformed: line 3 opens a quote that is never closed/,
+    );
     expect(res.body.error.message).not.toContain('secret');
   });
 
@@ -359,12 +365,16 @@ describe('CSV', () => {
       .post('/predict')
       .attach('file', Buffer.from('text\na\nb\nc\n'), 'a.csv');
     expect(tooMany.status).toBe(413);
-    expect(tooMany.body.error.message).toMatch(/MAX_CSV_ROWS/);
+    expect(tooMany.body.error.message).toBe(
+      'the CSV has more than 2 data rows (MAX_CSV_ROWS; line 4 is row 3); split it into smaller files. Uploads may have up to 2 data rows (MAX_CSV_ROWS) and 2 KB (MAX_UPLOAD_BYTES) per file.',
+    );
     const tooBig = await request(small.app)
       .post('/predict')
       .attach('file', Buffer.from(`text\n${'x'.repeat(3000)}\n`), 'a.csv');
     expect(tooBig.status).toBe(413);
-    expect(tooBig.body.error.message).toMatch(/MAX_UPLOAD_BYTES/);
+    expect(tooBig.body.error.message).toBe(
+      'the uploaded file is larger than 2 KB (2048 bytes, MAX_UPLOAD_BYTES); uploads may have up to 2 data rows (MAX_CSV_ROWS) and 2 KB (MAX_UPLOAD_BYTES) per file',
+    );
   });
 
   it('400s a file in another field and 413s a second file', async () => {

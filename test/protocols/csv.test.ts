@@ -44,16 +44,23 @@ describe('parseSageMakerCsv', () => {
     expect(httpErrorOf(() => parse('a\nb,c,d,e\n')).message).toBe(
       'CSV line 2 has 4 columns; without a header row the columns must be text, keyword, location (in that order), or send a header naming them',
     );
-    expect(httpErrorOf(() => parse('text,keyword\na,b\nc\n')).message).toBe(
-      'CSV line 3 has 1 columns; the header has 2',
+    expect(httpErrorOf(() => parse('text,keyword\na,b\nc,d,e\n')).message).toBe(
+      'CSV line 3 has 3 columns; the header has 2 (a cell that contains the delimiter must be in double quotes)',
     );
+    // A short row is padded, as pandas reads it.
+    expect(parse('text,keyword\na,b\nc\n').rows).toEqual([
+      { text: 'a', keyword: 'b' },
+      { text: 'c', keyword: '' },
+    ]);
   });
 
   it('answers 400 for broken or empty CSV without quoting the body', () => {
     const broken = httpErrorOf(() => parse('text\n"unclosed\n'));
     expect(broken.status).toBe(400);
     expect(broken.code).toBe('invalid_csv');
-    expect(broken.message).toBe('the CSV is malformed: line 2 opens a quote that is never closed (RFC 4180)');
+    expect(broken.message).toBe(
+      'the CSV is malformed: line 2 opens a quote that is never closed (a cell that starts with " must end with ", and a " inside it is written "")',
+    );
     expect(httpErrorOf(() => parse('\n\n')).message).toBe('the CSV body has no rows');
     expect(httpErrorOf(() => parse('text,text\na,b\n')).message).toBe(
       'the CSV has more than one column named "text"; keep one',

@@ -564,7 +564,7 @@ describe('odd text: invalid UTF-8, lone surrogates, control characters', () => {
     await expectServes(live);
   });
 
-  it('decodes invalid UTF-8 in an uploaded CSV as U+FFFD and predicts', async () => {
+  it('reads an uploaded CSV that is not UTF-8 as Windows-1252, says so, and predicts', async () => {
     const csv = Buffer.concat([
       Buffer.from('text\n"fire '),
       Buffer.from([0xc0, 0xaf, 0xff]),
@@ -573,6 +573,9 @@ describe('odd text: invalid UTF-8, lone surrogates, control characters', () => {
     const form = multipart([{ name: 'file', filename: 'a.csv', content: csv }]);
     const res = await sendRaw('/predict', form.contentType, form.body);
     expectAnswer(res, 200);
+    expect(res.headers['x-csv-encoding']).toBe('windows-1252');
+    expect(res.headers['x-csv-notice']).toMatch(/line 2 is the first/);
+    expect(res.text).not.toContain('\ufffd');
     await expectServes(live);
   });
 });
@@ -896,7 +899,8 @@ describe('multipart floods and uploads', () => {
   it('400s a JSON file uploaded as the CSV, listing the columns found', async () => {
     const res = await sendForm([{ name: 'file', filename: 'a.json', content: '{"text": "fire"}\n' }]);
     expectAnswer(res, 400);
-    expect(['invalid_csv', 'missing_columns']).toContain(
+    // One line reads as a header without data rows (bad_request).
+    expect(['invalid_csv', 'missing_columns', 'bad_request']).toContain(
       (res.body as { error: { code: string } }).error.code,
     );
     await expectServes(live);
