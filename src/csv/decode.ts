@@ -5,10 +5,14 @@
  * charset the client declared, then UTF-8. Bytes that are not UTF-8 in an undeclared file are read
  * as Windows-1252 (Excel's plain "CSV" on Windows) and the result carries a notice saying so:
  * never U+FFFD replacement, which would silently lose letters. A declared or BOM-announced encoding
- * the bytes do not match, and NUL characters (binary files, UTF-16 without a BOM), are refused
- * with the line.
+ * the bytes do not match, the five bytes Windows-1252 leaves undefined, and NUL characters (binary
+ * files, UTF-16 without a BOM) are refused with the line.
+ *
+ * iconv-lite decodes the single- and multi-byte charsets: Node 20's TextDecoder reads
+ * windows-1252 as ISO-8859-1 (€, ’, … and — lost to C1 controls).
  */
 import { isUtf8 } from 'node:buffer';
+import iconv from 'iconv-lite';
 import { HttpError, unsupportedMediaType } from '../errors';
 
 export interface DecodedCsv {
@@ -44,15 +48,42 @@ export function decodeCsv(bytes: Uint8Array, charset?: string): DecodedCsv {
   }
   const declared = charset?.trim().toLowerCase();
   if (declared !== undefined && declared !== '') {
-    const encoding = encodingFor(declared);
-    const text = decodeStrict(bytes, encoding, `the request declares charset=${declared}`);
-    return { text: checked(text), encoding, bom: false };
+    const why = `the request declares charset=${declared.slice(0, 40)}`;
+    if (UTF8_LABELS.has(declared)) {
+      return { text: checked(decodeStrict(bytes, 'utf-8', why)), encoding: 'utf-8', bom: false };
+    }
+    if (!knownCharset(declared)) {
+      throw unsupportedMediaType(`charset "${declared.slice(0, 40)}" is not supported; send UTF-8`);
+    }
+    const text = iconv.decode(Buffer.from(bytes), declared, { stripBOM: false });
+    // No byte of these charsets decodes to U+FFFD: finding one means bytes outside the charset.
+    const bad = text.indexOf('\ufffd');
+    if (bad >= 0) {
+      throw new HttpError(
+        400,
+        'invalid_encoding',
+        `${why}, but line ${lineAt(text, bad)} has bytes that are not ${declared.slice(0, 40)}; save the file as "CSV UTF-8"`,
+        { details: { encoding: declared } },
+      );
+    }
+    return { text: checked(text), encoding: declared, bom: false };
   }
-  if (isUtf8(bytes))
+  if (isUtf8(bytes)) {
     return { text: checked(new TextDecoder('utf-8').decode(bytes)), encoding: 'utf-8', bom: false };
+  }
   const line = firstNonUtf8Line(bytes);
+  const undefinedByte = bytes.findIndex((byte) => WINDOWS_1252_UNDEFINED.has(byte));
+  if (undefinedByte >= 0) {
+    const where = byteLine(bytes, undefinedByte);
+    throw new HttpError(
+      400,
+      'invalid_encoding',
+      `the file is neither UTF-8 nor Windows-1252: line ${where} has the byte 0x${bytes[undefinedByte].toString(16).toUpperCase()}, which neither defines; save the file as "CSV UTF-8"`,
+      { details: { line: where } },
+    );
+  }
   return {
-    text: checked(new TextDecoder('windows-1252').decode(bytes)),
+    text: checked(iconv.decode(Buffer.from(bytes), 'windows-1252')),
     encoding: 'windows-1252',
     bom: false,
     notice:
@@ -61,14 +92,23 @@ export function decodeCsv(bytes: Uint8Array, charset?: string): DecodedCsv {
   };
 }
 
-/** A charset label → the WHATWG encoding TextDecoder uses; 415 for one it does not know. */
-function encodingFor(label: string): string {
-  try {
-    return new TextDecoder(label).encoding;
-  } catch {
-    throw unsupportedMediaType(`charset "${label.slice(0, 40)}" is not supported; send UTF-8`);
-  }
+function knownCharset(label: string): boolean {
+  return iconv.encodingExists(label);
 }
+
+/** 1-based line of the byte at `offset`. */
+function byteLine(bytes: Uint8Array, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) {
+    if (bytes[i] === 0x0a || (bytes[i] === 0x0d && bytes[i + 1] !== 0x0a)) line++;
+  }
+  return line;
+}
+
+const UTF8_LABELS = new Set(['utf-8', 'utf8', 'unicode-1-1-utf-8']);
+
+/** Bytes Windows-1252 does not define (WHATWG maps them to C1 controls; iconv-lite to U+FFFD). */
+const WINDOWS_1252_UNDEFINED = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
 
 function decodeStrict(bytes: Uint8Array, encoding: string, why: string): string {
   try {

@@ -890,7 +890,7 @@ describe('multipart floods and uploads', () => {
       { name: 'file', filename: 'cat.png', content: png, contentType: 'image/png' },
     ]);
     expectAnswer(res, 400);
-    expect(['invalid_csv', 'missing_columns']).toContain(
+    expect(['invalid_csv', 'invalid_encoding', 'missing_columns']).toContain(
       (res.body as { error: { code: string } }).error.code,
     );
     await expectServes(live);
