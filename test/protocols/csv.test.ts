@@ -68,6 +68,41 @@ describe('parseSageMakerCsv', () => {
   });
 });
 
+describe('parseSageMakerCsv: delimiters and encodings as CSV uploads', () => {
+  it('sniffs the delimiter that makes the first row a header, else keeps the comma', () => {
+    const semicolon = parseSageMakerCsv('id;text\n1;fire, smoke\n', TWEET_INPUTS, {});
+    expect(semicolon.format.delimiter).toBe(';');
+    expect(semicolon.rows).toEqual([{ text: 'fire, smoke' }]);
+    const tab = parseSageMakerCsv('text\tkeyword\nfire; smoke\tfire\n', TWEET_INPUTS, {});
+    expect(tab.rows).toEqual([{ text: 'fire; smoke', keyword: 'fire' }]);
+    // Headerless free text says nothing reliable about its delimiter.
+    const headerless = parseSageMakerCsv('hello; world|again\n', TWEET_INPUTS, {});
+    expect(headerless.format.delimiter).toBe(',');
+    expect(headerless.rows).toEqual([['hello; world|again']]);
+  });
+
+  it('takes an explicit delimiter', () => {
+    expect(parseSageMakerCsv('a;b\n', TWEET_INPUTS, {}, ';').rows).toEqual([['a', 'b']]);
+  });
+
+  it('reads quotes inside unquoted cells, Windows-1252 with a notice, and UTF-16 with a BOM', () => {
+    expect(parse('text\na 5" rain gauge\n').rows).toEqual([{ text: 'a 5" rain gauge' }]);
+    const latin = parseSageMakerCsv(
+      Buffer.from([0x74, 0x65, 0x78, 0x74, 0x0a, 0x63, 0x61, 0x66, 0xe9, 0x80]),
+      TWEET_INPUTS,
+      {},
+    );
+    expect(latin.rows).toEqual([{ text: 'café€' }]);
+    expect(latin.format.encoding).toBe('windows-1252');
+    expect(latin.format.notice).toMatch(/line 2/);
+    const utf16 = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('text\tkeyword\r\nfire\tflame\r\n', 'utf16le'),
+    ]);
+    expect(parseSageMakerCsv(utf16, TWEET_INPUTS, {}).rows).toEqual([{ text: 'fire', keyword: 'flame' }]);
+  });
+});
+
 describe('csvHeaderParam', () => {
   it('reads the RFC 4180 header parameter', () => {
     expect(csvHeaderParam({})).toBeUndefined();
@@ -79,6 +114,7 @@ describe('csvHeaderParam', () => {
 describe('toCsv', () => {
   it('quotes as RFC 4180, ends lines with \\n and adds an optional header', () => {
     expect(toCsv([['a,b', '0.5']], ['label', 'p'])).toBe('label,p\n"a,b",0.5\n');
+    expect(toCsv([['two\r\nlines', '0.5']])).toBe('"two\r\nlines",0.5\n');
     expect(toCsv([['x', '1']])).toBe('x,1\n');
   });
 });
