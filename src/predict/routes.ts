@@ -175,6 +175,7 @@ export function createPredictRouter(deps: AppDeps): Router {
         const download = predictionsToCsv(request.table, result, csvOptions(req));
         res.setHeader('X-CSV-Cells-Neutralised', String(download.neutralised));
         res.setHeader('X-CSV-Join-Column', download.joinColumn);
+        res.setHeader('X-CSV-Rows', String(request.table.records.length));
         res.setHeader('Content-Type', 'text/csv; charset=utf-8; header=present');
         res.setHeader('Content-Disposition', `attachment; filename="predictions-${model.name}.csv"`);
         res.send(download.text);
