@@ -64,7 +64,9 @@
     const notice = xhr.getResponseHeader('X-CSV-Notice');
     const name = fileName(xhr.getResponseHeader('Content-Disposition'));
     download(xhr.response, name);
-    const lines = [`Done: ${rows.toLocaleString('en-US')} rows classified; ${name} is downloading.`];
+    const lines = [
+      `Done: ${rows.toLocaleString('en-US')} row${rows === 1 ? '' : 's'} classified; ${name} is downloading.`,
+    ];
     if (join) lines.push(`Join the download to your file on the column "${join}".`);
     if (changed > 0) {
       lines.push(
