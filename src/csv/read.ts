@@ -9,7 +9,7 @@
  *   one is refused with its line, as pandas refuses it.
  * One difference from pandas: text after a closing quote (`"5" rain gauge`) keeps its quotes.
  */
-import { CsvError, parse } from 'csv-parse/sync';
+import { CsvError, type Options, parse } from 'csv-parse/sync';
 import { HttpError, badRequest } from '../errors';
 
 export type Delimiter = ',' | ';' | '\t' | '|';
@@ -71,6 +71,23 @@ export interface CsvRecords {
 }
 
 const SNIFF_CHARS = 64 * 1024;
+/** Enough records to get past lines of spaces before the header. */
+const SNIFF_RECORDS = 8;
+
+/** csv-parse set to read as pandas' read_csv does by default. */
+const PANDAS_LIKE: Options = {
+  bom: true,
+  relax_quotes: true,
+  relax_column_count: true,
+  skip_empty_lines: true,
+  // Listed explicitly: auto-detection takes the first line's ending and then fails on mixed ones.
+  record_delimiter: ['\r\n', '\n', '\r'],
+};
+
+/** pandas skips a line of spaces as blank. */
+function isBlank(cells: readonly string[]): boolean {
+  return cells.length === 1 && cells[0].trim() === '';
+}
 
 export function readCsv(text: string, options: ReadOptions = {}): CsvRecords {
   const delimiter = options.delimiter ?? sniffDelimiter(text, options.isHeader, options.fallbackDelimiter);
@@ -81,19 +98,13 @@ export function readCsv(text: string, options: ReadOptions = {}): CsvRecords {
   let quotedCrlfs = 0;
   try {
     parse(text, {
-      bom: true,
+      ...PANDAS_LIKE,
       delimiter,
-      relax_quotes: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      // Listed explicitly: auto-detection takes the first line's ending and then fails on mixed ones.
-      record_delimiter: ['\r\n', '\n', '\r'],
       ...(options.maxRecords === undefined ? {} : { to: options.maxRecords }),
-      on_record: (cells, context) => {
+      on_record: (cells: string[], context) => {
         quotedCrlfs += cells.reduce((n, cell) => n + crlfs(cell), 0);
         lastEnd = context.lines - quotedCrlfs;
-        // pandas skips a line of spaces as blank.
-        if (!(cells.length === 1 && cells[0].trim() === '')) {
+        if (!isBlank(cells)) {
           // Quoted line breaks move the record's start back from where it ends.
           records.push({ cells, line: lastEnd - cells.reduce((n, cell) => n + lineBreaks(cell), 0) });
         }
@@ -121,16 +132,8 @@ export function sniffDelimiter(
   for (const delimiter of DELIMITERS) {
     let cells: string[];
     try {
-      const first = parse(head, {
-        bom: true,
-        delimiter,
-        relax_quotes: true,
-        relax_column_count: true,
-        skip_empty_lines: true,
-        record_delimiter: ['\r\n', '\n', '\r'],
-        to: 1,
-      }) as string[][];
-      cells = first[0] ?? [];
+      const first = parse(head, { ...PANDAS_LIKE, delimiter, to: SNIFF_RECORDS }) as string[][];
+      cells = first.find((record) => !isBlank(record)) ?? [];
     } catch {
       continue;
     }

@@ -1,16 +1,6 @@
 import iconv from 'iconv-lite';
 import { decodeCsv } from '../../src/csv/decode';
-import { HttpError } from '../../src/errors';
-
-function failure(fn: () => unknown): HttpError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof HttpError) return error;
-    throw error;
-  }
-  throw new Error('expected an HttpError');
-}
+import { httpErrorOf as failure } from '../protocols/fixtures';
 
 const TEXT = 'id,text\n1,Café crème € 5 — it’s “fine”…\n';
 

@@ -9,8 +9,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import request from 'supertest';
 import { neutraliseCell } from '../../src/csv/write';
-import type { SiftRegistry } from '../../src/model/registry';
-import { buildTestApp, loadFixtureRegistry, type TestApp } from '../helpers/app';
+import { useFixtureApp } from '../helpers/app';
 
 const DIR = path.resolve(__dirname, '..', 'fixtures', 'csv');
 
@@ -35,15 +34,7 @@ const PREDICTION_COLUMNS = [
   'low_signal',
 ];
 
-let registry: SiftRegistry;
-let t: TestApp;
-beforeAll(async () => {
-  registry = await loadFixtureRegistry();
-  t = buildTestApp(registry);
-});
-afterAll(async () => {
-  await registry.close();
-});
+const app = useFixtureApp();
 
 function readDownload(res: request.Response, expected: Expected): string[][] {
   expect(res.status).toBe(200);
@@ -61,7 +52,7 @@ describe.each(Object.keys(EXPECTED))('%s', (name) => {
   const hasId = expected.header.includes('id');
 
   it('comes back with every row and cell intact (formula_guard=off) plus the predictions', async () => {
-    const res = await request(t.app)
+    const res = await request(app().app)
       .post('/predict')
       .field('formula_guard', 'off')
       .attach('file', bytes, name);
@@ -83,7 +74,7 @@ describe.each(Object.keys(EXPECTED))('%s', (name) => {
   });
 
   it('neutralises formula-like cells by default and says how many', async () => {
-    const res = await request(t.app).post('/predict').attach('file', bytes, name);
+    const res = await request(app().app).post('/predict').attach('file', bytes, name);
     const rows = readDownload(res, expected);
     const cells = [expected.header, ...expected.rows].flat();
     const changed = cells.filter((cell) => neutraliseCell(cell) !== cell).length;
@@ -95,11 +86,14 @@ describe.each(Object.keys(EXPECTED))('%s', (name) => {
   });
 
   it('reads the same as a text/csv body on /predict and on SageMaker /invocations', async () => {
-    const upload = readDownload(await request(t.app).post('/predict').attach('file', bytes, name), expected);
-    const body = await request(t.app).post('/predict').set('Content-Type', 'text/csv').send(bytes);
+    const upload = readDownload(
+      await request(app().app).post('/predict').attach('file', bytes, name),
+      expected,
+    );
+    const body = await request(app().app).post('/predict').set('Content-Type', 'text/csv').send(bytes);
     expect(readDownload(body, expected)).toEqual(upload);
 
-    const sagemaker = await request(t.app)
+    const sagemaker = await request(app().app)
       .post('/invocations')
       .set('Content-Type', 'text/csv')
       .set('Accept', 'text/csv')

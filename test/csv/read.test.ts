@@ -1,16 +1,6 @@
 import { parseDelimiter, readCsv, sniffDelimiter } from '../../src/csv/read';
 import { writeCsv } from '../../src/csv/write';
-import { HttpError } from '../../src/errors';
-
-function failure(fn: () => unknown): HttpError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof HttpError) return error;
-    throw error;
-  }
-  throw new Error('expected an HttpError');
-}
+import { httpErrorOf as failure } from '../protocols/fixtures';
 
 const cells = (text: string) => readCsv(text).records.map((r) => r.cells);
 

@@ -9,18 +9,9 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import request from 'supertest';
 import { neutraliseCell } from '../../src/csv/write';
-import type { SiftRegistry } from '../../src/model/registry';
-import { buildTestApp, loadFixtureRegistry, type TestApp } from '../helpers/app';
+import { useFixtureApp } from '../helpers/app';
 
-let registry: SiftRegistry;
-let t: TestApp;
-beforeAll(async () => {
-  registry = await loadFixtureRegistry();
-  t = buildTestApp(registry);
-});
-afterAll(async () => {
-  await registry.close();
-});
+const app = useFixtureApp();
 
 const ALPHABET = [
   ...'abcXYZ019 ',
@@ -76,7 +67,7 @@ it('gives back every uploaded cell, whatever it holds', async () => {
         bom: spec.bom,
       });
       if (!spec.finalNewline) csv = csv.replace(/(\r\n|\n|\r)$/, '');
-      const res = await request(t.app)
+      const res = await request(app().app)
         .post('/predict')
         .field('formula_guard', spec.guard ? 'on' : 'off')
         .attach('file', Buffer.from(csv), 'random.csv');
