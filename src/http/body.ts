@@ -8,13 +8,15 @@
  * - JSON and urlencoded bodies must be UTF-8 (RFC 8259, WHATWG URL): another declared charset is a
  *   415; bytes that are not valid UTF-8 are decoded with U+FFFD replacement characters rather than
  *   rejected, as browsers do, so one bad byte in a pasted text does not lose the request;
- * - CSV and plain text may declare any charset iconv-lite knows (latin1, utf-16le, windows-1252...);
+ * - CSV bodies stay bytes (src/csv/decode.ts reads their BOM and charset); plain text may declare
+ *   any charset iconv-lite knows (latin1, utf-16le, windows-1252...);
  * - multipart: one file field (`file`), field values and counts capped, no nested field names.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import multer, { MulterError } from 'multer';
 import type { Config } from '../config';
+import { describeUploadLimits, formatBytes } from '../csv/limits';
 import { FORBIDDEN_KEYS, parseStrictJson } from './json';
 import { HttpError, badRequest, payloadTooLarge, unsupportedMediaType } from '../errors';
 
@@ -52,7 +54,8 @@ export function describeKinds(kinds: readonly BodyKind[]): string {
   return kinds.map((kind) => MEDIA_TYPES[kind][0]).join(', ');
 }
 
-function charsetOf(req: Request): string | undefined {
+/** The Content-Type's charset parameter, lower-cased. */
+export function charsetOf(req: Request): string | undefined {
   const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(req.get('content-type') ?? '');
   return match?.[1].toLowerCase();
 }
@@ -67,13 +70,13 @@ function requireUtf8(req: Request, kind: BodyKind): HttpError | undefined {
 
 /**
  * Read the body into `req.body`: `unknown` (JSON), `FormFields` (urlencoded, multipart fields, with
- * `res.locals.upload` set to the UploadedFile when a file came) or `string` (CSV, plain text).
+ * `res.locals.upload` set to the UploadedFile when a file came), `Buffer` (CSV) or `string` (plain text).
  * A request without a body leaves `req.body` undefined; the route decides what that means.
  */
 export function readBody(config: Readonly<Config>, accepted: readonly BodyKind[]): RequestHandler {
   const jsonText = express.text({ type: () => true, limit: config.maxBodyBytes, defaultCharset: 'utf-8' });
   const smallText = jsonText;
-  const csvText = express.text({ type: () => true, limit: config.maxUploadBytes, defaultCharset: 'utf-8' });
+  const csvBytes = express.raw({ type: () => true, limit: config.maxUploadBytes });
   const upload = multer({
     storage: multer.memoryStorage(),
     limits: {
@@ -132,7 +135,7 @@ export function readBody(config: Readonly<Config>, accepted: readonly BodyKind[]
         );
       }
       case 'csv':
-        return csvText(req, res, after(asText));
+        return csvBytes(req, res, after(asBytes));
       case 'text':
         return smallText(req, res, after(asText));
       case 'multipart': {
@@ -181,6 +184,10 @@ function asText(raw: unknown): string {
   return typeof raw === 'string' ? raw : '';
 }
 
+function asBytes(raw: unknown): Buffer {
+  return Buffer.isBuffer(raw) ? raw : Buffer.alloc(0);
+}
+
 /**
  * application/x-www-form-urlencoded → a record with no prototype. Parameters beyond the limit are a
  * 413 (not silently dropped), names that could pollute prototypes a 400.
@@ -226,7 +233,10 @@ export function mapBodyError(error: unknown, config: Readonly<Config>, kind: Bod
     case 'entity.too.large': {
       const limit = kind === 'csv' ? config.maxUploadBytes : config.maxBodyBytes;
       const name = kind === 'csv' ? 'MAX_UPLOAD_BYTES' : 'MAX_BODY_BYTES';
-      return payloadTooLarge(`the body is larger than ${limit} bytes (${name}; counted after decompression)`);
+      const csvLimits = kind === 'csv' ? `; CSV bodies may have ${describeUploadLimits(config)}` : '';
+      return payloadTooLarge(
+        `the body is larger than ${limit} bytes (${name}; counted after decompression)${csvLimits}`,
+      );
     }
     case 'charset.unsupported':
       return unsupportedMediaType('the declared charset is not supported');
@@ -258,7 +268,7 @@ function mapMulterError(error: MulterError, config: Readonly<Config>): HttpError
   switch (error.code as string) {
     case 'LIMIT_FILE_SIZE':
       return payloadTooLarge(
-        `the uploaded file is larger than ${config.maxUploadBytes} bytes (MAX_UPLOAD_BYTES)`,
+        `the uploaded file is larger than ${formatBytes(config.maxUploadBytes)} (${config.maxUploadBytes} bytes, MAX_UPLOAD_BYTES); uploads may have ${describeUploadLimits(config)}`,
       );
     case 'LIMIT_FILE_COUNT':
       return payloadTooLarge(`at most ${config.maxFiles} file(s) per request (MAX_FILES)`);

@@ -75,6 +75,18 @@ const PREDICT_QUERY = [
     description: 'Terms per side in an explanation (1–50, default 10).',
     schema: { type: 'integer' },
   },
+  {
+    name: 'delimiter',
+    description:
+      'CSV input: `auto` (default: comma, semicolon, tab or pipe, sniffed from the header), `comma`, `semicolon`, `tab` or `pipe`. Also a form field.',
+    schema: { type: 'string', enum: ['auto', 'comma', 'semicolon', 'tab', 'pipe', ',', ';', '|'] },
+  },
+  {
+    name: 'formula_guard',
+    description:
+      "CSV output: `on` (default) prefixes `'` to cells starting with = + - @ (spreadsheet formulas); `off` returns the input's cells verbatim. Also a form field. X-CSV-Cells-Neutralised says how many cells changed.",
+    schema: { type: 'string', enum: ['on', 'off'] },
+  },
 ];
 
 const PREDICT_BODY: MediaContent = {
@@ -89,19 +101,30 @@ const PREDICT_BODY: MediaContent = {
     schema: {
       type: 'object',
       properties: {
-        file: { type: 'string', format: 'binary', description: 'A CSV file with a header line.' },
+        file: {
+          type: 'string',
+          format: 'binary',
+          description:
+            'A CSV file with a header line: UTF-8 (BOM or not), UTF-16 with a BOM, or Windows-1252 (said in X-CSV-Notice).',
+        },
       },
       additionalProperties: { type: 'string' },
     },
   },
-  'text/csv': { schema: { type: 'string', description: 'CSV with a header line naming the model inputs.' } },
+  'text/csv': {
+    schema: {
+      type: 'string',
+      description:
+        'CSV with a header line naming the model inputs; a `charset` parameter is followed, else as the file upload.',
+    },
+  },
   'text/plain': { schema: { type: 'string', description: "The text of the model's main input." } },
 };
 
 const PREDICT_RESPONSES = {
   '200': {
     description:
-      'One prediction (single object), a batch (`instances` or an array), `{"output": [...]}` for the seed shape, CSV for CSV input (JSON when Accept prefers it), the result page for browsers.',
+      'One prediction (single object), a batch (`instances` or an array), `{"output": [...]}` for the seed shape, CSV for CSV input (JSON when Accept prefers it), the result page for browsers. CSV answers carry X-CSV-Encoding, X-CSV-Delimiter, X-CSV-Notice (when the encoding was guessed), X-CSV-Rows, X-CSV-Cells-Neutralised and X-CSV-Join-Column (`id`, or the added `row_number`).',
     content: {
       'application/json': {
         schema: { oneOf: [ref('Prediction'), ref('BatchPrediction'), ref('SeedPrediction')] },
@@ -214,7 +237,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'SageMaker',
     summary: 'SageMaker inference: JSON, CSV, JSON lines, and MLflow scoring formats.',
     description:
-      'MLflow formats: `dataframe_split`, `dataframe_records`, `instances`, `inputs`. The model is the default one unless the `X-Amzn-SageMaker-Custom-Attributes` header names another (`model=NAME`).',
+      'MLflow formats: `dataframe_split`, `dataframe_records`, `instances`, `inputs`. The model is the default one unless the `X-Amzn-SageMaker-Custom-Attributes` header names another (`model=NAME`). `text/csv` bodies are read as CSV uploads (encodings, stray quotes, blank lines); the delimiter is the `delimiter` Content-Type parameter or custom attribute (`comma`, `semicolon`, `tab`, `pipe`), else the one that makes the first row a header, else comma.',
     secured: true,
     requestBody: PROTOCOL_BODY,
     responses: {

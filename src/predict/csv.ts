@@ -1,13 +1,17 @@
 /**
- * CSV ↔ rows. Pure. Reading: RFC 4180 with a header line; columns map to model inputs by header
- * name (exact, then case-insensitive); other columns are kept and echoed in the output. Writing:
- * the original columns, then the prediction columns; CRLF line ends and quoting per RFC 4180; any
- * cell a spreadsheet would run as a formula is neutralised.
+ * CSV uploads ↔ rows. Pure. Reading: bytes decoded and records read as src/csv/ does (pandas'
+ * defaults, delimiter sniffed or given); a header line; columns map to model inputs by header name
+ * (exact, then case-insensitive, ignoring surrounding spaces); every column is echoed back.
+ * Writing: the input's cells as they came (formula-like cells neutralised unless the guard is off),
+ * then the prediction columns, in the input's delimiter; a `row_number` column when the file has no
+ * unique `id` column to join the output back to the input.
  */
-import { CsvError, parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
 import { HttpError, badRequest, payloadTooLarge } from '../errors';
-import type { InputRow } from '../model/types';
+import { type DecodedCsv, decodeCsv } from '../csv/decode';
+import { type UploadLimits, describeUploadLimits } from '../csv/limits';
+import { DELIMITER_NAMES, type Delimiter, parseDelimiter, readCsv } from '../csv/read';
+import { FormulaGuard, neutraliseCell, writeCsv } from '../csv/write';
+import type { InputRow, LoadedModel, RowPrediction } from '../model/types';
 import { formatPrediction } from './format';
 import { type InputLimits, type ModelInputs, type RowIssue, invalidRows, validateRow } from './input';
 import type { PredictionResult } from './predict';
@@ -20,13 +24,56 @@ export interface CsvLimits extends InputLimits {
 /** Columns beyond this are refused: a wide file is more likely an attack or a wrong file than data. */
 export const MAX_CSV_COLUMNS = 512;
 
+/** How the file was read, told back to the client (headers, the upload page). */
+export interface CsvFormat {
+  readonly encoding: string;
+  readonly bom: boolean;
+  readonly delimiter: Delimiter;
+  readonly notice?: string;
+}
+
 export interface CsvTable {
-  /** Header names as found (trimmed). */
+  /** Header cells exactly as found. */
+  readonly header: readonly string[];
+  /** Header names trimmed, for matching inputs. */
   readonly columns: readonly string[];
-  /** Data records, each as long as `columns`. */
+  /** Data records, each as long as `columns` (short ones padded with empty cells). */
   readonly records: readonly (readonly string[])[];
   /** One validated row per record. */
   readonly rows: readonly InputRow[];
+  readonly format: CsvFormat;
+}
+
+/** Client options for CSV input and output (query string, form fields, SageMaker attributes). */
+export interface CsvOptions {
+  readonly delimiter?: Delimiter;
+  /** Neutralise formula-like cells (default) or return them verbatim. */
+  readonly formulaGuard: boolean;
+}
+
+/** `delimiter` and `formula_guard` from the given sources; later sources win. */
+export function readCsvOptions(...sources: readonly Readonly<Record<string, unknown>>[]): CsvOptions {
+  let delimiter: Delimiter | undefined;
+  let formulaGuard = true;
+  for (const source of sources) {
+    const rawDelimiter = single(source, 'delimiter');
+    if (rawDelimiter !== undefined && rawDelimiter !== '') delimiter = parseDelimiter(rawDelimiter);
+    const guard = single(source, 'formula_guard');
+    if (guard !== undefined && guard !== '') {
+      const value = guard.toLowerCase();
+      if (['true', '1', 'on', 'yes'].includes(value)) formulaGuard = true;
+      else if (['false', '0', 'off', 'no'].includes(value)) formulaGuard = false;
+      else throw badRequest('"formula_guard" must be on or off');
+    }
+  }
+  return { delimiter, formulaGuard };
+}
+
+function single(source: Readonly<Record<string, unknown>>, name: string): string | undefined {
+  const value = Object.hasOwn(source, name) ? source[name] : undefined;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw badRequest(`"${name}" is given more than once`);
+  return value;
 }
 
 /** Which column feeds each model input: exact header match first, then case-insensitive. */
@@ -68,96 +115,127 @@ export function mapColumns(columns: readonly string[], inputs: ModelInputs): Map
   return mapping;
 }
 
-interface ParsedRecord {
-  record: string[];
-  info: { lines: number };
+/** The first line names every required input (or the first input when none is required). */
+export function namesRequiredInputs(cells: readonly string[], inputs: ModelInputs): boolean {
+  const lower = new Set(cells.map((cell) => cell.trim().toLowerCase()));
+  const required = inputs.filter((input) => input.required);
+  return (required.length > 0 ? required : inputs.slice(0, 1)).every((input) =>
+    lower.has(input.name.toLowerCase()),
+  );
 }
 
-export function parseCsv(text: string, inputs: ModelInputs, limits: CsvLimits): CsvTable {
-  let parsed: ParsedRecord[];
-  try {
-    parsed = parse(text, {
-      bom: true,
-      info: true,
-      skip_empty_lines: true,
-      // Listed explicitly: auto-detection takes the first line's ending and then fails on mixed ones.
-      record_delimiter: ['\r\n', '\n', '\r'],
-      // Header plus one row too many: enough to know the limit is exceeded without reading a huge file.
-      to: limits.maxCsvRows + 2,
-    }) as unknown as ParsedRecord[];
-  } catch (error) {
-    throw csvSyntaxError(error);
-  }
-  if (parsed.length === 0) throw badRequest('the CSV file is empty; it needs a header line and data rows');
-  const columns = parsed[0].record.map((name) => name.trim());
+export interface ReadCsvInput {
+  readonly delimiter?: Delimiter;
+  /** The Content-Type's charset, if declared. */
+  readonly charset?: string;
+}
+
+/** Bytes (or already decoded text) → a text in one known encoding, with its notice. */
+export function decodeInput(input: Uint8Array | string, charset?: string): DecodedCsv {
+  return typeof input === 'string'
+    ? { text: input, encoding: 'utf-8', bom: false }
+    : decodeCsv(input, charset);
+}
+
+export function parseCsv(
+  input: Uint8Array | string,
+  inputs: ModelInputs,
+  limits: CsvLimits,
+  options: ReadCsvInput = {},
+): CsvTable {
+  const decoded = decodeInput(input, options.charset);
+  const { records, delimiter } = readCsv(decoded.text, {
+    delimiter: options.delimiter,
+    isHeader: (cells) => namesRequiredInputs(cells, inputs),
+    // Header plus one row too many: enough to know the limit is exceeded without reading a huge file.
+    maxRecords: limits.maxCsvRows + 2,
+  });
+  if (records.length === 0) throw badRequest('the CSV file is empty; it needs a header line and data rows');
+  const header = records[0].cells;
+  const columns = header.map((name) => name.trim());
   if (columns.length > MAX_CSV_COLUMNS) {
     throw payloadTooLarge(`the CSV has ${columns.length} columns; at most ${MAX_CSV_COLUMNS} are accepted`);
   }
-  const data = parsed.slice(1);
+  const data = records.slice(1);
   if (data.length === 0) throw badRequest('the CSV has a header but no data rows');
   if (data.length > limits.maxCsvRows) {
-    throw payloadTooLarge(`the CSV has more than ${limits.maxCsvRows} data rows (MAX_CSV_ROWS)`);
+    throw payloadTooLarge(
+      `the CSV has more than ${limits.maxCsvRows.toLocaleString('en-US')} data rows (MAX_CSV_ROWS; line ${data[limits.maxCsvRows].line} is row ${limits.maxCsvRows + 1}); split it into smaller files`,
+    );
   }
 
   const mapping = mapColumns(columns, inputs);
   const issues: RowIssue[] = [];
   const rows: InputRow[] = [];
-  data.forEach(({ record, info }, index) => {
+  const padded = data.map(({ cells, line }, index) => {
+    if (cells.length > columns.length) {
+      throw new HttpError(
+        400,
+        'invalid_csv',
+        `the CSV is malformed: line ${line} has ${cells.length} cells but the header has ${columns.length}; a cell that contains the delimiter (${DELIMITER_NAMES[delimiter]}) must be in double quotes`,
+        { details: { line, reason: 'too_many_cells', delimiter: DELIMITER_NAMES[delimiter] } },
+      );
+    }
+    const record =
+      cells.length < columns.length
+        ? [...cells, ...Array<string>(columns.length - cells.length).fill('')]
+        : cells;
     const item: Record<string, string> = {};
     for (const [name, column] of mapping) item[name] = record[column];
     const before = issues.length;
     const row = validateRow(item, index, inputs, limits, 'ignore', issues);
-    // A record can span lines (quoted newlines); csv-parse reports where it ends.
-    const startLine = info.lines - record.reduce((n, cell) => n + countNewlines(cell), 0);
-    for (let i = before; i < issues.length; i++) issues[i].line = startLine;
+    for (let i = before; i < issues.length; i++) issues[i].line = line;
     if (row !== undefined) rows.push(row);
+    return record;
   });
   if (issues.length > 0) throw invalidRows(issues, data.length);
-  return { columns, records: data.map((d) => d.record), rows };
+  return {
+    header,
+    columns,
+    records: padded,
+    rows,
+    format: { encoding: decoded.encoding, bom: decoded.bom, delimiter, notice: decoded.notice },
+  };
 }
 
-function countNewlines(cell: string): number {
-  let n = 0;
-  for (let i = cell.indexOf('\n'); i >= 0; i = cell.indexOf('\n', i + 1)) n++;
-  return n;
+/**
+ * The columns added to predictions: `predicted_label`, `predicted_label_name` (multi-label:
+ * `predicted_labels`, `predicted_label_names`, joined with "|"), one `probability_<class>` (or
+ * `score_<class>`) per class, `coverage_ratio`, `low_signal`.
+ */
+export function predictionColumns(model: Pick<LoadedModel, 'card' | 'output'>): string[] {
+  const multilabel = model.card.task === 'multilabel';
+  const kind = model.output === 'scores' ? 'score' : 'probability';
+  return [
+    multilabel ? 'predicted_labels' : 'predicted_label',
+    multilabel ? 'predicted_label_names' : 'predicted_label_name',
+    ...model.card.classes.map((c) => `${kind}_${String(c.value)}`),
+    'coverage_ratio',
+    'low_signal',
+  ];
 }
 
-const CSV_MESSAGES: Readonly<Record<string, string>> = {
-  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'has a different number of fields than the header',
-  CSV_RECORD_DONT_MATCH_COLUMNS_LENGTH: 'has a different number of fields than the header',
-  CSV_QUOTE_NOT_CLOSED: 'opens a quote that is never closed',
-  CSV_INVALID_CLOSING_QUOTE: 'has characters after a closing quote',
-  CSV_INVALID_OPENING_QUOTE: 'has a quote inside an unquoted field',
-  CSV_MAX_RECORD_SIZE: 'is too long',
-  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'has characters after a closing quote',
-};
-
-/** csv-parse messages quote the offending cell; ours name only the line and the problem. */
-export function csvSyntaxError(error: unknown): HttpError {
-  if (error instanceof CsvError) {
-    const { lines } = error as CsvError & { lines?: number };
-    const problem = CSV_MESSAGES[error.code] ?? 'is not valid CSV';
-    return new HttpError(
-      400,
-      'invalid_csv',
-      `the CSV is malformed: line ${lines ?? '?'} ${problem} (RFC 4180)`,
-      {
-        details: { line: lines, reason: error.code },
-      },
-    );
-  }
-  return new HttpError(400, 'invalid_csv', 'the CSV is malformed');
+/** One prediction's cells, in predictionColumns' order; class names from the card are always neutralised. */
+export function predictionCells(
+  model: LoadedModel,
+  prediction: RowPrediction,
+  guard: FormulaGuard,
+): string[] {
+  const json = formatPrediction(model, prediction);
+  const labels =
+    model.card.task === 'multilabel'
+      ? [(json.labels ?? []).map(String).join('|'), (json.label_names ?? []).join('|')]
+      : [json.label === null || json.label === undefined ? '' : String(json.label), json.label_name ?? ''];
+  return [
+    ...labels.map((cell) => guard.always(cell)),
+    ...prediction.values.map((value) => String(value)),
+    String(prediction.coverage.ratio),
+    String(json.low_signal),
+  ];
 }
 
-// Cells a spreadsheet may evaluate: formulas (= + - @), DDE via leading tab/CR/LF, NUL, and the
-// full-width forms some spreadsheet locales also accept.
-const FORMULA_START = /^[=+\-@\t\r\n\0\uff1d\uff0b\uff0d\uff20]/;
-const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-
-/** Prefix a quote so spreadsheets show the cell as text; plain numbers (-0.5, +3) are left alone. */
-export function neutraliseCell(cell: string): string {
-  return FORMULA_START.test(cell) && !PLAIN_NUMBER.test(cell) ? `'${cell}` : cell;
-}
+/** The column name a user joins the output back to the input on. */
+export const ROW_NUMBER_COLUMN = 'row_number';
 
 function uniqueName(name: string, taken: Set<string>): string {
   let candidate = name;
@@ -167,38 +245,82 @@ function uniqueName(name: string, taken: Set<string>): string {
 }
 
 /**
- * The download: original columns, then `predicted_label`, `predicted_label_name` (multi-label:
- * `predicted_labels`, `predicted_label_names`, joined with "|"), one `probability_<class>` (or
- * `score_<class>`) column per class, `coverage_ratio` and `low_signal`.
+ * The `id` column when its values are unique, non-empty and left as they are; otherwise the output
+ * needs a row number to join on.
  */
+function idColumn(table: Pick<CsvTable, 'columns' | 'records'>, guard: FormulaGuard): number | undefined {
+  const candidates = table.columns.flatMap((name, i) => (name.toLowerCase() === 'id' ? [i] : []));
+  if (candidates.length !== 1) return undefined;
+  const column = candidates[0];
+  const seen = new Set<string>();
+  for (const record of table.records) {
+    const value = record[column];
+    if (value === '' || seen.has(value) || (guard.on && neutraliseCell(value) !== value)) return undefined;
+    seen.add(value);
+  }
+  return column;
+}
+
+export interface CsvDownload {
+  readonly text: string;
+  /** Cells the formula guard changed. */
+  readonly neutralised: number;
+  /** The column that joins each output row to its input row. */
+  readonly joinColumn: string;
+}
+
 export function predictionsToCsv(
-  table: Pick<CsvTable, 'columns' | 'records'>,
+  table: Pick<CsvTable, 'header' | 'columns' | 'records' | 'format'>,
   result: PredictionResult,
-): string {
+  options: Pick<CsvOptions, 'formulaGuard'> = { formulaGuard: true },
+): CsvDownload {
   const { model } = result;
+  const guard = new FormulaGuard(options.formulaGuard);
+  const id = idColumn(table, guard);
   const taken = new Set(table.columns);
-  const multilabel = model.card.task === 'multilabel';
-  const valueKind = model.output === 'scores' ? 'score' : 'probability';
-  const added = [
-    uniqueName(multilabel ? 'predicted_labels' : 'predicted_label', taken),
-    uniqueName(multilabel ? 'predicted_label_names' : 'predicted_label_name', taken),
-    ...model.card.classes.map((c) => uniqueName(`${valueKind}_${String(c.value)}`, taken)),
-    uniqueName('coverage_ratio', taken),
-    uniqueName('low_signal', taken),
-  ];
-  const lines: string[][] = [[...table.columns, ...added].map(neutraliseCell)];
+  const rowNumber = id === undefined ? [uniqueName(ROW_NUMBER_COLUMN, taken)] : [];
+  const added = [...rowNumber, ...predictionColumns(model).map((name) => uniqueName(name, taken))];
+  const lines: string[][] = [[...table.header.map((cell) => guard.cell(cell)), ...added]];
   result.predictions.forEach((prediction, i) => {
-    const json = formatPrediction(model, prediction);
-    const labels = multilabel
-      ? [(json.labels ?? []).map(String).join('|'), (json.label_names ?? []).join('|')]
-      : [json.label === null || json.label === undefined ? '' : String(json.label), json.label_name ?? ''];
     lines.push([
-      ...table.records[i].map(neutraliseCell),
-      ...labels.map(neutraliseCell),
-      ...prediction.values.map((v) => String(v)),
-      String(prediction.coverage.ratio),
-      String(json.low_signal),
+      ...table.records[i].map((cell) => guard.cell(cell)),
+      ...(id === undefined ? [String(i + 1)] : []),
+      ...predictionCells(model, prediction, guard),
     ]);
   });
-  return stringify(lines, { record_delimiter: 'windows', eof: true });
+  const text = writeCsv(lines, {
+    delimiter: table.format.delimiter,
+    // Excel reads UTF-8 without a byte-order mark as its local code page.
+    bom: table.format.bom || table.format.encoding !== 'utf-8',
+  });
+  return {
+    text,
+    neutralised: guard.changed,
+    joinColumn: id === undefined ? rowNumber[0] : table.columns[id],
+  };
+}
+
+/** Response headers that say how a CSV body was read (ASCII: header values must be). */
+export function csvFormatHeaders(format: CsvFormat): Record<string, string> {
+  return {
+    'X-CSV-Encoding': format.encoding,
+    'X-CSV-Delimiter': DELIMITER_NAMES[format.delimiter],
+    ...(format.notice === undefined ? {} : { 'X-CSV-Notice': format.notice }),
+  };
+}
+
+/** A refusal of a CSV file, with the upload limits said (the user may be fixing the file anyway). */
+export function withUploadLimits(error: unknown, limits: UploadLimits): unknown {
+  if (!(error instanceof HttpError) || error.status >= 500) return error;
+  const { maxUploadBytes, maxCsvRows } = limits;
+  const details =
+    typeof error.details === 'object' && error.details !== null && !Array.isArray(error.details)
+      ? { ...error.details, limits: { max_upload_bytes: maxUploadBytes, max_csv_rows: maxCsvRows } }
+      : error.details;
+  return new HttpError(
+    error.status,
+    error.code,
+    `${error.message}. Uploads may have ${describeUploadLimits(limits)}.`,
+    { details, expose: error.expose, cause: error },
+  );
 }

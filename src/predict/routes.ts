@@ -10,6 +10,7 @@ import {
   type BodyKind,
   type FormFields,
   bodyKindOf,
+  charsetOf,
   describeKinds,
   readBody,
   uploadedFile,
@@ -17,9 +18,18 @@ import {
 import { OPEN_FORM, wantsHtml } from '../http/security';
 import type { InputRow, LoadedModel, ModelRegistry } from '../model/types';
 import { renderPrediction } from '../web/render';
-import { parseCsv, predictionsToCsv, type CsvTable } from './csv';
+import {
+  type CsvOptions,
+  type CsvTable,
+  csvFormatHeaders,
+  parseCsv,
+  predictionsToCsv,
+  readCsvOptions,
+  withUploadLimits,
+} from './csv';
 import { formatBatch, formatSeed, formatSingle } from './format';
 import {
+  type ModelInputs,
   type PayloadShape,
   type PredictPayload,
   type RequestOptions,
@@ -40,8 +50,6 @@ interface PredictRequest {
   rows: readonly InputRow[];
   table?: CsvTable;
 }
-
-const csvDecoder = new TextDecoder('utf-8', { fatal: false });
 
 const JSON_ESCAPES: Readonly<Record<string, string>> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026' };
 
@@ -64,6 +72,7 @@ export function createPredictRouter(deps: AppDeps): Router {
     maxTextChars: config.maxTextChars,
     maxBatch: config.maxBatch,
     maxCsvRows: config.maxCsvRows,
+    maxUploadBytes: config.maxUploadBytes,
   };
   const body = readBody(config, PREDICT_BODY_KINDS);
 
@@ -94,6 +103,22 @@ export function createPredictRouter(deps: AppDeps): Router {
     return options;
   }
 
+  /** `delimiter` and `formula_guard` from the query string and form fields. */
+  function csvOptions(req: Request): CsvOptions {
+    const kind = req.body === undefined ? undefined : bodyKindOf(req);
+    const fromForm = kind === 'form' || kind === 'multipart' ? (req.body as Record<string, unknown>) : {};
+    return readCsvOptions(req.query as Record<string, unknown>, fromForm);
+  }
+
+  function readTable(bytes: Buffer, inputs: ModelInputs, req: Request, charset?: string): PredictRequest {
+    try {
+      const table = parseCsv(bytes, inputs, limits, { delimiter: csvOptions(req).delimiter, charset });
+      return { shape: 'csv', rows: table.rows, table };
+    } catch (error) {
+      throw withUploadLimits(error, limits);
+    }
+  }
+
   /** Sort the body into rows for `model`: the model's inputs say what a row is. */
   function readRows(
     req: Request,
@@ -103,10 +128,7 @@ export function createPredictRouter(deps: AppDeps): Router {
   ): PredictRequest {
     const { inputs } = model.card;
     const upload = uploadedFile(res);
-    if (upload !== undefined) {
-      const table = parseCsv(csvDecoder.decode(upload.buffer), inputs, limits);
-      return { shape: 'csv', rows: table.rows, table };
-    }
+    if (upload !== undefined) return readTable(upload.buffer, inputs, req);
     if (payload !== undefined) {
       return { shape: payload.shape, rows: rowsFromItems(payload.items, inputs, limits) };
     }
@@ -114,10 +136,8 @@ export function createPredictRouter(deps: AppDeps): Router {
       case 'form':
       case 'multipart':
         return { shape: 'single', rows: [rowFromForm(req.body as FormFields, inputs, limits)] };
-      case 'csv': {
-        const table = parseCsv(req.body as string, inputs, limits);
-        return { shape: 'csv', rows: table.rows, table };
-      }
+      case 'csv':
+        return readTable(req.body as Buffer, inputs, req, charsetOf(req));
       case 'text':
         return { shape: 'single', rows: [rowFromText(req.body as string, inputs, limits)] };
       default:
@@ -152,13 +172,18 @@ export function createPredictRouter(deps: AppDeps): Router {
       res.vary('Accept');
 
       if (request.table !== undefined) {
+        res.set(csvFormatHeaders(request.table.format));
         if (req.accepts(['text/csv', 'application/json']) === 'application/json') {
           res.json(formatBatch(result));
           return;
         }
+        const download = predictionsToCsv(request.table, result, csvOptions(req));
+        res.setHeader('X-CSV-Cells-Neutralised', String(download.neutralised));
+        res.setHeader('X-CSV-Join-Column', download.joinColumn);
+        res.setHeader('X-CSV-Rows', String(request.table.records.length));
         res.setHeader('Content-Type', 'text/csv; charset=utf-8; header=present');
         res.setHeader('Content-Disposition', `attachment; filename="predictions-${model.name}.csv"`);
-        res.send(predictionsToCsv(request.table, result));
+        res.send(download.text);
         return;
       }
       if (html) {

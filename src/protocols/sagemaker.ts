@@ -29,6 +29,7 @@ import {
   rowsFromItems,
 } from '../predict/input';
 import { readiness } from '../ops/health';
+import { type CsvFormat, csvFormatHeaders, readCsvOptions } from '../predict/csv';
 import { predictRows, resolveModel } from '../predict/predict';
 import { parseSageMakerCsv, predictionCsvHeader, predictionCsvRows, toCsv } from './csv';
 import { CUSTOM_ATTRIBUTES_HEADER, parseCustomAttributes } from './custom-attributes';
@@ -42,6 +43,12 @@ interface Invocation {
   rows: readonly InputRow[];
   /** `single`, `batch` and `seed` answer like POST /predict; `records` as MLflow: {"predictions"}. */
   shape: 'single' | 'batch' | 'seed' | 'records';
+  /** How a CSV body was read (told back in headers). */
+  csvFormat?: CsvFormat;
+}
+
+function pick(params: Readonly<Record<string, string>>, name: string): Record<string, string> {
+  return Object.hasOwn(params, name) ? { [name]: params[name] } : {};
 }
 
 type Answer = 'json' | 'csv' | 'jsonlines';
@@ -108,7 +115,8 @@ export function createSageMakerRouter(deps: AppDeps): Router {
     const bodyOptions = format === 'json' ? jsonBodyOptions(req.body) : {};
     const options = mergeOptions(headerOptions, bodyOptions);
     const model = resolveModel(registry, options.model);
-    const invocation = readInvocation(format, req, model);
+    const invocation = readInvocation(format, req, model, attributes);
+    if (invocation.csvFormat !== undefined) res.set(csvFormatHeaders(invocation.csvFormat));
 
     // A CSV answer has no place for explanations.
     const explain = answer !== 'csv' && (options.explain ?? config.explainDefault);
@@ -150,16 +158,23 @@ export function createSageMakerRouter(deps: AppDeps): Router {
     }
   }
 
-  function readInvocation(format: BodyFormat, req: Request, model: LoadedModel): Invocation {
+  function readInvocation(
+    format: BodyFormat,
+    req: Request,
+    model: LoadedModel,
+    attributes: ReadonlyMap<string, string>,
+  ): Invocation {
     const { inputs } = model.card;
     if (format === 'csv') {
       const params = parseMediaType(req.get('content-type'))?.params ?? {};
-      const parsed = parseSageMakerCsv(req.body as string, inputs, params);
+      // The Content-Type parameter wins over the custom attribute.
+      const { delimiter } = readCsvOptions(Object.fromEntries(attributes), pick(params, 'delimiter'));
+      const parsed = parseSageMakerCsv(req.body as Buffer, inputs, params, delimiter);
       const rows = validateRawRows(parsed.rows, inputs, limits, {
         unknownFields: 'ignore',
         lines: parsed.lines,
       });
-      return { rows, shape: 'records' };
+      return { rows, shape: 'records', csvFormat: parsed.format };
     }
     if (format === 'jsonlines') {
       const parsed = parseJsonLines(req.body as string, config.maxJsonDepth);

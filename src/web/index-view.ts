@@ -2,7 +2,10 @@
  * The index page's data: the model picker, the form generated from the model's input fields
  * (prefilled from an example or from the query string), the examples and the model card. Pure.
  */
+import { describeUploadLimits } from '../csv/limits';
+import { DELIMITERS, DELIMITER_NAMES, type Delimiter } from '../csv/read';
 import type { LoadedModel } from '../model/types';
+import { ROW_NUMBER_COLUMN, predictionColumns } from '../predict/csv';
 import { type CardView, buildCardView, isClassMetric } from './card-view';
 import { truncate } from './markup';
 import type { ClassMetric } from './svg';
@@ -50,10 +53,26 @@ export interface IndexView {
   fields: FieldView[];
   examples: ExampleView[];
   metric: ClassMetric;
-  /** The CSV upload: which columns it reads and which it adds. */
-  csv: { requiredColumns: string[]; optionalColumns: string[]; addedColumns: string[]; maxRows: number };
+  /** The CSV upload: which columns it reads and which it adds, its limits and options. */
+  csv: {
+    requiredColumns: string[];
+    optionalColumns: string[];
+    addedColumns: string[];
+    joinColumn: string;
+    maxRows: number;
+    /** The limits in words, said before upload (and by every refusal). */
+    limits: string;
+    delimiters: { value: string; label: string }[];
+  };
   maxUploadBytes: number;
 }
+
+const DELIMITER_LABELS: Readonly<Record<Delimiter, string>> = {
+  ',': 'Comma (,)',
+  ';': 'Semicolon (;)',
+  '\t': 'Tab',
+  '|': 'Pipe (|)',
+};
 
 export interface IndexLimits {
   maxTextChars: number;
@@ -93,16 +112,7 @@ export function buildIndexView(
     };
   });
 
-  // The columns src/predict/csv.ts (predictionsToCsv) adds to the uploaded file.
-  const multilabel = card.task === 'multilabel';
-  const valueKind = model.output === 'scores' ? 'score' : 'probability';
-  const addedColumns = [
-    multilabel ? 'predicted_labels' : 'predicted_label',
-    multilabel ? 'predicted_label_names' : 'predicted_label_name',
-    ...card.classes.map((c) => `${valueKind}_${String(c.value)}`),
-    'coverage_ratio',
-    'low_signal',
-  ];
+  const addedColumns = predictionColumns(model);
   return {
     models: models.map((m) => ({
       name: m.name,
@@ -130,7 +140,13 @@ export function buildIndexView(
       requiredColumns: card.inputs.filter((i) => i.required).map((i) => i.name),
       optionalColumns: card.inputs.filter((i) => !i.required).map((i) => i.name),
       addedColumns,
+      joinColumn: ROW_NUMBER_COLUMN,
       maxRows: limits.maxCsvRows,
+      limits: describeUploadLimits(limits),
+      delimiters: [
+        { value: 'auto', label: 'Detect (comma, semicolon, tab or pipe)' },
+        ...DELIMITERS.map((d) => ({ value: DELIMITER_NAMES[d], label: DELIMITER_LABELS[d] })),
+      ],
     },
     maxUploadBytes: limits.maxUploadBytes,
   };

@@ -240,8 +240,9 @@ describe('CSV upload', () => {
     expect(rows[2].text.startsWith('=')).toBe(false);
   });
 
-  it('a CSV without the text column answers with an error page listing the columns found', async () => {
-    const { page } = await open();
+  it('without JavaScript, a CSV without the text column answers with an error page listing the columns found', async () => {
+    // With JavaScript the upload page shows the refusal itself (test/e2e/upload.e2e.ts).
+    const { page } = await open({ javaScriptEnabled: false });
     await page.goto(`${server.url}/index`);
     await page
       .locator('#csv-file')

@@ -70,3 +70,23 @@ export function buildTestApp(
   const app = createApp({ config, registry, logger: log.logger, metrics, lifecycle: options.lifecycle });
   return { app, config, metrics, log };
 }
+
+/**
+ * For a test file: the fixture registry loaded before its tests (closed after them) and an app
+ * over it with `overrides`; call the returned function inside a test.
+ */
+export function useFixtureApp(overrides: Partial<Config> = {}): () => TestApp {
+  let registry: SiftRegistry | undefined;
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    registry = await loadFixtureRegistry();
+    app = buildTestApp(registry, overrides);
+  });
+  afterAll(async () => {
+    await registry?.close();
+  });
+  return () => {
+    if (app === undefined) throw new Error('useFixtureApp: the app is built in beforeAll');
+    return app;
+  };
+}

@@ -1,12 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { HttpError } from '../../src/errors';
-import {
-  MAX_CSV_COLUMNS,
-  mapColumns,
-  neutraliseCell,
-  parseCsv,
-  predictionsToCsv,
-} from '../../src/predict/csv';
+import { MAX_CSV_COLUMNS, mapColumns, parseCsv, predictionsToCsv } from '../../src/predict/csv';
+import { neutraliseCell } from '../../src/csv/write';
 import { predictRows } from '../../src/predict/predict';
 import type { ModelInputs } from '../../src/predict/input';
 import type { SiftRegistry } from '../../src/model/registry';
@@ -64,11 +59,13 @@ describe('parseCsv', () => {
   it('400s an empty file, a header alone and ragged rows', () => {
     expect(failure(() => parseCsv('', INPUTS, LIMITS)).message).toMatch(/empty/);
     expect(failure(() => parseCsv('text\n', INPUTS, LIMITS)).message).toMatch(/no data rows/);
-    const ragged = failure(() => parseCsv('id,text\n1,a\n2\n', INPUTS, LIMITS));
+    const ragged = failure(() => parseCsv('id,text\n1,a\n2,b,c\n', INPUTS, LIMITS));
     expect(ragged.code).toBe('invalid_csv');
     expect(ragged.message).toBe(
-      'the CSV is malformed: line 3 has a different number of fields than the header (RFC 4180)',
+      'the CSV is malformed: line 3 has 3 cells but the header has 2; a cell that contains the delimiter (comma) must be in double quotes',
     );
+    // Shorter rows are padded with empty cells, as pandas reads them.
+    expect(parseCsv('id,text,keyword\n1,a\n', INPUTS, LIMITS).records).toEqual([['1', 'a', '']]);
   });
 
   it('413s too many rows and too many columns', () => {
@@ -109,11 +106,12 @@ describe('predictionsToCsv', () => {
   it('writes multi-label predictions with joined labels and one probability per label', async () => {
     const table = parseCsv('text,label\nshut up you idiot,=bad\nhave a nice day,ok\n', INPUTS, LIMITS);
     const result = await predictRows({ registry }, 'toxic-mini', table.rows);
-    const out = predictionsToCsv(table, result);
+    const out = predictionsToCsv(table, result).text;
     const rows = parse(out) as string[][];
     expect(rows[0]).toEqual([
       'text',
       'label',
+      'row_number',
       'predicted_labels',
       'predicted_label_names',
       'probability_0',
@@ -125,18 +123,20 @@ describe('predictionsToCsv', () => {
     expect(rows[1][1]).toBe("'=bad");
     const names = ['Toxic', 'Obscene', 'Insult'];
     result.predictions.forEach((p, i) => {
-      expect(rows[i + 1][2]).toBe(p.positives.join('|'));
-      expect(rows[i + 1][3]).toBe(p.positives.map((k) => names[k]).join('|'));
-      expect(rows[i + 1].slice(4, 7).map(Number)).toEqual(p.values.map((v) => Number(String(v))));
+      expect(rows[i + 1][2]).toBe(String(i + 1));
+      expect(rows[i + 1][3]).toBe(p.positives.join('|'));
+      expect(rows[i + 1][4]).toBe(p.positives.map((k) => names[k]).join('|'));
+      expect(rows[i + 1].slice(5, 8).map(Number)).toEqual(p.values.map((v) => Number(String(v))));
     });
     expect(out.endsWith('\r\n')).toBe(true);
   });
 
   it('renames generated columns that clash with the file', async () => {
-    const table = parseCsv('text,predicted_label\nfire,x\n', INPUTS, LIMITS);
+    const table = parseCsv('id,text,predicted_label\n7,fire,x\n', INPUTS, LIMITS);
     const result = await predictRows({ registry }, 'tweets-mini', table.rows);
-    const header = (parse(predictionsToCsv(table, result)) as string[][])[0];
-    expect(header.slice(0, 4)).toEqual([
+    const header = (parse(predictionsToCsv(table, result).text) as string[][])[0];
+    expect(header.slice(0, 5)).toEqual([
+      'id',
       'text',
       'predicted_label',
       'predicted_label_predicted',

@@ -313,6 +313,7 @@ describe('CSV', () => {
     expect(res.status).toBe(200);
     expect(readCsv(res.text)[0]).toEqual([
       'TEXT',
+      'row_number',
       'predicted_label',
       'predicted_label_name',
       'probability_negative',
@@ -329,7 +330,9 @@ describe('CSV', () => {
       .attach('file', Buffer.from('id,body\n1,hello\n'), 'a.csv');
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('missing_columns');
-    expect(res.body.error.message).toBe('the CSV has no "text" column; columns found: "id", "body"');
+    expect(res.body.error.message).toBe(
+      'the CSV has no "text" column; columns found: "id", "body". Uploads may have up to 10,000 data rows (MAX_CSV_ROWS) and 5 MB (MAX_UPLOAD_BYTES) per file.',
+    );
     expect(res.body.error.details).toMatchObject({ missing: ['text'], found: ['id', 'body'] });
   });
 
@@ -347,9 +350,12 @@ describe('CSV', () => {
   it('400s malformed CSV without quoting the cell', async () => {
     const res = await request(t.app)
       .post('/predict')
-      .attach('file', Buffer.from('id,text\n1,"secret" stuff\n'), 'a.csv');
+      .attach('file', Buffer.from('id,text\n1,ok\n2,"secret stuff\n3,more\n'), 'a.csv');
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_csv');
+    expect(res.body.error.message).toMatch(
+      /^the CSV is malformed: line 3 opens a quote that is never closed/,
+    );
     expect(res.body.error.message).not.toContain('secret');
   });
 
@@ -359,12 +365,77 @@ describe('CSV', () => {
       .post('/predict')
       .attach('file', Buffer.from('text\na\nb\nc\n'), 'a.csv');
     expect(tooMany.status).toBe(413);
-    expect(tooMany.body.error.message).toMatch(/MAX_CSV_ROWS/);
+    expect(tooMany.body.error.message).toBe(
+      'the CSV has more than 2 data rows (MAX_CSV_ROWS; line 4 is row 3); split it into smaller files. Uploads may have up to 2 data rows (MAX_CSV_ROWS) and 2 KB (MAX_UPLOAD_BYTES) per file.',
+    );
     const tooBig = await request(small.app)
       .post('/predict')
       .attach('file', Buffer.from(`text\n${'x'.repeat(3000)}\n`), 'a.csv');
     expect(tooBig.status).toBe(413);
-    expect(tooBig.body.error.message).toMatch(/MAX_UPLOAD_BYTES/);
+    expect(tooBig.body.error.message).toBe(
+      'the uploaded file is larger than 2 KB (2048 bytes, MAX_UPLOAD_BYTES); uploads may have up to 2 data rows (MAX_CSV_ROWS) and 2 KB (MAX_UPLOAD_BYTES) per file',
+    );
+  });
+
+  it('takes delimiter and formula_guard from the query string or the form, and 400s bad values', async () => {
+    const body = 'text;note\n"=1+1, not a formula";@here\n';
+    const res = await request(t.app)
+      .post('/predict?delimiter=semicolon&formula_guard=off')
+      .set('Content-Type', 'text/csv')
+      .send(body);
+    expect(res.status).toBe(200);
+    expect(res.headers['x-csv-delimiter']).toBe('semicolon');
+    expect(res.headers['x-csv-cells-neutralised']).toBe('0');
+    expect((parse(res.text, { delimiter: ';' }) as string[][])[1].slice(0, 3)).toEqual([
+      '=1+1, not a formula',
+      '@here',
+      '1',
+    ]);
+    const guarded = await request(t.app)
+      .post('/predict')
+      .field('delimiter', ';')
+      .attach('file', Buffer.from(body), 'a.csv');
+    expect(guarded.headers['x-csv-cells-neutralised']).toBe('2');
+    expect(guarded.headers['x-csv-join-column']).toBe('row_number');
+    expect(guarded.headers['x-csv-rows']).toBe('1');
+    const comma = await request(t.app)
+      .post('/predict?delimiter=comma')
+      .attach('file', Buffer.from('text\na;b\n'), 'a.csv');
+    expect((parse(comma.text) as string[][])[1][0]).toBe('a;b');
+    const bad = await request(t.app)
+      .post('/predict?delimiter=colon')
+      .attach('file', Buffer.from(body), 'a.csv');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/"delimiter" must be auto, comma/);
+    const badGuard = await request(t.app)
+      .post('/predict?formula_guard=maybe')
+      .attach('file', Buffer.from(body), 'a.csv');
+    expect(badGuard.status).toBe(400);
+  });
+
+  it('follows a text/csv charset, 415s an unknown one and 400s bytes that do not match it', async () => {
+    const latin = Buffer.from([0x74, 0x65, 0x78, 0x74, 0x0a, 0x63, 0x61, 0x66, 0xe9, 0x0a]);
+    const declared = await request(t.app)
+      .post('/predict')
+      .set('Content-Type', 'text/csv; charset=windows-1252')
+      .send(latin);
+    expect(declared.status).toBe(200);
+    expect(declared.headers['x-csv-encoding']).toBe('windows-1252');
+    expect(declared.headers['x-csv-notice']).toBeUndefined();
+    expect((parse(declared.text, { bom: true }) as string[][])[1][0]).toBe('café');
+    const unknown = await request(t.app)
+      .post('/predict')
+      .set('Content-Type', 'text/csv; charset=x-klingon')
+      .send(latin);
+    expect(unknown.status).toBe(415);
+    const wrong = await request(t.app)
+      .post('/predict')
+      .set('Content-Type', 'text/csv; charset=utf-8')
+      .send(latin);
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.message).toMatch(
+      /^the request declares charset=utf-8, but line 2 has bytes that are not UTF-8/,
+    );
   });
 
   it('400s a file in another field and 413s a second file', async () => {

@@ -44,20 +44,62 @@ describe('parseSageMakerCsv', () => {
     expect(httpErrorOf(() => parse('a\nb,c,d,e\n')).message).toBe(
       'CSV line 2 has 4 columns; without a header row the columns must be text, keyword, location (in that order), or send a header naming them',
     );
-    expect(httpErrorOf(() => parse('text,keyword\na,b\nc\n')).message).toBe(
-      'CSV line 3 has 1 columns; the header has 2',
+    expect(httpErrorOf(() => parse('text,keyword\na,b\nc,d,e\n')).message).toBe(
+      'CSV line 3 has 3 columns; the header has 2 (a cell that contains the delimiter must be in double quotes)',
     );
+    // A short row is padded, as pandas reads it.
+    expect(parse('text,keyword\na,b\nc\n').rows).toEqual([
+      { text: 'a', keyword: 'b' },
+      { text: 'c', keyword: '' },
+    ]);
   });
 
   it('answers 400 for broken or empty CSV without quoting the body', () => {
     const broken = httpErrorOf(() => parse('text\n"unclosed\n'));
     expect(broken.status).toBe(400);
     expect(broken.code).toBe('invalid_csv');
-    expect(broken.message).toBe('the CSV is malformed: line 2 opens a quote that is never closed (RFC 4180)');
+    expect(broken.message).toBe(
+      'the CSV is malformed: line 2 opens a quote that is never closed (a cell that starts with " must end with ", and a " inside it is written "")',
+    );
     expect(httpErrorOf(() => parse('\n\n')).message).toBe('the CSV body has no rows');
     expect(httpErrorOf(() => parse('text,text\na,b\n')).message).toBe(
       'the CSV has more than one column named "text"; keep one',
     );
+  });
+});
+
+describe('parseSageMakerCsv: delimiters and encodings as CSV uploads', () => {
+  it('sniffs the delimiter that makes the first row a header, else keeps the comma', () => {
+    const semicolon = parseSageMakerCsv('id;text\n1;fire, smoke\n', TWEET_INPUTS, {});
+    expect(semicolon.format.delimiter).toBe(';');
+    expect(semicolon.rows).toEqual([{ text: 'fire, smoke' }]);
+    const tab = parseSageMakerCsv('text\tkeyword\nfire; smoke\tfire\n', TWEET_INPUTS, {});
+    expect(tab.rows).toEqual([{ text: 'fire; smoke', keyword: 'fire' }]);
+    // Headerless free text says nothing reliable about its delimiter.
+    const headerless = parseSageMakerCsv('hello; world|again\n', TWEET_INPUTS, {});
+    expect(headerless.format.delimiter).toBe(',');
+    expect(headerless.rows).toEqual([['hello; world|again']]);
+  });
+
+  it('takes an explicit delimiter', () => {
+    expect(parseSageMakerCsv('a;b\n', TWEET_INPUTS, {}, ';').rows).toEqual([['a', 'b']]);
+  });
+
+  it('reads quotes inside unquoted cells, Windows-1252 with a notice, and UTF-16 with a BOM', () => {
+    expect(parse('text\na 5" rain gauge\n').rows).toEqual([{ text: 'a 5" rain gauge' }]);
+    const latin = parseSageMakerCsv(
+      Buffer.from([0x74, 0x65, 0x78, 0x74, 0x0a, 0x63, 0x61, 0x66, 0xe9, 0x80]),
+      TWEET_INPUTS,
+      {},
+    );
+    expect(latin.rows).toEqual([{ text: 'café€' }]);
+    expect(latin.format.encoding).toBe('windows-1252');
+    expect(latin.format.notice).toMatch(/line 2/);
+    const utf16 = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('text\tkeyword\r\nfire\tflame\r\n', 'utf16le'),
+    ]);
+    expect(parseSageMakerCsv(utf16, TWEET_INPUTS, {}).rows).toEqual([{ text: 'fire', keyword: 'flame' }]);
   });
 });
 
@@ -72,6 +114,7 @@ describe('csvHeaderParam', () => {
 describe('toCsv', () => {
   it('quotes as RFC 4180, ends lines with \\n and adds an optional header', () => {
     expect(toCsv([['a,b', '0.5']], ['label', 'p'])).toBe('label,p\n"a,b",0.5\n');
+    expect(toCsv([['two\r\nlines', '0.5']])).toBe('"two\r\nlines",0.5\n');
     expect(toCsv([['x', '1']])).toBe('x,1\n');
   });
 });

@@ -96,11 +96,14 @@ function startTags(html: string): Tag[] {
 /** Nothing a payload could have injected: scripts, event handlers, javascript: URLs, embeds. */
 function expectNoInjectedMarkup(html: string): void {
   for (const tag of startTags(html)) {
-    if (tag.name === 'script')
+    if (tag.name === 'script') {
+      expect(tag.attributes).toHaveLength(2);
+      expect(['/static/js/enhance.js', '/static/js/upload.js']).toContain(tag.attributes[0][1]);
       expect(tag.attributes).toEqual([
-        ['src', '/static/js/enhance.js'],
+        ['src', tag.attributes[0][1]],
         ['defer', ''],
       ]);
+    }
     expect(['img', 'iframe', 'object', 'embed', 'base', 'meta-refresh']).not.toContain(tag.name);
     for (const [name, value] of tag.attributes) {
       expect(name).not.toMatch(/^on/);
@@ -564,7 +567,7 @@ describe('odd text: invalid UTF-8, lone surrogates, control characters', () => {
     await expectServes(live);
   });
 
-  it('decodes invalid UTF-8 in an uploaded CSV as U+FFFD and predicts', async () => {
+  it('reads an uploaded CSV that is not UTF-8 as Windows-1252, says so, and predicts', async () => {
     const csv = Buffer.concat([
       Buffer.from('text\n"fire '),
       Buffer.from([0xc0, 0xaf, 0xff]),
@@ -573,6 +576,9 @@ describe('odd text: invalid UTF-8, lone surrogates, control characters', () => {
     const form = multipart([{ name: 'file', filename: 'a.csv', content: csv }]);
     const res = await sendRaw('/predict', form.contentType, form.body);
     expectAnswer(res, 200);
+    expect(res.headers['x-csv-encoding']).toBe('windows-1252');
+    expect(res.headers['x-csv-notice']).toMatch(/line 2 is the first/);
+    expect(res.text).not.toContain('\ufffd');
     await expectServes(live);
   });
 });
@@ -887,7 +893,7 @@ describe('multipart floods and uploads', () => {
       { name: 'file', filename: 'cat.png', content: png, contentType: 'image/png' },
     ]);
     expectAnswer(res, 400);
-    expect(['invalid_csv', 'missing_columns']).toContain(
+    expect(['invalid_csv', 'invalid_encoding', 'missing_columns']).toContain(
       (res.body as { error: { code: string } }).error.code,
     );
     await expectServes(live);
@@ -896,7 +902,8 @@ describe('multipart floods and uploads', () => {
   it('400s a JSON file uploaded as the CSV, listing the columns found', async () => {
     const res = await sendForm([{ name: 'file', filename: 'a.json', content: '{"text": "fire"}\n' }]);
     expectAnswer(res, 400);
-    expect(['invalid_csv', 'missing_columns']).toContain(
+    // One line reads as a header without data rows (bad_request).
+    expect(['invalid_csv', 'missing_columns', 'bad_request']).toContain(
       (res.body as { error: { code: string } }).error.code,
     );
     await expectServes(live);
