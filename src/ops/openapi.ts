@@ -133,6 +133,26 @@ export const OPERATIONS: readonly Operation[] = [
       '404': errorResponse('Unknown model.'),
     },
   },
+  {
+    method: 'post',
+    path: '/index',
+    tag: 'Pages',
+    summary:
+      'The form again with what was typed (the result page\'s "Edit and try again", the model picker).',
+    description:
+      "A form body with `model` and the model's input fields; the text travels in the body, never in the URL.",
+    secured: false,
+    requestBody: {
+      'application/x-www-form-urlencoded': {
+        schema: { type: 'object', additionalProperties: { type: 'string' } },
+        example: { model: 'disaster-tweets', text: 'Forest fire near La Ronge' },
+      },
+    },
+    responses: {
+      '200': { description: 'HTML page.', content: HTML },
+      '404': errorResponse('Unknown model.'),
+    },
+  },
 
   // Prediction API (src/predict)
   {

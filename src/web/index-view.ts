@@ -7,13 +7,15 @@ import { type CardView, buildCardView, isClassMetric } from './card-view';
 import { truncate } from './markup';
 import type { ClassMetric } from './svg';
 
-/** What GET /index understood of its query string. */
+/** What the form page shows besides the model: from GET /index's query or a posted form. */
 export interface IndexQuery {
   model?: string;
   example?: string;
   metric?: string;
-  /** Prefill values by input field name (the result page's back link). */
+  /** Values as typed, by input field name (POST /index, or a form that did not validate). */
   values: Readonly<Record<string, string>>;
+  /** Messages in the form's words, by input field name, shown beside the fields. */
+  errors?: Readonly<Record<string, string>>;
 }
 
 export interface ModelChoice {
@@ -33,6 +35,9 @@ export interface FieldView {
   value: string;
   placeholder: string;
   maxLength: number;
+  /** Why the last submission was refused, in the form's words. */
+  error?: string;
+  errorId: string;
 }
 
 export interface ExampleView {
@@ -53,6 +58,8 @@ export interface IndexView {
   /** The CSV upload: which columns it reads and which it adds. */
   csv: { requiredColumns: string[]; optionalColumns: string[]; addedColumns: string[]; maxRows: number };
   maxUploadBytes: number;
+  /** The fields' errors in form order, for the summary above the form. */
+  errors: { id: string; message: string }[];
 }
 
 export interface IndexLimits {
@@ -90,6 +97,8 @@ export function buildIndexView(
       value: typeof raw === 'string' ? Array.from(raw).slice(0, limits.maxTextChars).join('') : '',
       placeholder: input.example === '' ? '' : `e.g. ${truncate(input.example.replace(/\s+/g, ' '), 80)}`,
       maxLength: limits.maxTextChars,
+      error: query.errors?.[input.name],
+      errorId: `field-${input.name}-error`,
     };
   });
 
@@ -133,5 +142,6 @@ export function buildIndexView(
       maxRows: limits.maxCsvRows,
     },
     maxUploadBytes: limits.maxUploadBytes,
+    errors: fields.flatMap((f) => (f.error === undefined ? [] : [{ id: f.id, message: f.error }])),
   };
 }
