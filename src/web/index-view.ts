@@ -3,6 +3,7 @@
  * (prefilled from an example or from the query string), the examples and the model card. Pure.
  */
 import type { LoadedModel } from '../model/types';
+import { sklearnVersionWarning } from '../model/versions';
 import { type CardView, buildCardView, isClassMetric } from './card-view';
 import { truncate } from './markup';
 import type { ClassMetric } from './svg';
@@ -50,7 +51,15 @@ export interface ExampleView {
 
 export interface IndexView {
   models: ModelChoice[];
-  model: { name: string; title: string; ready: boolean; reason?: string; output: 'probabilities' | 'scores' };
+  model: {
+    name: string;
+    title: string;
+    ready: boolean;
+    reason?: string;
+    output: 'probabilities' | 'scores';
+    /** Exported with a scikit-learn version Sift is not verified against. */
+    versionWarning?: string;
+  };
   card: CardView;
   fields: FieldView[];
   examples: ExampleView[];
@@ -125,6 +134,7 @@ export function buildIndexView(
       ready: status.ready,
       reason: status.reason,
       output: model.output,
+      versionWarning: sklearnVersionWarning(card),
     },
     card: buildCardView(card, model.output, metric),
     fields,
