@@ -76,6 +76,7 @@ const PREDICT_BODY: MediaContent = {
   },
   'application/x-www-form-urlencoded': {
     schema: { type: 'object', additionalProperties: { type: 'string' } },
+    example: { text: 'Forest fire near La Ronge', keyword: 'wildfire' },
   },
   'multipart/form-data': {
     schema: {
@@ -85,9 +86,16 @@ const PREDICT_BODY: MediaContent = {
       },
       additionalProperties: { type: 'string' },
     },
+    example: { file: 'id,text\n1,Forest fire near La Ronge\n2,What a lovely day\n' },
   },
-  'text/csv': { schema: { type: 'string', description: 'CSV with a header line naming the model inputs.' } },
-  'text/plain': { schema: { type: 'string', description: "The text of the model's main input." } },
+  'text/csv': {
+    schema: { type: 'string', description: 'CSV with a header line naming the model inputs.' },
+    example: 'text,keyword\nForest fire near La Ronge,wildfire\nWhat a lovely day,\n',
+  },
+  'text/plain': {
+    schema: { type: 'string', description: "The text of the model's main input." },
+    example: 'Forest fire near La Ronge Sask. Canada',
+  },
 };
 
 const PREDICT_RESPONSES = {
@@ -106,9 +114,22 @@ const PREDICT_RESPONSES = {
 };
 
 const PROTOCOL_BODY: MediaContent = {
-  'application/json': { schema: { type: 'object' } },
-  'application/jsonlines': { schema: { type: 'string' } },
-  'text/csv': { schema: { type: 'string' } },
+  'application/json': {
+    schema: { type: 'object' },
+    example: { instances: ['Forest fire near La Ronge', { text: 'What a lovely day', keyword: '' }] },
+  },
+  'application/jsonlines': {
+    schema: { type: 'string' },
+    example: '{"text": "Forest fire near La Ronge"}\n"Just had the best pizza"\n',
+  },
+  'text/csv': {
+    schema: { type: 'string' },
+    example: 'text,keyword\n"Earthquake shakes the city",earthquake\nWhat a lovely sunny day,\n',
+  },
+};
+
+const KSERVE_EXAMPLE = {
+  instances: [{ text: 'Forest fire near La Ronge', keyword: 'wildfire' }, 'I love fruits'],
 };
 
 export const OPERATIONS: readonly Operation[] = [
@@ -145,7 +166,7 @@ export const OPERATIONS: readonly Operation[] = [
     requestBody: {
       'application/x-www-form-urlencoded': {
         schema: { type: 'object', additionalProperties: { type: 'string' } },
-        example: { model: 'disaster-tweets', text: 'Forest fire near La Ronge' },
+        example: { text: 'Forest fire near La Ronge', keyword: 'wildfire' },
       },
     },
     responses: {
@@ -273,11 +294,10 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'KServe v1',
     summary: 'KServe v1 predict: `{"instances": [...]}` → `{"predictions": [...]}`.',
     secured: true,
-    requestBody: json({
-      type: 'object',
-      properties: { instances: { type: 'array' } },
-      required: ['instances'],
-    }),
+    requestBody: json(
+      { type: 'object', properties: { instances: { type: 'array' } }, required: ['instances'] },
+      KSERVE_EXAMPLE,
+    ),
     responses: {
       '200': { description: 'Predictions.', content: json({ type: 'object' }) },
       ...STANDARD_ERRORS,
@@ -291,11 +311,10 @@ export const OPERATIONS: readonly Operation[] = [
     summary:
       'KServe v1 explain: like :predict, with the terms that pushed each decision → `{"explanations": [...]}`.',
     secured: true,
-    requestBody: json({
-      type: 'object',
-      properties: { instances: { type: 'array' } },
-      required: ['instances'],
-    }),
+    requestBody: json(
+      { type: 'object', properties: { instances: { type: 'array' } }, required: ['instances'] },
+      KSERVE_EXAMPLE,
+    ),
     responses: {
       '200': { description: 'Predictions with explanations.', content: json({ type: 'object' }) },
       ...STANDARD_ERRORS,
@@ -358,7 +377,19 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'Open Inference Protocol v2',
     summary: 'Inference with BYTES inputs named after the model inputs.',
     secured: true,
-    requestBody: json({ type: 'object', properties: { inputs: { type: 'array' } }, required: ['inputs'] }),
+    requestBody: json(
+      { type: 'object', properties: { inputs: { type: 'array' } }, required: ['inputs'] },
+      {
+        inputs: [
+          {
+            name: 'text',
+            shape: [2],
+            datatype: 'BYTES',
+            data: ['Forest fire near La Ronge', 'I love fruits'],
+          },
+        ],
+      },
+    ),
     responses: { '200': { description: 'Outputs.', content: json({ type: 'object' }) }, ...STANDARD_ERRORS },
   },
 
