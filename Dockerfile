@@ -11,9 +11,8 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
-# .npmrc first: onnxruntime-node-install=skip keeps npm from fetching CUDA files. Install scripts are
-# off as well: nothing in the tree needs one to compile, and onnxruntime-node's binaries are in its
-# tarball already.
+# Install scripts off (package.json allowScripts denies them too): nothing in the tree needs one, and
+# onnxruntime-node's CPU binaries are in its tarball already (its script only fetches CUDA files).
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./

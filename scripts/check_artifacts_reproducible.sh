@@ -8,8 +8,9 @@
 #
 #   bash scripts/check_artifacts_reproducible.sh [DATA_DIR]     (default: ../shared/data)
 #
-# Skips (exit 0, with a message) when the training data is not there. Needs /usr/bin/python3 with
-# scikit-learn, onnx and pandas, and the TypeScript stem CLI (dist/cli/stem.js, built if missing).
+# Fails (exit 1) with where to get the training data when it is not there: a check that did not
+# run must not look like one that passed. Needs /usr/bin/python3 with scikit-learn, onnx and
+# pandas, and the TypeScript stem CLI (dist/cli/stem.js, built if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,9 +23,13 @@ for task in "${TASKS[@]}"; do
   [ -f "$DATA_DIR/$task/train.csv" ] || missing+=("$DATA_DIR/$task/train.csv")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "SKIPPED: shipped artifacts not checked: training data not found: ${missing[*]}"
-  echo "         (pass the data directory as the first argument, default ../shared/data)"
-  exit 0
+  {
+    echo "FAIL: cannot check the shipped artifacts: training data not found: ${missing[*]}"
+    echo "  Pass the folder holding disaster-tweets/train.csv and airline-sentiment/train.csv as the"
+    echo "  first argument (default ../shared/data). README.md, \"Training data\", says where the two"
+    echo "  data sets come from and how to get them."
+  } >&2
+  exit 1
 fi
 
 if [ ! -f dist/cli/stem.js ]; then

@@ -437,13 +437,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kinds", nargs="*", help="only these kinds")
     parser.add_argument("--keep", help="write the bundles here instead of a temporary folder")
     parser.add_argument("--node", default=os.environ.get("SIFT_NODE", "node"))
+    parser.add_argument(
+        "--require-data", action="store_true", help="fail instead of using the synthetic corpus when --data-dir has no data"
+    )
     args = parser.parse_args(argv)
 
     cli = os.path.join(REPO, "dist", "cli", "parity.js")
     if not os.path.isfile(cli):
         print(f"check_parity_live: {cli} not found; run `npm run build` first", file=sys.stderr)
         return 2
-    data = load_dataset(os.path.abspath(args.data_dir), args.train_rows, args.texts)
+    data_dir = os.path.abspath(args.data_dir)
+    needed = [os.path.join(data_dir, task, "train.csv") for task in ("disaster-tweets", "airline-sentiment")]
+    if args.require_data and not all(os.path.exists(path) for path in needed):
+        print(
+            f"check_parity_live: FAIL: --require-data and no training data under {data_dir} "
+            f"(needs {' and '.join(needed)}); README.md, \"Training data\", says where to get it.",
+            file=sys.stderr,
+        )
+        return 1
+    data = load_dataset(data_dir, args.train_rows, args.texts)
     print(f"data: {data.source}; train {len(data.train)} rows, {len(data.held_out)} held out; sklearn {sklearn.__version__}")
     kinds = [k for k in _kinds() if not args.kinds or k.name in args.kinds]
     outcomes = []

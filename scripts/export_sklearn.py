@@ -1,17 +1,22 @@
 #!/usr/bin/python3
 """Export a fitted scikit-learn text pipeline (joblib file) as a Sift model bundle.
 
-    /usr/bin/python3 scripts/export_sklearn.py --pipeline model.joblib --name disaster-tweets \
-        --out artifacts/disaster-tweets [--title T] [--description D] \
-        [--class-names '0=Not a disaster,1=Real disaster'] [--examples examples.json] \
-        [--golden-csv FILE --golden-rows 50] [--input-labels 'text=Tweet,keyword=Keyword'] \
-        [--created-at 2026-01-01T00:00:00Z]
+    /usr/bin/python3 scripts/export_sklearn.py --pipeline model.joblib --name my-model \
+        --out artifacts/my-model [--title T] [--description D] \
+        [--class-names '0=Not toxic,1=Toxic'] [--input-labels 'text=Comment'] \
+        [--examples examples.json] [--golden-csv FILE --golden-rows 50] \
+        [--eval-csv held-out.csv --label-column label --train-size N] \
+        [--created-at 2026-01-01T00:00:00Z] [--debug]
 
 examples.json: [{"title": "...", "inputs": {"text": "...", ...}}, ...]
---golden-csv: the first --golden-rows rows of this CSV (columns = the model's input fields, missing
-or empty cells are '') become the card's golden examples, with sklearn's own outputs.
+Golden examples: the bundle always carries a built-in set (the parity hard strings and texts made of
+the model's own vocabulary) scored by scikit-learn; --golden-csv adds the first --golden-rows rows of
+a CSV (columns = the model's input fields). The server re-scores them at start-up.
+--eval-csv: held-out rows with the input columns and --label-column; the card gets accuracy, macro
+F1, ROC AUC (binary), per-class metrics and the confusion matrix measured on them.
 
-Exit status: 0 written, 2 the pipeline is not supported (the message names the part), 1 other errors.
+Exit status: 0 written, 2 the pipeline is not supported (the message says what to use instead),
+1 other errors (one paragraph: what failed, the likely cause, what to do; --debug adds the traceback).
 The Python API is sift_sklearn.export_bundle (see scripts/sift_sklearn/__init__.py).
 """
 from __future__ import annotations
@@ -20,13 +25,20 @@ import argparse
 import json
 import os
 import sys
+import textwrap
+import traceback
+import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from sift_sklearn import UnsupportedModelError, export_bundle, inspect_pipeline  # noqa: E402
+
+class _Refused(Exception):
+    """An unsupported pipeline: exit status 2."""
 
 
 def _pairs(text: str | None, what: str) -> dict[str, str]:
+    from sift_sklearn.advice import ExportFailure
+
     if not text:
         return {}
     result = {}
@@ -34,22 +46,43 @@ def _pairs(text: str | None, what: str) -> dict[str, str]:
         if not part.strip():
             continue
         if "=" not in part:
-            raise SystemExit(f"{what}: {part!r} must look like KEY=VALUE")
+            raise ExportFailure(f"{what}: {part!r} must look like KEY=VALUE, e.g. {what} 'text=Tweet'.")
         key, value = part.split("=", 1)
         result[key.strip()] = value.strip()
     return result
 
 
-def _golden_rows(path: str, count: int, fields: list[str]) -> list[dict[str, str]]:
+def _read_csv(path: str, option: str, columns: list[str]):
     import pandas as pd
 
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, nrows=None)
-    missing = [f for f in fields if f not in frame.columns]
+    from sift_sklearn.advice import ExportFailure
+
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise ExportFailure(f"{option} {path}: there is no such file.") from None
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise ExportFailure(
+            f"{option} {path} could not be read as CSV ({type(error).__name__}: {str(error).splitlines()[0][:200]}). "
+            "Give a UTF-8 CSV file with a header row."
+        ) from None
+    missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise SystemExit(f"--golden-csv {path}: missing columns {missing} (the model reads {fields})")
+        raise ExportFailure(
+            f"{option} {path} has no column {', '.join(repr(c) for c in missing)}; it has "
+            f"{', '.join(repr(c) for c in frame.columns) or 'no columns'}. Rename the columns, or pass the "
+            "right --label-column."
+        )
+    return frame
+
+
+def _golden_rows(path: str, count: int, fields: list[str]) -> list[dict[str, str]]:
+    frame = _read_csv(path, "--golden-csv", [fields[0]])
+    present = [f for f in fields if f in frame.columns]
     rows = []
-    for record in frame[fields].itertuples(index=False):
-        row = {field: (value or "") for field, value in zip(fields, record)}
+    for record in frame[present].itertuples(index=False):
+        row = {field: "" for field in fields}
+        row.update({field: (value or "") for field, value in zip(present, record)})
         if not any(row.values()):
             continue
         rows.append(row)
@@ -58,31 +91,95 @@ def _golden_rows(path: str, count: int, fields: list[str]) -> list[dict[str, str
     return rows
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pipeline", required=True, help="fitted Pipeline saved with joblib.dump")
-    parser.add_argument("--name", required=True, help="bundle name (lowercase letters, digits, . _ -)")
-    parser.add_argument("--out", required=True, help="output folder (created if needed)")
-    parser.add_argument("--title")
-    parser.add_argument("--description", default="")
-    parser.add_argument("--class-names", help="'VALUE=Name,VALUE=Name' in any order")
-    parser.add_argument("--examples", help="JSON file: [{title, inputs: {field: text}}]")
-    parser.add_argument("--golden-csv", help="CSV whose first rows become golden examples")
-    parser.add_argument("--golden-rows", type=int, default=50)
-    parser.add_argument("--input-labels", help="'field=Label,field=Label'")
-    parser.add_argument("--created-at", help="fixed created_at (default: now, UTC)")
-    args = parser.parse_args(argv)
+def _eval_metrics(pipeline, spec, classes, path: str, label_column: str, train_size: int) -> dict:
+    """card.metrics measured on the held-out CSV."""
+    import numpy as np
 
+    from sift_sklearn.advice import ExportFailure
+    from sift_sklearn.metrics import card_metrics
+
+    frame = _read_csv(path, "--eval-csv", [spec.fields[0], label_column])
+    rows = [
+        {field: (frame[field].iloc[i] if field in frame.columns else "") for field in spec.fields}
+        for i in range(len(frame))
+    ]
+    if not rows:
+        raise ExportFailure(f"--eval-csv {path} has no rows.")
+    by_text = {str(c): c for c in classes}
+    truth = []
+    for line, value in enumerate(frame[label_column], start=2):
+        if value not in by_text:
+            raise ExportFailure(
+                f"--eval-csv {path} line {line}: label {value!r} in column {label_column!r} is not one of "
+                f"the model's classes ({', '.join(by_text)}). Use the labels the model was fitted with."
+            )
+        truth.append(by_text[value])
+    features = spec.sklearn_input(rows)
+    predicted = list(pipeline.predict(features))
+    scores = None
+    if len(classes) == 2 and hasattr(pipeline, "predict_proba"):
+        scores = np.asarray(pipeline.predict_proba(features))[:, 1]
+    elif len(classes) == 2 and hasattr(pipeline, "decision_function"):
+        scores = np.asarray(pipeline.decision_function(features)).ravel()
+    return card_metrics(truth, predicted, classes, positive_scores=scores, train_size=train_size)
+
+
+def _load(path: str):
+    """joblib.load, refusing a pickle from another scikit-learn version (results could be wrong)."""
     import joblib
+    import sklearn
 
-    pipeline = joblib.load(args.pipeline)
+    from sift_sklearn.advice import explain_load_error, pickled_version, version_mismatch
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            pipeline = joblib.load(path)
+        except Exception as error:  # noqa: BLE001 - every failure becomes one paragraph
+            saved = pickled_version(caught)
+            raise explain_load_error(path, error, saved, sklearn.__version__) from error
+    saved = pickled_version(caught)
+    if saved is not None and saved != sklearn.__version__:
+        raise version_mismatch(path, saved, sklearn.__version__)
+    return pipeline
+
+
+def _export(args: argparse.Namespace) -> str:
+    import sklearn
+
+    from sift_sklearn import UnsupportedModelError, export_bundle, inspect_pipeline
+    from sift_sklearn.advice import ExportFailure, refusal_advice
+    from sift_sklearn.golden import builtin_golden_inputs
+    from sift_sklearn.versions import sklearn_version_warning
+
+    notice = sklearn_version_warning(sklearn.__version__)
+    if notice is not None:
+        print(textwrap.fill(f"export_sklearn: note: {notice}", 100), file=sys.stderr)
+    pipeline = _load(args.pipeline)
     try:
         spec, _ = inspect_pipeline(pipeline)
         examples = []
         if args.examples:
-            with open(args.examples, encoding="utf-8") as handle:
-                examples = json.load(handle)
-        golden = _golden_rows(args.golden_csv, args.golden_rows, spec.fields) if args.golden_csv else []
+            try:
+                with open(args.examples, encoding="utf-8") as handle:
+                    examples = json.load(handle)
+            except (OSError, ValueError) as error:
+                raise ExportFailure(
+                    f"--examples {args.examples} could not be read ({error}). Give a JSON file like "
+                    '[{"title": "Wildfire", "inputs": {"text": "Forest fire near La Ronge"}}].'
+                ) from None
+        golden = builtin_golden_inputs(spec)
+        if args.golden_csv:
+            golden += _golden_rows(args.golden_csv, args.golden_rows, spec.fields)
+        metrics = None
+        if args.eval_csv:
+            classes = list(getattr(getattr(pipeline, "best_estimator_", pipeline), "classes_", []))
+            if not classes:
+                raise ExportFailure(
+                    "--eval-csv needs a single-label classifier with classes_; for multi-label models pass "
+                    "metrics= to sift_sklearn.export_bundle."
+                )
+            metrics = _eval_metrics(pipeline, spec, classes, args.eval_csv, args.label_column, args.train_size)
         result = export_bundle(
             pipeline,
             args.out,
@@ -93,20 +190,88 @@ def main(argv: list[str] | None = None) -> int:
             inputs=_pairs(args.input_labels, "--input-labels") or None,
             examples=examples,
             golden_inputs=golden,
+            metrics=metrics,
             created_at=args.created_at,
         )
     except UnsupportedModelError as error:
-        print(f"export_sklearn: unsupported pipeline: {error}", file=sys.stderr)
-        return 2
+        raise _Refused(f"This pipeline cannot be served exactly: {error}. {refusal_advice(str(error))}") from error
     except ValueError as error:
-        print(f"export_sklearn: {error}", file=sys.stderr)
-        return 1
-    print(
+        raise ExportFailure(f"{error}. Fix that argument and run the export again.") from error
+    summary = (
         f"wrote {result['out_dir']}: {result['task']} {result['estimator']} "
         f"({result['output']}, {result['post_transform']}), {result['width']} features, "
         f"fields {', '.join(result['fields'])}, classes {result['classes']}, {len(golden)} golden rows"
     )
-    return 0
+    if metrics is not None:
+        summary += f", held-out accuracy {metrics['accuracy']:.3f} on {metrics['test_size']} rows"
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--pipeline", required=True, help="fitted Pipeline saved with joblib.dump")
+    parser.add_argument("--name", required=True, help="bundle name (lowercase letters, digits, . _ -)")
+    parser.add_argument("--out", required=True, help="output folder (created if needed)")
+    parser.add_argument("--title", help="shown on the form page (default: the name)")
+    parser.add_argument("--description", default="", help="one or two sentences under the title")
+    parser.add_argument("--class-names", help="'VALUE=Name,VALUE=Name' in any order (default: the labels)")
+    parser.add_argument("--input-labels", help="'field=Label,field=Label' for the form (default: the field names)")
+    parser.add_argument("--examples", help="JSON file: [{title, inputs: {field: text}}], offered on the form")
+    parser.add_argument("--golden-csv", help="CSV whose first rows are added to the built-in golden examples")
+    parser.add_argument("--golden-rows", type=int, default=50, help="rows taken from --golden-csv (50)")
+    parser.add_argument("--eval-csv", help="held-out CSV (input columns + --label-column): card metrics")
+    parser.add_argument("--label-column", default="label", help="label column of --eval-csv (label)")
+    parser.add_argument("--train-size", type=int, default=0, help="rows the model was fitted on, for the card")
+    parser.add_argument("--created-at", help="fixed created_at (default: now, UTC)")
+    parser.add_argument("--debug", action="store_true", help="print the traceback of a failure too")
+    args = parser.parse_args(argv)
+
+    try:
+        from sift_sklearn.advice import ExportFailure
+    except ModuleNotFoundError as error:
+        print(
+            f"export_sklearn: the Python module '{error.name}' is not installed. Install the exporter's "
+            "dependencies (`sudo apt-get install python3-sklearn python3-onnx python3-pandas`, or "
+            "`pip install scikit-learn onnx pandas`) and run it again.",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        print(_export(args))
+        return 0
+    except (_Refused, ExportFailure) as error:
+        status = 2 if isinstance(error, _Refused) else 1
+        if args.debug:
+            traceback.print_exc()
+        print(textwrap.fill(f"export_sklearn: {error}", 100), file=sys.stderr)
+        return status
+    except ModuleNotFoundError as error:
+        if args.debug:
+            traceback.print_exc()
+        print(
+            textwrap.fill(
+                f"export_sklearn: the Python module '{error.name}' is not installed. Install it "
+                f"(`pip install {(error.name or '').split('.')[0]}`) and run the export again.",
+                100,
+            ),
+            file=sys.stderr,
+        )
+        return 1
+    except Exception as error:  # noqa: BLE001 - a newcomer gets a paragraph, not a traceback
+        if args.debug:
+            traceback.print_exc()
+        print(
+            textwrap.fill(
+                f"export_sklearn: the export failed unexpectedly ({type(error).__name__}: "
+                f"{str(error).splitlines()[0][:300] if str(error) else 'no message'}). This is likely a bug in "
+                "Sift or an unusual pipeline: run again with --debug and report the traceback.",
+                100,
+            ),
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

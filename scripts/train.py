@@ -216,7 +216,10 @@ def main(argv: list[str] | None = None) -> int:
     data_path = args.data or os.path.join(args.data_dir, task.file)
     out_dir = args.out or os.path.join(REPO_ROOT, "artifacts", task.name)
     if not os.path.isfile(data_path):
-        raise SystemExit(f"training data not found: {data_path} (pass --data FILE or --data-dir DIR)")
+        raise SystemExit(
+            f"train.py: training data not found: {data_path}. Pass --data FILE or --data-dir DIR; "
+            'README.md, "Training data", says where the data sets come from and how to get them.'
+        )
     started = time.monotonic()
 
     slots = expand_stemming(task.quick_slots if args.quick else task.slots, args.stem)

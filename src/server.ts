@@ -89,6 +89,7 @@ export async function startServer(config: Readonly<Config>, logger: pino.Logger)
   // Loaded here, not at the top: a cluster primary only forks, and must not pay for the app.
   const { loadRegistry } = await import('./model/registry');
   const { createApp } = await import('./app');
+  const { sklearnVersionWarning } = await import('./model/versions');
   const registry = await loadRegistry(config.artifactsDir, {
     defaultModel: config.defaultModel,
     requiredModels: config.requiredModels,
@@ -101,6 +102,9 @@ export async function startServer(config: Readonly<Config>, logger: pino.Logger)
     const status = model.status();
     if (!status.ready)
       logger.error({ model: model.name, reason: status.reason }, `model ${model.name} is not ready`);
+    const versionWarning = sklearnVersionWarning(model.card);
+    if (versionWarning !== undefined)
+      logger.warn({ model: model.name, sklearn: model.card.versions.sklearn }, versionWarning);
   }
 
   const lifecycle: { draining: boolean } = { draining: false };

@@ -1,7 +1,9 @@
 /*
  * Progressive enhancement for Sift's pages. Everything works without this file:
  * - picking an example fills the form at once instead of reloading the page;
- * - Ctrl+Enter (Cmd+Enter on a Mac) in a text area submits its form.
+ * - Ctrl+Enter (Cmd+Enter on a Mac) in a text area submits its form;
+ * - a required text area holding only spaces is refused by the browser, like the inputs' pattern
+ *   (text areas have no pattern attribute; the server refuses it anyway).
  */
 'use strict';
 
@@ -30,6 +32,19 @@
   const select = document.getElementById('example-select');
   if (select) {
     select.addEventListener('change', () => fillFromExample(select));
+  }
+
+  function checkNotBlank(area) {
+    area.setCustomValidity(area.value.trim() === '' ? 'Type some text (spaces alone do not count).' : '');
+  }
+  for (const area of document.querySelectorAll('textarea[data-not-blank]')) {
+    checkNotBlank(area);
+    area.addEventListener('input', () => checkNotBlank(area));
+  }
+  if (select) {
+    select.addEventListener('change', () => {
+      for (const area of document.querySelectorAll('textarea[data-not-blank]')) checkNotBlank(area);
+    });
   }
 
   document.addEventListener('keydown', (event) => {

@@ -16,7 +16,8 @@ Python API
                                   # such dicts with "name"; default label = field name, the first field
                                   # required + multiline, example = the first example's value
         examples=[{"title": "Wildfire", "inputs": {"text": "...", "keyword": "wildfire"}}],
-        golden_inputs=[{"text": "...", "keyword": ""}],  # sklearn's outputs for these go in the card
+        golden_inputs=[{"text": "...", "keyword": ""}],  # sklearn's outputs for these go in the card;
+                                  # default None: the built-in set (golden.py), [] for none
         metrics=None,             # card.metrics (dict, see the format doc) or None
         data=None,                # {"file", "sha256", "rows"} or None
         training=None,            # free-form dict (search, folds, best params...)

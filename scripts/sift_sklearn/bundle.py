@@ -13,6 +13,7 @@ import numpy as np
 
 from .classifiers import LinearLayer, extract_linear_layer, label_value, sklearn_labels, sklearn_values
 from .errors import UnsupportedModelError
+from .golden import builtin_golden_inputs
 from .jsonfmt import Float32, dumps
 from .onnx_graph import build_onnx_model
 from .unicode_tables import unicode_tables
@@ -273,7 +274,8 @@ def export_bundle(
         {"title": str(e.get("title", f"Example {i + 1}")), "inputs": _rows([e["inputs"]], fields, "examples")[0]}
         for i, e in enumerate(examples or [])
     ]
-    golden_rows = _rows(golden_inputs or [], fields, "golden_inputs")
+    # Every export checks itself: no golden rows given → the built-in set (golden.py); [] → none.
+    golden_rows = _rows(builtin_golden_inputs(spec) if golden_inputs is None else golden_inputs, fields, "golden_inputs")
     example_rows = [e["inputs"] for e in examples]
     known = spec.transform(golden_rows + example_rows) if golden_rows or example_rows else None
     layer = extract_linear_layer(clf, spec.width, known)

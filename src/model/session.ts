@@ -2,7 +2,7 @@
  * The only module that touches onnxruntime-node: one inference session per model, created at
  * start-up with explicit thread options, reused for every request, released on shutdown.
  */
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { InferenceSession, Tensor, env } from 'onnxruntime-node';
 
 export interface OnnxThreadOptions {
   /** Threads inside one operator (default 1: the server runs one process per core). */
@@ -33,6 +33,10 @@ export async function openClassifierSession(
   spec: ClassifierSessionSpec,
   threads: OnnxThreadOptions = {},
 ): Promise<ClassifierSession> {
+  // onnxruntime prints its own coloured, non-JSON lines to stderr from the first session on (its
+  // process-wide logger reads env.logLevel once). Its errors also reach us as exceptions, which the
+  // JSON log records, so nothing below fatal needs its own channel.
+  env.logLevel = 'fatal';
   const session = await InferenceSession.create(modelPath, {
     executionProviders: ['cpu'],
     intraOpNumThreads: threads.intraOpNumThreads ?? 1,
@@ -43,7 +47,7 @@ export async function openClassifierSession(
     // process; without it, memory returns after a large batch.
     enableCpuMemArena: false,
     enableMemPattern: false,
-    logSeverityLevel: 3,
+    logSeverityLevel: 4,
   });
   try {
     checkSignature(session, spec);

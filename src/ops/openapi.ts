@@ -96,6 +96,7 @@ const PREDICT_BODY: MediaContent = {
   },
   'application/x-www-form-urlencoded': {
     schema: { type: 'object', additionalProperties: { type: 'string' } },
+    example: { text: 'Forest fire near La Ronge', keyword: 'wildfire' },
   },
   'multipart/form-data': {
     schema: {
@@ -110,6 +111,7 @@ const PREDICT_BODY: MediaContent = {
       },
       additionalProperties: { type: 'string' },
     },
+    example: { file: 'id,text\n1,Forest fire near La Ronge\n2,What a lovely day\n' },
   },
   'text/csv': {
     schema: {
@@ -117,8 +119,12 @@ const PREDICT_BODY: MediaContent = {
       description:
         'CSV with a header line naming the model inputs; a `charset` parameter is followed, else as the file upload.',
     },
+    example: 'text,keyword\nForest fire near La Ronge,wildfire\nWhat a lovely day,\n',
   },
-  'text/plain': { schema: { type: 'string', description: "The text of the model's main input." } },
+  'text/plain': {
+    schema: { type: 'string', description: "The text of the model's main input." },
+    example: 'Forest fire near La Ronge Sask. Canada',
+  },
 };
 
 const PREDICT_RESPONSES = {
@@ -137,9 +143,22 @@ const PREDICT_RESPONSES = {
 };
 
 const PROTOCOL_BODY: MediaContent = {
-  'application/json': { schema: { type: 'object' } },
-  'application/jsonlines': { schema: { type: 'string' } },
-  'text/csv': { schema: { type: 'string' } },
+  'application/json': {
+    schema: { type: 'object' },
+    example: { instances: ['Forest fire near La Ronge', { text: 'What a lovely day', keyword: '' }] },
+  },
+  'application/jsonlines': {
+    schema: { type: 'string' },
+    example: '{"text": "Forest fire near La Ronge"}\n"Just had the best pizza"\n',
+  },
+  'text/csv': {
+    schema: { type: 'string' },
+    example: 'text,keyword\n"Earthquake shakes the city",earthquake\nWhat a lovely sunny day,\n',
+  },
+};
+
+const KSERVE_EXAMPLE = {
+  instances: [{ text: 'Forest fire near La Ronge', keyword: 'wildfire' }, 'I love fruits'],
 };
 
 export const OPERATIONS: readonly Operation[] = [
@@ -161,6 +180,26 @@ export const OPERATIONS: readonly Operation[] = [
     secured: true,
     form: true,
     query: [{ name: 'model', description: 'Model to show.', schema: { type: 'string' } }],
+    responses: {
+      '200': { description: 'HTML page.', content: HTML },
+      '404': errorResponse('Unknown model.'),
+    },
+  },
+  {
+    method: 'post',
+    path: '/index',
+    tag: 'Pages',
+    summary:
+      'The form again with what was typed (the result page\'s "Edit and try again", the model picker).',
+    description:
+      "A form body with `model` and the model's input fields; the text travels in the body, never in the URL.",
+    secured: false,
+    requestBody: {
+      'application/x-www-form-urlencoded': {
+        schema: { type: 'object', additionalProperties: { type: 'string' } },
+        example: { text: 'Forest fire near La Ronge', keyword: 'wildfire' },
+      },
+    },
     responses: {
       '200': { description: 'HTML page.', content: HTML },
       '404': errorResponse('Unknown model.'),
@@ -289,11 +328,10 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'KServe v1',
     summary: 'KServe v1 predict: `{"instances": [...]}` → `{"predictions": [...]}`.',
     secured: true,
-    requestBody: json({
-      type: 'object',
-      properties: { instances: { type: 'array' } },
-      required: ['instances'],
-    }),
+    requestBody: json(
+      { type: 'object', properties: { instances: { type: 'array' } }, required: ['instances'] },
+      KSERVE_EXAMPLE,
+    ),
     responses: {
       '200': { description: 'Predictions.', content: json({ type: 'object' }) },
       ...STANDARD_ERRORS,
@@ -307,11 +345,10 @@ export const OPERATIONS: readonly Operation[] = [
     summary:
       'KServe v1 explain: like :predict, with the terms that pushed each decision → `{"explanations": [...]}`.',
     secured: true,
-    requestBody: json({
-      type: 'object',
-      properties: { instances: { type: 'array' } },
-      required: ['instances'],
-    }),
+    requestBody: json(
+      { type: 'object', properties: { instances: { type: 'array' } }, required: ['instances'] },
+      KSERVE_EXAMPLE,
+    ),
     responses: {
       '200': { description: 'Predictions with explanations.', content: json({ type: 'object' }) },
       ...STANDARD_ERRORS,
@@ -374,7 +411,19 @@ export const OPERATIONS: readonly Operation[] = [
     tag: 'Open Inference Protocol v2',
     summary: 'Inference with BYTES inputs named after the model inputs.',
     secured: true,
-    requestBody: json({ type: 'object', properties: { inputs: { type: 'array' } }, required: ['inputs'] }),
+    requestBody: json(
+      { type: 'object', properties: { inputs: { type: 'array' } }, required: ['inputs'] },
+      {
+        inputs: [
+          {
+            name: 'text',
+            shape: [2],
+            datatype: 'BYTES',
+            data: ['Forest fire near La Ronge', 'I love fruits'],
+          },
+        ],
+      },
+    ),
     responses: { '200': { description: 'Outputs.', content: json({ type: 'object' }) }, ...STANDARD_ERRORS },
   },
 

@@ -17,7 +17,8 @@ import {
 } from '../http/body';
 import { OPEN_FORM, wantsHtml } from '../http/security';
 import type { InputRow, LoadedModel, ModelRegistry } from '../model/types';
-import { renderPrediction } from '../web/render';
+import { formErrors, typedValues } from '../web/form';
+import { renderForm, renderPrediction } from '../web/render';
 import {
   type CsvOptions,
   type CsvTable,
@@ -33,6 +34,7 @@ import {
   type PayloadShape,
   type PredictPayload,
   type RequestOptions,
+  type RowIssue,
   mergeOptions,
   readJsonPayload,
   readTextOptions,
@@ -63,6 +65,16 @@ export function sendJson(res: Response, value: unknown): void {
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(body));
   res.end(body);
+}
+
+/** The row issues of a form a browser posted (no file), when validation refused it. */
+function formIssues(req: Request, res: Response, error: unknown): readonly RowIssue[] | undefined {
+  const kind = req.body === undefined ? undefined : bodyKindOf(req);
+  if (kind !== 'form' && kind !== 'multipart') return undefined;
+  if (uploadedFile(res) !== undefined || !wantsHtml(req)) return undefined;
+  if (!(error instanceof HttpError) || error.code !== 'invalid_input') return undefined;
+  const rows = (error.details as { rows?: unknown } | undefined)?.rows;
+  return Array.isArray(rows) ? (rows as RowIssue[]) : undefined;
 }
 
 export function createPredictRouter(deps: AppDeps): Router {
@@ -154,7 +166,18 @@ export function createPredictRouter(deps: AppDeps): Router {
       const payload = jsonPayload(req);
       const options = readOptions(req, payload, pathModel(req));
       const model = resolveModel(registry, options.model);
-      const request = readRows(req, res, model, payload);
+      let request: PredictRequest;
+      try {
+        request = readRows(req, res, model, payload);
+      } catch (error) {
+        const issues = formIssues(req, res, error);
+        if (issues === undefined) throw error;
+        // A person at the form: show it again as typed, the problems beside their fields.
+        const { inputs } = model.card;
+        const values = typedValues(req.body as FormFields, inputs);
+        renderForm(res, deps, model, { values, errors: formErrors(issues, inputs) }, 400);
+        return;
+      }
       // Let in without a key as the open form: one text, answered as a page, nothing machine-readable.
       const openForm = res.locals[OPEN_FORM] === true;
       if (openForm && (request.shape !== 'single' || request.table !== undefined)) {
@@ -164,7 +187,8 @@ export function createPredictRouter(deps: AppDeps): Router {
       const explain = html || (options.explain ?? config.explainDefault);
       const result = await predictRows(deps, model.name, request.rows, {
         explain,
-        topTerms: options.topTerms,
+        // The page folds every term onto the words of the input, so it needs all of them.
+        topTerms: html ? Number.POSITIVE_INFINITY : options.topTerms,
       });
 
       if (config.logInputs) req.log.info({ model: model.name, rows: request.rows }, 'prediction inputs');

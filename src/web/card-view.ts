@@ -142,7 +142,11 @@ export function buildCardView(
   tiles.push({
     label: 'Test set',
     value: formatCount(metrics.test_size),
-    help: `Examples held out from training (${formatCount(metrics.train_size)} were used for training).`,
+    // train_size 0: the exporter was not told (export_sklearn.py --train-size).
+    help:
+      metrics.train_size > 0
+        ? `Examples held out from training (${formatCount(metrics.train_size)} were used for training).`
+        : 'Examples held out from training.',
   });
 
   const nameOf = (value: number | string): string =>

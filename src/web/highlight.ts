@@ -1,13 +1,19 @@
 /**
- * Place an explanation's terms back on the words of the text a person typed, so the result page can
- * mark the words that pushed the decision toward the predicted class and those that pushed against.
+ * Fold an explanation's per-term contributions back onto the words a person typed, so the result
+ * page can list and mark words rather than stems and character n-grams.
  *
- * Pure. Matching is by words, case- and accent-insensitively: a unigram marks every occurrence of
- * its word; an n-gram marks the run of words it came from (the vectorizer drops one-character
- * tokens before building n-grams, so those may sit between its parts); when the run cannot be
- * found (stop words removed in between), each part is marked on its own. Character n-grams do not
- * map onto whole words honestly, so they, and any term that cannot be found (a stem, say), are
- * returned as `unplaced` for the page to list instead.
+ * Pure, and independent of how the contributions were computed (a linear model's value ×
+ * coefficient, occlusion, …): it only needs each term, its signed contribution and, when known,
+ * the analyzer that produced it. Every term's contribution is shared out over the places in the
+ * text it came from, so a word's contribution is the sum of its shares and the words' sum equals
+ * the placed terms' sum:
+ * - a character n-gram is found in the text (case- and accent-insensitively, whitespace collapsed
+ *   as the vectorizer does); each occurrence gets an equal share, split over the words it covers
+ *   by the characters it covers;
+ * - a word n-gram shares equally over its tokens; a token is found as a whole word, or as the
+ *   word a stemmer turns into it (`stems`), each occurrence getting an equal share.
+ * Occurrences of one word fold together (the list shows "fire" once, all its marks agree).
+ * Terms found nowhere (the stem of a stemmer the caller did not pass, say) are returned unplaced.
  */
 
 export type Analyzer = 'word' | 'char' | 'char_wb';
@@ -16,7 +22,7 @@ export interface HighlightTerm {
   term: string;
   /** Signed: positive pushes toward the class the explanation is about. */
   contribution: number;
-  /** The analyzer that produced the term, when known; guessed from the term's shape otherwise. */
+  /** The analyzer that produced the term, when known; both ways are tried otherwise. */
   analyzer?: Analyzer;
 }
 
@@ -24,7 +30,31 @@ export type Direction = 'toward' | 'against';
 
 export interface PlacedTerm {
   term: string;
+  /** The part of the term's contribution that landed on this word. */
   contribution: number;
+}
+
+export interface WordContribution {
+  /** Lowercased, accent-free form: occurrences with the same key are one word. */
+  key: string;
+  /** The word as first typed. */
+  word: string;
+  /** Sum of the shares of every term placed on it. */
+  contribution: number;
+  /** The terms that put it here, strongest share first. */
+  terms: PlacedTerm[];
+}
+
+export interface FoldResult {
+  /** Words with a non-zero contribution, strongest first. */
+  words: WordContribution[];
+  /** Terms with no place in the text. */
+  unplaced: HighlightTerm[];
+}
+
+export interface FoldOptions {
+  /** The forms a stemming tokenizer could have turned a (lowercased) word into. */
+  stems?: (word: string) => readonly string[];
 }
 
 export interface HighlightSegment {
@@ -33,7 +63,7 @@ export interface HighlightSegment {
   direction?: Direction;
   /** 1 (weak) … 3 (strong), relative to the most influential word of the text. */
   strength?: 1 | 2 | 3;
-  /** Sum of the contributions of the terms on this word. */
+  /** The word's contribution (all its occurrences). */
   score?: number;
   /** The terms that put this word here, strongest first. */
   terms?: PlacedTerm[];
@@ -41,7 +71,7 @@ export interface HighlightSegment {
 
 export interface HighlightResult {
   segments: HighlightSegment[];
-  /** Terms with no place on the words of the text; the page lists them. */
+  words: WordContribution[];
   unplaced: HighlightTerm[];
 }
 
@@ -49,87 +79,227 @@ interface Token {
   start: number;
   end: number;
   key: string;
+  isWord: boolean;
 }
 
-const WORD_RUN = /[\p{L}\p{N}\p{M}_]+/gu;
+/** Words, and runs of other visible characters (emoji, punctuation) that character n-grams cover. */
+const TOKEN = /[\p{L}\p{N}\p{M}_]+|[^\s\p{L}\p{N}\p{M}_]+/gu;
+const WORD_CHAR = /[\p{L}\p{N}\p{M}_]/u;
+const WHITESPACE = /\s/u;
 const COMBINING = /\p{M}/gu;
 
-/** Lowercase and drop accents, so "Café", "CAFE" and "cafe" compare equal. */
+/** Lowercase and drop accents, so "Café", "CAFE" and "cafe" compare equal (and σ = ς). */
 export function wordKey(word: string): string {
-  return word.toLowerCase().normalize('NFKD').replace(COMBINING, '');
+  return word.toLowerCase().normalize('NFKD').replace(COMBINING, '').replace(/ς/g, 'σ');
+}
+
+/**
+ * The text as the analyzers see it (keyed, whitespace runs as one space, a space on each side for
+ * char_wb's padding), with the token each character came from (-1: whitespace or padding).
+ */
+interface KeyedText {
+  chars: string;
+  owner: Int32Array;
 }
 
 function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  for (const match of text.matchAll(WORD_RUN)) {
-    const start = match.index ?? 0;
-    tokens.push({ start, end: start + match[0].length, key: wordKey(match[0]) });
-  }
-  return tokens;
+  return Array.from(text.matchAll(TOKEN), (m) => {
+    const start = m.index ?? 0;
+    return { start, end: start + m[0].length, key: wordKey(m[0]), isWord: WORD_CHAR.test(m[0]) };
+  });
 }
 
-/** The words of a term, or undefined when the term is not made of words (a character n-gram). */
-function termWords(term: HighlightTerm): string[] | undefined {
-  if (term.analyzer === 'char' || term.analyzer === 'char_wb') return undefined;
-  // Word n-grams are tokens joined by single spaces; padding or doubled spaces only come from
-  // character analyzers.
-  if (term.analyzer === undefined && (term.term !== term.term.trim() || term.term.includes('  '))) {
-    return undefined;
-  }
-  const words = Array.from(term.term.matchAll(WORD_RUN), (m) => wordKey(m[0]));
-  return words.length > 0 ? words : undefined;
-}
-
-/** Token indices of every run of `words` in `tokens`, skipping one-character tokens in between. */
-function findRuns(
-  tokens: readonly Token[],
-  positions: ReadonlyMap<string, number[]>,
-  words: string[],
-): number[][] {
-  const runs: number[][] = [];
-  for (const start of positions.get(words[0]) ?? []) {
-    const run = [start];
-    let next = start + 1;
-    for (let k = 1; k < words.length && run.length === k; next += 1) {
-      if (next >= tokens.length) break;
-      if (tokens[next].key === words[k]) {
-        run.push(next);
-        k += 1;
-      } else if (Array.from(tokens[next].key).length !== 1) {
-        break;
+function keyedText(text: string, tokens: readonly Token[]): KeyedText {
+  const chars: string[] = [' '];
+  const owners: number[] = [-1];
+  let t = 0;
+  let offset = 0;
+  for (const cp of text) {
+    while (t < tokens.length && tokens[t].end <= offset) t += 1;
+    const inToken = t < tokens.length && tokens[t].start <= offset;
+    if (!inToken && WHITESPACE.test(cp)) {
+      if (chars[chars.length - 1] !== ' ') {
+        chars.push(' ');
+        owners.push(-1);
+      }
+    } else {
+      const key = wordKey(cp);
+      // By UTF-16 unit, so positions in `chars` line up with `owner`.
+      for (let i = 0; i < key.length; i++) {
+        chars.push(key[i]);
+        owners.push(inToken ? t : -1);
       }
     }
-    if (run.length === words.length) runs.push(run);
+    offset += cp.length;
   }
-  return runs;
+  if (chars[chars.length - 1] !== ' ') {
+    chars.push(' ');
+    owners.push(-1);
+  }
+  return { chars: chars.join(''), owner: Int32Array.from(owners) };
 }
 
-/** For stems (analyzer known to be word): tokens that start with the stem. */
-function findPrefixed(tokens: readonly Token[], stem: string): number[] {
-  if (Array.from(stem).length < 3) return [];
-  const found: number[] = [];
-  tokens.forEach((token, index) => {
-    if (token.key.startsWith(stem)) found.push(index);
-  });
-  return found;
+/** Start positions of every (overlapping) occurrence of each wanted substring, one pass per length. */
+function occurrenceIndex(chars: string, wanted: ReadonlySet<string>): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  const lengths = new Set([...wanted].map((w) => w.length));
+  for (const length of lengths) {
+    for (let p = 0; p + length <= chars.length; p++) {
+      const piece = chars.slice(p, p + length);
+      if (!wanted.has(piece)) continue;
+      const list = index.get(piece);
+      if (list === undefined) index.set(piece, [p]);
+      else list.push(p);
+    }
+  }
+  return index;
 }
 
-function placeTerm(
-  tokens: readonly Token[],
-  positions: ReadonlyMap<string, number[]>,
-  term: HighlightTerm,
-): number[] {
-  const words = termWords(term);
-  if (words === undefined) return [];
-  const runs = findRuns(tokens, positions, words);
-  if (runs.length > 0) return [...new Set(runs.flat())];
-  const placed = new Set<number>();
-  for (const word of words) {
-    let hits = positions.get(word) ?? [];
-    if (hits.length === 0 && term.analyzer === 'word') hits = findPrefixed(tokens, word);
-    hits.forEach((index) => placed.add(index));
+/** token index → weight; the weights of one term add up to 1. */
+type Shares = Map<number, number>;
+
+function addShare(shares: Shares, token: number, weight: number): void {
+  shares.set(token, (shares.get(token) ?? 0) + weight);
+}
+
+/** Each occurrence an equal part, split over the tokens it covers by characters covered. */
+function spanShares(keyed: KeyedText, starts: readonly number[], length: number, weight: number): Shares {
+  const perOccurrence: Shares[] = [];
+  for (const start of starts) {
+    const counts: Shares = new Map();
+    let covered = 0;
+    for (let p = start; p < start + length; p++) {
+      const token = keyed.owner[p];
+      if (token < 0) continue;
+      addShare(counts, token, 1);
+      covered += 1;
+    }
+    if (covered === 0) continue;
+    for (const [token, count] of counts) counts.set(token, count / covered);
+    perOccurrence.push(counts);
   }
-  return [...placed];
+  const shares: Shares = new Map();
+  for (const counts of perOccurrence) {
+    for (const [token, part] of counts) addShare(shares, token, (part * weight) / perOccurrence.length);
+  }
+  return shares;
+}
+
+function isWordBoundary(chars: string, p: number): boolean {
+  return p < 0 || p >= chars.length || !WORD_CHAR.test(chars[p]);
+}
+
+interface Lookup {
+  tokens: readonly Token[];
+  keyed: KeyedText;
+  index: ReadonlyMap<string, number[]>;
+  /** key of a word token → the stems it could have produced. */
+  stemsOf: (token: Token) => readonly string[];
+}
+
+function charShares(lookup: Lookup, key: string): Shares {
+  return spanShares(lookup.keyed, lookup.index.get(key) ?? [], key.length, 1);
+}
+
+function wordShares(lookup: Lookup, key: string): Shares {
+  const parts = key.split(' ').filter((part) => part !== '');
+  const found: Shares[] = [];
+  for (const part of parts) {
+    const { chars } = lookup.keyed;
+    const whole = (lookup.index.get(part) ?? []).filter(
+      (p) => isWordBoundary(chars, p - 1) && isWordBoundary(chars, p + part.length),
+    );
+    let shares = spanShares(lookup.keyed, whole, part.length, 1);
+    if (shares.size === 0) {
+      const stemmed: number[] = [];
+      lookup.tokens.forEach((token, i) => {
+        if (token.isWord && lookup.stemsOf(token).includes(part)) stemmed.push(i);
+      });
+      shares = new Map(stemmed.map((i) => [i, 1 / stemmed.length]));
+    }
+    if (shares.size > 0) found.push(shares);
+  }
+  const result: Shares = new Map();
+  for (const shares of found) {
+    for (const [token, weight] of shares) addShare(result, token, weight / found.length);
+  }
+  return result;
+}
+
+function looksLikeCharNgram(term: string): boolean {
+  return term !== term.trim() || term.includes('  ');
+}
+
+function termShares(lookup: Lookup, term: HighlightTerm): Shares {
+  const key = wordKey(term.term);
+  if (term.analyzer === 'char' || term.analyzer === 'char_wb') return charShares(lookup, key);
+  if (term.analyzer === 'word') return wordShares(lookup, key);
+  if (looksLikeCharNgram(term.term)) return charShares(lookup, key);
+  const asWords = wordShares(lookup, key);
+  return asWords.size > 0 ? asWords : charShares(lookup, key);
+}
+
+export function foldTerms(
+  text: string,
+  terms: readonly HighlightTerm[],
+  options: FoldOptions = {},
+): FoldResult {
+  const tokens = tokenize(text);
+  const keyed = keyedText(text, tokens);
+  const usable = terms.filter((t) => Number.isFinite(t.contribution) && t.contribution !== 0);
+  const wanted = new Set<string>();
+  for (const term of usable) {
+    const key = wordKey(term.term);
+    if (key !== '') wanted.add(key);
+    for (const part of key.split(' ')) if (part !== '') wanted.add(part);
+  }
+  const stemCache = new Map<string, readonly string[]>();
+  const stemsOf = (token: Token): readonly string[] => {
+    let stems = stemCache.get(token.key);
+    if (stems === undefined) {
+      stems = options.stems?.(token.key) ?? [];
+      stemCache.set(token.key, stems);
+    }
+    return stems;
+  };
+  const lookup: Lookup = { tokens, keyed, index: occurrenceIndex(keyed.chars, wanted), stemsOf };
+
+  const words = new Map<
+    string,
+    { word: string; first: number; contribution: number; terms: Map<string, number> }
+  >();
+  const unplaced: HighlightTerm[] = [];
+  for (const term of usable) {
+    const shares = termShares(lookup, term);
+    if (shares.size === 0) {
+      unplaced.push(term);
+      continue;
+    }
+    for (const [index, weight] of shares) {
+      const token = tokens[index];
+      let entry = words.get(token.key);
+      if (entry === undefined) {
+        entry = { word: text.slice(token.start, token.end), first: index, contribution: 0, terms: new Map() };
+        words.set(token.key, entry);
+      }
+      const share = term.contribution * weight;
+      entry.contribution += share;
+      entry.terms.set(term.term, (entry.terms.get(term.term) ?? 0) + share);
+    }
+  }
+
+  const folded = [...words.entries()]
+    .filter(([, entry]) => entry.contribution !== 0)
+    .sort(([, a], [, b]) => Math.abs(b.contribution) - Math.abs(a.contribution) || a.first - b.first)
+    .map(([key, entry]) => ({
+      key,
+      word: entry.word,
+      contribution: entry.contribution,
+      terms: [...entry.terms.entries()]
+        .map(([term, contribution]) => ({ term, contribution }))
+        .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution)),
+    }));
+  return { words: folded, unplaced };
 }
 
 function strengthOf(score: number, strongest: number): 1 | 2 | 3 {
@@ -139,40 +309,10 @@ function strengthOf(score: number, strongest: number): 1 | 2 | 3 {
   return 1;
 }
 
-export function highlightText(text: string, terms: readonly HighlightTerm[]): HighlightResult {
-  const tokens = tokenize(text);
-  const positions = new Map<string, number[]>();
-  tokens.forEach((token, index) => {
-    const list = positions.get(token.key);
-    if (list === undefined) positions.set(token.key, [index]);
-    else list.push(index);
-  });
-
-  const onToken = new Map<number, PlacedTerm[]>();
-  const unplaced: HighlightTerm[] = [];
-  for (const term of terms) {
-    if (!Number.isFinite(term.contribution) || term.contribution === 0) continue;
-    const indices = placeTerm(tokens, positions, term);
-    if (indices.length === 0) {
-      unplaced.push(term);
-      continue;
-    }
-    for (const index of indices) {
-      const list = onToken.get(index) ?? [];
-      list.push({ term: term.term, contribution: term.contribution });
-      onToken.set(index, list);
-    }
-  }
-
-  const scores = new Map<number, number>();
-  for (const [index, placed] of onToken) {
-    scores.set(
-      index,
-      placed.reduce((sum, p) => sum + p.contribution, 0),
-    );
-  }
-  const strongest = Math.max(0, ...[...scores.values()].map(Math.abs));
-
+/** The text as segments: every occurrence of a folded word marked on the side of its sum. */
+export function highlightWords(text: string, words: readonly WordContribution[]): HighlightSegment[] {
+  const byKey = new Map(words.filter((w) => w.contribution !== 0).map((w) => [w.key, w]));
+  const strongest = Math.max(0, ...[...byKey.values()].map((w) => Math.abs(w.contribution)));
   const segments: HighlightSegment[] = [];
   let cursor = 0;
   const pushPlain = (end: number): void => {
@@ -183,23 +323,28 @@ export function highlightText(text: string, terms: readonly HighlightTerm[]): Hi
     else segments.push({ text: piece });
     cursor = end;
   };
-  tokens.forEach((token, index) => {
-    const score = scores.get(index);
-    // Terms that cancel out exactly leave the word unmarked rather than pick a side.
-    if (score === undefined || score === 0) return;
+  for (const token of tokenize(text)) {
+    const word = byKey.get(token.key);
+    if (word === undefined) continue;
     pushPlain(token.start);
-    const placed = [...(onToken.get(index) ?? [])].sort(
-      (a, b) => Math.abs(b.contribution) - Math.abs(a.contribution),
-    );
     segments.push({
       text: text.slice(token.start, token.end),
-      direction: score > 0 ? 'toward' : 'against',
-      strength: strengthOf(score, strongest),
-      score,
-      terms: placed,
+      direction: word.contribution > 0 ? 'toward' : 'against',
+      strength: strengthOf(word.contribution, strongest),
+      score: word.contribution,
+      terms: word.terms,
     });
     cursor = token.end;
-  });
+  }
   pushPlain(text.length);
-  return { segments, unplaced };
+  return segments;
+}
+
+export function highlightText(
+  text: string,
+  terms: readonly HighlightTerm[],
+  options: FoldOptions = {},
+): HighlightResult {
+  const { words, unplaced } = foldTerms(text, terms, options);
+  return { segments: highlightWords(text, words), words, unplaced };
 }

@@ -5,18 +5,21 @@
 import { describeUploadLimits } from '../csv/limits';
 import { DELIMITERS, DELIMITER_NAMES, type Delimiter } from '../csv/read';
 import type { LoadedModel } from '../model/types';
+import { sklearnVersionWarning } from '../model/versions';
 import { ROW_NUMBER_COLUMN, predictionColumns } from '../predict/csv';
 import { type CardView, buildCardView, isClassMetric } from './card-view';
 import { truncate } from './markup';
 import type { ClassMetric } from './svg';
 
-/** What GET /index understood of its query string. */
+/** What the form page shows besides the model: from GET /index's query or a posted form. */
 export interface IndexQuery {
   model?: string;
   example?: string;
   metric?: string;
-  /** Prefill values by input field name (the result page's back link). */
+  /** Values as typed, by input field name (POST /index, or a form that did not validate). */
   values: Readonly<Record<string, string>>;
+  /** Messages in the form's words, by input field name, shown beside the fields. */
+  errors?: Readonly<Record<string, string>>;
 }
 
 export interface ModelChoice {
@@ -36,6 +39,9 @@ export interface FieldView {
   value: string;
   placeholder: string;
   maxLength: number;
+  /** Why the last submission was refused, in the form's words. */
+  error?: string;
+  errorId: string;
 }
 
 export interface ExampleView {
@@ -48,7 +54,15 @@ export interface ExampleView {
 
 export interface IndexView {
   models: ModelChoice[];
-  model: { name: string; title: string; ready: boolean; reason?: string; output: 'probabilities' | 'scores' };
+  model: {
+    name: string;
+    title: string;
+    ready: boolean;
+    reason?: string;
+    output: 'probabilities' | 'scores';
+    /** Exported with a scikit-learn version Sift is not verified against. */
+    versionWarning?: string;
+  };
   card: CardView;
   fields: FieldView[];
   examples: ExampleView[];
@@ -65,6 +79,8 @@ export interface IndexView {
     delimiters: { value: string; label: string }[];
   };
   maxUploadBytes: number;
+  /** The fields' errors in form order, for the summary above the form. */
+  errors: { id: string; message: string }[];
 }
 
 const DELIMITER_LABELS: Readonly<Record<Delimiter, string>> = {
@@ -109,6 +125,8 @@ export function buildIndexView(
       value: typeof raw === 'string' ? Array.from(raw).slice(0, limits.maxTextChars).join('') : '',
       placeholder: input.example === '' ? '' : `e.g. ${truncate(input.example.replace(/\s+/g, ' '), 80)}`,
       maxLength: limits.maxTextChars,
+      error: query.errors?.[input.name],
+      errorId: `field-${input.name}-error`,
     };
   });
 
@@ -126,6 +144,7 @@ export function buildIndexView(
       ready: status.ready,
       reason: status.reason,
       output: model.output,
+      versionWarning: sklearnVersionWarning(card),
     },
     card: buildCardView(card, model.output, metric),
     fields,
@@ -149,5 +168,6 @@ export function buildIndexView(
       ],
     },
     maxUploadBytes: limits.maxUploadBytes,
+    errors: fields.flatMap((f) => (f.error === undefined ? [] : [{ id: f.id, message: f.error }])),
   };
 }

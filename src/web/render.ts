@@ -9,8 +9,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ejs from 'ejs';
 import type { Response } from 'express';
+import type { AppDeps } from '../app';
 import { HttpError } from '../errors';
 import type { InputRow, LoadedModel, RowPrediction } from '../model/types';
+import { type IndexQuery, buildIndexView } from './index-view';
 import { escapeHtml, truncate } from './markup';
 import { buildResultView } from './result-view';
 
@@ -49,6 +51,28 @@ export interface PredictionPage {
   /** The row as the model read it (validated strings). */
   inputs: InputRow;
   prediction: RowPrediction;
+}
+
+/**
+ * The form page for `model`: values as typed and errors beside their fields when the query has
+ * them (status 400 then, so scripts and tests see the refusal).
+ */
+export function renderForm(
+  res: Response,
+  deps: Pick<AppDeps, 'registry' | 'config'>,
+  model: LoadedModel,
+  query: IndexQuery,
+  status: number,
+): void {
+  const { config, registry } = deps;
+  const view = buildIndexView(registry.list(), model, query, {
+    maxTextChars: config.maxTextChars,
+    maxCsvRows: config.maxCsvRows,
+    maxUploadBytes: config.maxUploadBytes,
+  });
+  const title = view.errors.length > 0 ? `Check the form · ${model.card.title}` : model.card.title;
+  res.setHeader('Cache-Control', 'no-store');
+  sendHtml(res, status, renderView('index', { page: { title }, view }));
 }
 
 /** The result page of one prediction from the form. */

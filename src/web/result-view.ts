@@ -2,8 +2,9 @@
  * A prediction as the result page shows it: the verdict, bars for every class, coverage, the input
  * with its influential words marked, and the top terms each way. Pure.
  */
-import type { Coverage, InputRow, LoadedModel, RowPrediction, TermContribution } from '../model/types';
-import { type Analyzer, type HighlightSegment, type HighlightTerm, highlightText } from './highlight';
+import type { Coverage, InputRow, LoadedModel, RowPrediction } from '../model/types';
+import { getStemmer } from '../text';
+import { type HighlightSegment, type HighlightTerm, type WordContribution, highlightText } from './highlight';
 import { Markup, formatPercent, formatScore } from './markup';
 import { type ValueBar, termBar, valueBars } from './svg';
 
@@ -36,14 +37,14 @@ export interface EchoedField {
 }
 
 export interface TermRow {
-  /** The term as shown: spaces inside character n-grams become ␣ so they can be seen. */
+  /** The word as typed. */
   term: string;
-  /** A character n-gram (or other term with significant spaces), set in a monospace font. */
-  fragment: boolean;
+  /** The model's own terms folded onto it (stems, n-grams; spaces shown as ␣), for the hover text. */
+  parts: string;
   /** The field's label when the model reads several fields. */
   fieldLabel?: string;
   contribution: string;
-  /** Its weight relative to the strongest term on the page. */
+  /** Its weight relative to the strongest word on the page. */
   bar: Markup;
 }
 
@@ -51,7 +52,7 @@ export interface ExplanationView {
   className: string;
   toward: TermRow[];
   against: TermRow[];
-  /** Terms (character n-grams, stems) that could not be placed on words of the input. */
+  /** Terms that could not be placed on words of the input. */
   unplacedCount: number;
   hasHighlights: boolean;
 }
@@ -68,28 +69,17 @@ export interface ResultView {
   coverage: CoverageView;
   fields: EchoedField[];
   explanation?: ExplanationView;
-  /** GET /index with the model and the inputs, when they fit in a URL. */
-  backHref: string;
-  inputsKept: boolean;
+  /** The inputs as hidden fields of the "edit" form, which posts them back to the form page. */
+  inputs: { name: string; value: string }[];
 }
 
-/** Longest back link that still fits comfortably under servers' and proxies' URL limits. */
-const MAX_BACK_HREF = 6000;
+/** How many words each side of the list shows. */
+export const LISTED_WORDS = 10;
 
-/** The analyzer behind a term, when the inference core reports it (highlight guesses otherwise). */
-function analyzerOf(term: TermContribution): Analyzer | undefined {
-  return term.analyzer;
-}
-
-export function indexHref(modelName: string, inputs?: InputRow): string {
-  const params = new URLSearchParams({ model: modelName });
-  if (inputs !== undefined) {
-    for (const [name, value] of Object.entries(inputs)) {
-      if (value !== '' && name !== 'model') params.append(name, value);
-    }
-  }
-  return `/index?${params.toString()}`;
-}
+const porter = getStemmer('porter');
+const lancaster = getStemmer('lancaster');
+/** Bundles stem with Porter or Lancaster (docs/bundle-format.md); a stem from either folds back. */
+const stems = (word: string): string[] => [porter(word), lancaster(word)];
 
 function buildVerdict(model: LoadedModel, prediction: RowPrediction): Verdict {
   const { card } = model;
@@ -182,18 +172,19 @@ function buildCoverage(coverage: Coverage): CoverageView {
   };
 }
 
-function displayTerm(term: TermContribution): { term: string; fragment: boolean } {
-  const analyzer = analyzerOf(term);
-  const spaced = term.term !== term.term.trim() || term.term.includes('  ');
-  const fragment = analyzer === 'char' || analyzer === 'char_wb' || spaced;
-  return { term: fragment ? term.term.replace(/ /g, '␣') : term.term, fragment };
+function showTerm(term: string): string {
+  return term.replace(/ /g, '␣');
 }
 
 function describeSegment(segment: HighlightSegment, className: string): string | undefined {
   if (segment.direction === undefined || segment.terms === undefined) return undefined;
   const side = segment.direction === 'toward' ? `Pushes toward ${className}` : `Pushes against ${className}`;
-  const terms = segment.terms.map((t) => `${t.term} ${formatScore(t.contribution)}`).join(', ');
+  const terms = segment.terms.map((t) => `${showTerm(t.term)} ${formatScore(t.contribution)}`).join(', ');
   return `${side}: ${terms}`;
+}
+
+interface ListedWord extends WordContribution {
+  field: string;
 }
 
 export function buildResultView(model: LoadedModel, inputs: InputRow, prediction: RowPrediction): ResultView {
@@ -206,6 +197,7 @@ export function buildResultView(model: LoadedModel, inputs: InputRow, prediction
 
   let unplacedCount = 0;
   let hasHighlights = false;
+  const listed: ListedWord[] = [];
   const fields: EchoedField[] = card.inputs.map((input) => {
     const value = inputs[input.name] ?? '';
     const terms: HighlightTerm[] =
@@ -213,9 +205,10 @@ export function buildResultView(model: LoadedModel, inputs: InputRow, prediction
         ? []
         : [...explanation.toward, ...explanation.against]
             .filter((t) => t.field === input.name)
-            .map((t) => ({ term: t.term, contribution: t.contribution, analyzer: analyzerOf(t) }));
-    const { segments, unplaced } = highlightText(value, terms);
+            .map((t) => ({ term: t.term, contribution: t.contribution, analyzer: t.analyzer }));
+    const { segments, words, unplaced } = highlightText(value, terms, { stems });
     unplacedCount += unplaced.length;
+    listed.push(...words.map((w) => ({ ...w, field: input.name })));
     if (segments.some((s) => s.direction !== undefined)) hasHighlights = true;
     return {
       name: input.name,
@@ -228,32 +221,36 @@ export function buildResultView(model: LoadedModel, inputs: InputRow, prediction
 
   let explanationView: ExplanationView | undefined;
   if (explanation !== undefined) {
-    const strongest = Math.max(
-      1e-12,
-      ...[...explanation.toward, ...explanation.against].map((t) => Math.abs(t.contribution)),
-    );
+    const toward = listed
+      .filter((w) => w.contribution > 0)
+      .sort((a, b) => b.contribution - a.contribution)
+      .slice(0, LISTED_WORDS);
+    const against = listed
+      .filter((w) => w.contribution < 0)
+      .sort((a, b) => a.contribution - b.contribution)
+      .slice(0, LISTED_WORDS);
+    const strongest = Math.max(1e-12, ...[...toward, ...against].map((w) => Math.abs(w.contribution)));
     const toRow =
       (direction: 'toward' | 'against') =>
-      (t: TermContribution): TermRow => ({
-        ...displayTerm(t),
-        // The main field goes without saying; terms from the others (keyword, location) are tagged.
+      (w: ListedWord): TermRow => ({
+        term: w.word,
+        parts: w.terms.map((t) => `${showTerm(t.term)} ${formatScore(t.contribution)}`).join(', '),
+        // The main field goes without saying; words from the others (keyword, location) are tagged.
         fieldLabel:
-          severalFields && t.field !== card.inputs[0].name ? (labelOf.get(t.field) ?? t.field) : undefined,
-        contribution: formatScore(t.contribution),
-        bar: termBar(Math.abs(t.contribution) / strongest, direction),
+          severalFields && w.field !== card.inputs[0].name ? (labelOf.get(w.field) ?? w.field) : undefined,
+        contribution: formatScore(w.contribution),
+        bar: termBar(Math.abs(w.contribution) / strongest, direction),
       });
     explanationView = {
       className,
-      toward: explanation.toward.map(toRow('toward')),
-      against: explanation.against.map(toRow('against')),
+      toward: toward.map(toRow('toward')),
+      against: against.map(toRow('against')),
       unplacedCount,
       hasHighlights,
     };
   }
 
   const { bars, heading, note } = buildBars(model, prediction);
-  const withInputs = indexHref(model.name, inputs);
-  const inputsKept = withInputs.length <= MAX_BACK_HREF;
   return {
     modelName: model.name,
     modelTitle: card.title,
@@ -266,7 +263,6 @@ export function buildResultView(model: LoadedModel, inputs: InputRow, prediction
     coverage: buildCoverage(prediction.coverage),
     fields,
     explanation: explanationView,
-    backHref: inputsKept ? withInputs : indexHref(model.name),
-    inputsKept,
+    inputs: card.inputs.map((input) => ({ name: input.name, value: inputs[input.name] ?? '' })),
   };
 }

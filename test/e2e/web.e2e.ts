@@ -83,12 +83,55 @@ describe('the form and the result page', () => {
     expect(fill?.width ?? 0).toBeGreaterThan(20);
     await screenshot(page, 'result-desktop');
 
-    // Back to the form with the inputs kept.
-    await page.getByRole('link', { name: /Back to the form/ }).click();
+    // The list shows words of the input, each marked on its own side in the text.
+    const listed = await page.locator('.terms-columns > div').first().locator('.term').allInnerTexts();
+    const towardMarks = await page.locator('.echo mark.hl.toward').allInnerTexts();
+    for (const word of listed) expect(towardMarks).toContain(word);
+
+    // Back to the form with the inputs kept, by a POST: the text never shows in the URL.
+    await Promise.all([
+      page.waitForURL(`${server.url}/index`),
+      page.getByRole('button', { name: /Back to the form/ }).click(),
+    ]);
+    expect(page.url()).toBe(`${server.url}/index`);
     await expect(page.getByLabel('Tweet').inputValue()).resolves.toBe(
       'Forest fire near La Ronge Sask. Canada, residents asked to evacuate',
     );
     await expect(page.getByLabel('Keyword').inputValue()).resolves.toBe('wildfire');
+
+    // Switching the model keeps the typed text too.
+    await page.getByLabel('Model', { exact: true }).selectOption('sentiment-mini');
+    await Promise.all([
+      page.waitForResponse((r) => r.url() === `${server.url}/index` && r.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Switch' }).click(),
+    ]);
+    await page.waitForLoadState();
+    await expect(page.locator('#model-select').inputValue()).resolves.toBe('sentiment-mini');
+    await expect(page.getByLabel('Tweet').inputValue()).resolves.toBe(
+      'Forest fire near La Ronge Sask. Canada, residents asked to evacuate',
+    );
+  });
+
+  it('refuses whitespace-only text in the browser, and shows server refusals on the form', async () => {
+    const { page } = await open();
+    await page.goto(`${server.url}/index`);
+    await page.getByLabel('Tweet').fill('   ');
+    await page.getByRole('button', { name: 'Classify', exact: true }).click();
+    expect(new URL(page.url()).pathname).toBe('/index');
+    await expect(
+      page.getByLabel('Tweet').evaluate((el) => (el as HTMLTextAreaElement).validity.customError),
+    ).resolves.toBe(true);
+
+    // Without the browser's check (an old browser), the server answers with the form itself.
+    await page.locator('#predict-form').evaluate((form) => form.setAttribute('novalidate', ''));
+    await page.getByLabel('Keyword').fill('flood');
+    await Promise.all([
+      page.waitForURL(`${server.url}/predict`),
+      page.getByRole('button', { name: 'Classify', exact: true }).click(),
+    ]);
+    await expect(page.locator('#form-errors').innerText()).resolves.toContain('Tweet is empty');
+    await expect(page.getByLabel('Keyword').inputValue()).resolves.toBe('flood');
+    await screenshot(page, 'form-errors');
   });
 
   it('warns of a low signal for text the model does not know', async () => {
@@ -142,10 +185,12 @@ describe('model picker, examples and metric switch', () => {
     const { page } = await open();
     await page.goto(`${server.url}/index`);
     await page.getByLabel('Model', { exact: true }).selectOption('sentiment-mini');
+    // A POST with the form (the typed text comes along), so the URL stays /index.
     await Promise.all([
-      page.waitForURL(/model=sentiment-mini/),
+      page.waitForResponse((r) => r.url() === `${server.url}/index` && r.request().method() === 'POST'),
       page.getByRole('button', { name: 'Switch' }).click(),
     ]);
+    await page.waitForLoadState();
     await expect(page.locator('h1').innerText()).resolves.toBe('Airline sentiment (mini)');
     expect(await page.locator('#predict-form textarea').count()).toBe(1);
     expect(await page.locator('#predict-form input[type=text]').count()).toBe(0);

@@ -4,6 +4,7 @@
  */
 import request from 'supertest';
 import type { SiftRegistry } from '../../src/model/registry';
+import { buildDocsView } from '../../src/ops/docs';
 import { OPERATIONS, allowedMethods, buildOpenApi } from '../../src/ops/openapi';
 import { buildTestApp, loadFixtureRegistry, type TestApp } from '../helpers/app';
 
@@ -79,12 +80,57 @@ describe('GET /docs', () => {
     const res = await request(t.app).get('/docs');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
-    for (const op of OPERATIONS) expect(res.text).toContain(`${op.method.toUpperCase()} ${op.path}`);
+    for (const op of OPERATIONS) {
+      const method = op.method.toUpperCase();
+      expect(res.text).toContain(`>${method}</span> <code>${op.path}</code>`);
+    }
     expect(res.text).toContain('id="schema-PredictRequest"');
     expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(res.text).not.toMatch(/<style/);
     expect(res.text).not.toMatch(/\sstyle=/);
     expect(res.text).not.toMatch(/\son[a-z]+=/);
     expect(res.text).toContain('&#34;');
+  });
+
+  it('renders Markdown (no stray backticks) and schemas as tables of their fields', async () => {
+    const res = await request(t.app).get('/docs');
+    const prose = res.text.replace(/<pre[\s\S]*?<\/pre>/g, '');
+    expect(prose).not.toContain('`');
+    expect(res.text).toContain('<code>{&quot;instances&quot;: [...]}</code>');
+    expect(res.text).toMatch(/<td><code>label_name<\/code><\/td><td>string or null<\/td>/);
+  });
+
+  it('gives every operation a curl example, and every example body is answered', async () => {
+    const doc = buildOpenApi(t.config, registry);
+    const view = buildDocsView(doc);
+    const operations = view.groups.flatMap((g) => g.operations);
+    expect(operations).toHaveLength(OPERATIONS.length);
+    for (const op of operations) {
+      expect(op.examples.length).toBeGreaterThan(0);
+      for (const example of op.examples) expect(example.command).toContain('curl -s ');
+    }
+    // The bodies behind the examples, sent for real: none is refused.
+    for (const op of OPERATIONS) {
+      if (op.requestBody === undefined) continue;
+      const url = op.path.replace('{name}', 'tweets-mini');
+      for (const [type, media] of Object.entries(op.requestBody)) {
+        if (media.example === undefined) continue;
+        let call = request(t.app).post(url);
+        if (type === 'multipart/form-data') {
+          const file = (media.example as { file: string }).file;
+          call = call.attach('file', Buffer.from(file), { filename: 'rows.csv', contentType: 'text/csv' });
+        } else if (type === 'application/x-www-form-urlencoded') {
+          call = call.type('form').send(media.example as Record<string, string>);
+        } else {
+          const body = typeof media.example === 'string' ? media.example : JSON.stringify(media.example);
+          call = call.set('Content-Type', type).send(body);
+        }
+        const res = await call;
+        expect([`${op.method} ${op.path} ${type}`, res.status]).toEqual([
+          `${op.method} ${op.path} ${type}`,
+          200,
+        ]);
+      }
+    }
   });
 });

@@ -605,15 +605,15 @@ describe('XSS: every user or card string is escaped in pages', () => {
     await expectServes(live);
   });
 
-  it('escapes /index?model=<script> (404 page) and prefilled fields from the query string', async () => {
+  it('escapes /index?model=<script> (404 page) and fields re-shown by POST /index', async () => {
     const unknown = await live.http().get(`/index?model=${encodeURIComponent(XSS.join(''))}`);
     expectAnswer(unknown, 404);
     expectNoInjectedMarkup(unknown.text);
     const prefilled = await live
       .http()
-      .get(
-        `/index?text=${encodeURIComponent(XSS.join(' '))}&keyword=${encodeURIComponent(XSS[1])}&location=${encodeURIComponent(XSS[3])}`,
-      );
+      .post('/index')
+      .type('form')
+      .send({ text: XSS.join(' '), keyword: XSS[1], location: XSS[3] });
     expectAnswer(prefilled, 200);
     expectNoInjectedMarkup(prefilled.text);
     expect(prefilled.text).toContain('&lt;/textarea&gt;');

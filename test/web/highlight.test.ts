@@ -1,12 +1,19 @@
 import fc from 'fast-check';
-import { type HighlightTerm, highlightText, wordKey } from '../../src/web/highlight';
+import { getStemmer } from '../../src/text';
+import { type HighlightTerm, foldTerms, highlightText } from '../../src/web/highlight';
+
+const porter = getStemmer('porter');
+const stems = (word: string) => [porter(word)];
 
 const marked = (text: string, terms: HighlightTerm[]) =>
-  highlightText(text, terms)
+  highlightText(text, terms, { stems })
     .segments.filter((s) => s.direction !== undefined)
     .map((s) => [s.text, s.direction]);
 
-describe('highlightText', () => {
+const wordsOf = (text: string, terms: HighlightTerm[]) =>
+  Object.fromEntries(foldTerms(text, terms, { stems }).words.map((w) => [w.word, w.contribution]));
+
+describe('foldTerms', () => {
   it('marks unigrams case- and accent-insensitively, every occurrence, on the side of their sign', () => {
     const terms = [
       { term: 'fire', contribution: 0.9 },
@@ -17,46 +24,35 @@ describe('highlightText', () => {
       ['Café', 'against'],
       ['fire', 'toward'],
     ]);
+    // One word in the list, however often it occurs.
+    expect(wordsOf('FIRE at the Café, fire!', terms)).toEqual({ FIRE: 0.9, Café: -0.2 });
   });
 
-  it('never marks part of a word', () => {
-    expect(marked('firefighters and bonfire', [{ term: 'fire', contribution: 1 }])).toEqual([]);
-    const { unplaced } = highlightText('firefighters', [{ term: 'fire', contribution: 1 }]);
+  it('never puts a word term on part of another word', () => {
+    expect(marked('firefighters and bonfire', [{ term: 'fire', contribution: 1, analyzer: 'word' }])).toEqual(
+      [],
+    );
+    const { unplaced } = foldTerms('firefighters', [{ term: 'fire', contribution: 1, analyzer: 'word' }]);
     expect(unplaced.map((t) => t.term)).toEqual(['fire']);
   });
 
-  it('marks the run of words an n-gram came from, across one-character tokens the vectorizer drops', () => {
-    expect(marked('Forest fire near me', [{ term: 'forest fire', contribution: 0.5 }])).toEqual([
-      ['Forest', 'toward'],
-      ['fire', 'toward'],
-    ]);
-    expect(marked('a fire a building', [{ term: 'fire building', contribution: 0.5 }])).toEqual([
-      ['fire', 'toward'],
-      ['building', 'toward'],
-    ]);
-    // Only the run is marked, not "fire" elsewhere.
-    expect(marked('fire; forest fire', [{ term: 'forest fire', contribution: 0.5 }])).toEqual([
-      ['forest', 'toward'],
-      ['fire', 'toward'],
-    ]);
+  it('shares a word n-gram equally over its words', () => {
+    expect(wordsOf('Forest fire near me', [{ term: 'forest fire', contribution: 0.5 }])).toEqual({
+      Forest: 0.25,
+      fire: 0.25,
+    });
   });
 
-  it('falls back to the parts of an n-gram whose words are not adjacent (stop words removed between)', () => {
-    expect(marked('forest on fire', [{ term: 'forest fire', contribution: 0.5 }])).toEqual([
-      ['forest', 'toward'],
-      ['fire', 'toward'],
-    ]);
-  });
-
-  it('sums the terms on a word and takes the side of the sum; a tie leaves the word unmarked', () => {
-    const { segments } = highlightText('forest fire', [
+  it('sums the shares on a word and takes the side of the sum; a tie leaves the word unmarked', () => {
+    const { segments, words } = highlightText('forest fire', [
       { term: 'fire', contribution: -0.3 },
-      { term: 'forest fire', contribution: 0.5 },
+      { term: 'forest fire', contribution: 0.8 },
     ]);
     const fire = segments.find((s) => s.text === 'fire');
     expect(fire?.direction).toBe('toward');
-    expect(fire?.score).toBeCloseTo(0.2);
+    expect(fire?.score).toBeCloseTo(0.1);
     expect(fire?.terms?.map((t) => t.term)).toEqual(['forest fire', 'fire']);
+    expect(words.map((w) => w.word)).toEqual(['forest', 'fire']);
     expect(
       marked('fire', [
         { term: 'fire', contribution: 0.25 },
@@ -78,25 +74,43 @@ describe('highlightText', () => {
     ]);
   });
 
-  it('lists character n-grams instead of marking them', () => {
-    const padded = highlightText('the fire', [
-      { term: ' fi', contribution: 0.4 },
-      { term: 'ire ', contribution: 0.2 },
-      { term: 'fire', contribution: 0.1, analyzer: 'char_wb' },
-      { term: 'the', contribution: 0.1, analyzer: 'char' },
+  it('folds character n-grams onto the words they cover, by characters covered', () => {
+    const words = wordsOf('the fire', [
+      { term: ' fi', contribution: 0.4, analyzer: 'char_wb' },
+      { term: 'ire ', contribution: 0.2, analyzer: 'char_wb' },
+      { term: 'the', contribution: -0.1, analyzer: 'char_wb' },
+      // A char (not _wb) n-gram across the space: two characters of "the", one of "fire".
+      { term: 'he f', contribution: 0.3, analyzer: 'char' },
     ]);
-    expect(padded.segments).toEqual([{ text: 'the fire' }]);
-    expect(padded.unplaced.map((t) => t.term)).toEqual([' fi', 'ire ', 'fire', 'the']);
+    expect(words.fire).toBeCloseTo(0.4 + 0.2 + 0.1);
+    expect(words.the).toBeCloseTo(-0.1 + 0.2);
+    // Unknown analyzer: padded terms can only be character n-grams.
+    expect(wordsOf('the fire', [{ term: ' fi', contribution: 0.4 }])).toEqual({ fire: 0.4 });
   });
 
-  it('places stems of a word analyzer on the words that start with them, and only then', () => {
-    const stem = { term: 'disast', contribution: 0.7, analyzer: 'word' as const };
-    expect(marked('A disaster, disasters everywhere', [stem])).toEqual([
-      ['disaster', 'toward'],
-      ['disasters', 'toward'],
+  it('splits an n-gram found in several words evenly over its occurrences', () => {
+    const words = wordsOf('fire fighters', [{ term: 'fi', contribution: 1, analyzer: 'char' }]);
+    expect(words.fire).toBeCloseTo(0.5);
+    expect(words.fighters).toBeCloseTo(0.5);
+  });
+
+  it('folds stems back onto the words they came from (losing → lose, always → alwai)', () => {
+    expect(marked('Losing it always', [{ term: 'lose', contribution: -0.7, analyzer: 'word' }])).toEqual([
+      ['Losing', 'against'],
     ]);
-    // Unknown analyzer: a stem that is not a word stays listed.
-    expect(highlightText('A disaster', [{ term: 'disast', contribution: 0.7 }]).unplaced).toHaveLength(1);
+    expect(wordsOf('Losing it always', [{ term: 'alwai', contribution: 0.2, analyzer: 'word' }])).toEqual({
+      always: 0.2,
+    });
+    // Without the stemmer the stem has no place.
+    expect(foldTerms('Losing', [{ term: 'lose', contribution: 1, analyzer: 'word' }]).unplaced).toHaveLength(
+      1,
+    );
+  });
+
+  it('places symbol n-grams on the symbols (emoji, punctuation)', () => {
+    expect(wordsOf('fire 🔥🔥', [{ term: '🔥🔥', contribution: 0.5, analyzer: 'char' }])).toEqual({
+      '🔥🔥': 0.5,
+    });
   });
 
   it('keeps the text exactly: newlines, emoji, markup-like text, surrogate pairs', () => {
@@ -124,8 +138,9 @@ describe('highlightText', () => {
     expect(highlightText('plain', []).segments).toEqual([{ text: 'plain' }]);
   });
 
-  it('property: segments always spell the text, and marked segments are whole words of it', () => {
+  it('property: the text is kept, contributions are conserved, and marks agree with the words', () => {
     const word = fc.stringMatching(/^[A-Za-zÀ-ÿ]{1,6}$/);
+    const gram = fc.stringMatching(/^[ a-zà-ÿ]{1,5}$/);
     fc.assert(
       fc.property(
         fc.array(fc.oneof(word, fc.constantFrom(' ', ', ', '\n', '🔥', '<', '&', "'")), { maxLength: 30 }),
@@ -134,24 +149,32 @@ describe('highlightText', () => {
             term: fc.oneof(
               word,
               fc.tuple(word, word).map(([a, b]) => `${a} ${b}`),
+              gram,
             ),
-            contribution: fc.double({ min: -2, max: 2, noNaN: true }),
+            contribution: fc.double({ min: -2, max: 2, noNaN: true }).filter((x) => Math.abs(x) > 1e-9),
+            analyzer: fc.constantFrom('word' as const, 'char' as const, 'char_wb' as const, undefined),
           }),
-          {
-            maxLength: 12,
-          },
+          { maxLength: 12 },
         ),
         (pieces, terms) => {
           const text = pieces.join('');
-          const { segments } = highlightText(text, terms);
+          const { segments, words, unplaced } = highlightText(text, terms, { stems });
           expect(segments.map((s) => s.text).join('')).toBe(text);
+          const placed = terms
+            .filter((t) => !unplaced.includes(t))
+            .reduce((sum, t) => sum + t.contribution, 0);
+          const folded = words.reduce((sum, w) => sum + w.contribution, 0);
+          expect(folded).toBeCloseTo(placed, 6);
+          const byWord = new Map(words.map((w) => [w.key, w]));
           for (const s of segments) {
             if (s.direction === undefined) continue;
-            expect(s.text).toMatch(/^[\p{L}\p{N}\p{M}_]+$/u);
-            const keys = new Set(
-              s.terms?.flatMap((t) => (t.term.match(/[\p{L}\p{N}\p{M}_]+/gu) ?? []).map(wordKey)),
-            );
-            expect(keys.has(wordKey(s.text))).toBe(true);
+            const w = [...byWord.values()].find((x) => x.contribution === s.score);
+            expect(w).toBeDefined();
+            expect(s.direction).toBe(w!.contribution > 0 ? 'toward' : 'against');
+          }
+          // Every word with a contribution is marked wherever it occurs.
+          for (const w of words) {
+            expect(segments.some((s) => s.score === w.contribution && s.direction !== undefined)).toBe(true);
           }
         },
       ),

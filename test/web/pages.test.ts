@@ -71,8 +71,11 @@ describe('GET /index', () => {
       if (type === 'hidden' || type === 'radio') continue;
       expect(labelled).toContain(attr(control, 'id'));
     }
-    const hidden = tagsNamed(form ?? '', 'input').find((tag) => attr(tag, 'name') === 'model');
-    expect(attr(hidden ?? '', 'value')).toBe('tweets-mini');
+    // The model picker belongs to the form (form attribute), so the choice is posted with the text.
+    const picker = tagsNamed(res.text, 'select').find((tag) => attr(tag, 'name') === 'model');
+    expect(attr(picker ?? '', 'form')).toBe('predict-form');
+    expect(tagsNamed(form ?? '', 'input').some((tag) => attr(tag, 'name') === 'model')).toBe(false);
+    expect(/<option value="tweets-mini" selected>/.test(res.text)).toBe(true);
     expect(textOf(res.text)).toContain('Disaster tweets (mini)');
   });
 
@@ -184,8 +187,16 @@ describe('GET /index', () => {
     }
   });
 
-  it('prefills fields from the query string (the result page back link), escaped', async () => {
-    const res = await page(`/index?text=${encodeURIComponent(XSS)}&keyword=${encodeURIComponent('"><b>k')}`);
+  it('never takes typed text from the URL; POST /index shows it again as typed, escaped', async () => {
+    const viaUrl = await page(`/index?text=${encodeURIComponent('secret tweet')}`);
+    expect(viaUrl.status).toBe(200);
+    expect(viaUrl.text).not.toContain('secret tweet');
+
+    const res = await request(t.app)
+      .post('/index')
+      .set('Accept', BROWSER_ACCEPT)
+      .type('form')
+      .send({ model: 'tweets-mini', text: XSS, keyword: '"><b>k' });
     expect(res.status).toBe(200);
     expectCleanHtml(res.text);
     expect(res.text).not.toContain('<script>alert');
@@ -193,6 +204,43 @@ describe('GET /index', () => {
     expect(res.text).toContain('&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;');
     const keyword = tagsNamed(res.text, 'input').find((tag) => attr(tag, 'name') === 'keyword') ?? '';
     expect(attr(keyword, 'value')).toBe('"><b>k');
+  });
+
+  it('switching the model posts the typed text along, so fields of the same name keep it', async () => {
+    const names = registry.list().map((m) => m.name);
+    const other = names.find((n) => n !== 'tweets-mini');
+    expect(other).toBeDefined();
+    const res = await request(t.app)
+      .post('/index')
+      .set('Accept', BROWSER_ACCEPT)
+      .type('form')
+      .send({ model: other!, text: 'still here' });
+    expect(res.status).toBe(200);
+    expect(new RegExp(`<option value="${other!}" selected>`).test(res.text)).toBe(true);
+    const form = elementById(res.text, 'predict-form') ?? '';
+    const textarea = tagsNamed(form, 'textarea')[0] ?? '';
+    expect(textarea).toBeDefined();
+    expect(res.text).toContain('>still here</textarea>');
+    const button = tagsNamed(res.text, 'button').find((tag) => attr(tag, 'formaction') === '/index');
+    expect(attr(button ?? '', 'formmethod')).toBe('post');
+    expect(attr(button ?? '', 'form')).toBe('predict-form');
+  });
+
+  it('stops whitespace-only text in the browser too: a pattern on inputs, a hook for text areas', async () => {
+    const res = await request(t.app)
+      .post('/index')
+      .set('Accept', BROWSER_ACCEPT)
+      .type('form')
+      .send({ model: 'tweets-mini' });
+    const form = elementById(res.text, 'predict-form') ?? '';
+    const area = tagsNamed(form, 'textarea')[0] ?? '';
+    expect(area).toMatch(/\sdata-not-blank[\s>]/);
+    for (const input of tagsNamed(form, 'input').filter((tag) => / required[\s>]/.test(tag))) {
+      expect(attr(input, 'pattern')).toBe('.*\\S.*');
+    }
+    const script = await request(t.app).get('/static/js/enhance.js');
+    expect(script.text).toContain('textarea[data-not-blank]');
+    expect(script.text).toContain('setCustomValidity');
   });
 
   it('answers an unknown model with an HTML 404 that names it, escaped', async () => {
@@ -274,37 +322,67 @@ describe('POST /predict from the form', () => {
       `The model knows ${json.coverage.known} of the ${json.coverage.total} terms in this input (${Math.round((json.coverage.known / json.coverage.total) * 100)}%)`,
     );
 
-    // Every explanation term of the text is marked on its words, on the right side.
+    // Every word of the lists is marked in the text on the same side, and every mark is a listed
+    // word or a weaker one on the same side (issue 17: highlighting and list agree).
     const marks = [
       ...res.text.matchAll(/<mark class="hl (toward|against) s[123]" title="([^"]*)">([^<]*)</g),
-    ].map((m) => ({
-      direction: m[1],
-      title: m[2],
-      word: m[3].toLowerCase(),
-    }));
+    ].map((m) => ({ direction: m[1], title: m[2], word: m[3].toLowerCase() }));
     expect(json.explanation.toward.length + json.explanation.against.length).toBeGreaterThan(0);
-    for (const [direction, terms] of [
-      ['toward', json.explanation.toward],
-      ['against', json.explanation.against],
+    const listed = (side: string) => {
+      const column =
+        new RegExp(`<h3 class="terms-title ${side}-title">[\\s\\S]*?</ol>`).exec(res.text)?.[0] ?? '';
+      return [...column.matchAll(/<span class="term">([^<]*)<\/span>/g)].map((m) => m[1].toLowerCase());
+    };
+    const toward = listed('toward');
+    const against = listed('against');
+    expect(toward.length + against.length).toBeGreaterThan(0);
+    for (const [direction, words] of [
+      ['toward', toward],
+      ['against', against],
     ] as const) {
-      for (const term of terms) {
-        const words = term.term.split(' ');
-        const hit = marks.find((mark) => words.includes(mark.word) && mark.title.includes(term.term));
-        expect(hit).toBeDefined();
-        if (words.length === 1) expect(hit?.direction).toBe(direction);
-        expect(hit?.title).toMatch(new RegExp(`^Pushes ${direction} ${json.label_name}: `));
+      for (const word of words) {
+        const hits = marks.filter((mark) => mark.word === word);
+        expect(hits.length).toBeGreaterThan(0);
+        for (const hit of hits) {
+          expect(hit.direction).toBe(direction);
+          expect(hit.title).toMatch(new RegExp(`^Pushes ${direction} ${json.label_name}: `));
+        }
       }
     }
     expect(text).toContain(`Toward ${json.label_name}`);
 
-    // The back link keeps the inputs.
-    const back = tagsNamed(res.text, 'a').find((tag) =>
-      attr(tag, 'href')?.startsWith('/index?model=tweets-mini&'),
+    // Back to the form: a POST carrying the model and the inputs, never a link with the text.
+    const editTag = tagsNamed(res.text, 'form').find((tag) => attr(tag, 'id') === 'edit-form') ?? '';
+    expect(attr(editTag, 'method')).toBe('post');
+    expect(attr(editTag, 'action')).toBe('/index');
+    const edit = elementById(res.text, 'edit-form') ?? '';
+    const hidden = Object.fromEntries(
+      tagsNamed(edit, 'input').map((tag) => [attr(tag, 'name'), attr(tag, 'value')]),
     );
-    const href = new URL(attr(back ?? '', 'href') ?? '', 'http://x');
-    expect(href.searchParams.get('text')).toBe(fields.text);
-    expect(href.searchParams.get('keyword')).toBe('wildfire');
-    expect(href.searchParams.has('location')).toBe(false);
+    expect(hidden).toEqual({ model: 'tweets-mini', ...fields });
+    for (const tag of tagsNamed(res.text, 'a')) expect(attr(tag, 'href') ?? '').not.toContain('Forest');
+  });
+
+  it('shows validation errors on the form itself, as typed, in the form’s words', async () => {
+    const res = await submit({ model: 'tweets-mini', text: '   \n ', keyword: 'wild <fire>' });
+    expect(res.status).toBe(400);
+    expectCleanHtml(res.text);
+    const text = textOf(res.text);
+    expect(text).toContain('Please check the form.');
+    expect(text).toContain('Tweet is empty. Type some text (spaces alone do not count).');
+    expect(text).not.toMatch(/field "text"|failed: 1/);
+    const form = elementById(res.text, 'predict-form') ?? '';
+    const keyword = tagsNamed(form, 'input').find((tag) => attr(tag, 'name') === 'keyword') ?? '';
+    expect(attr(keyword, 'value')).toBe('wild <fire>');
+    const area = tagsNamed(form, 'textarea')[0] ?? '';
+    expect(attr(area, 'aria-invalid')).toBe('true');
+    expect(res.text).toContain('<option value="tweets-mini" selected>');
+
+    const long = await submit({ model: 'tweets-mini', text: 'x'.repeat(t.config.maxTextChars + 1) });
+    expect(long.status).toBe(400);
+    expect(textOf(long.text)).toContain(
+      `Tweet is ${(t.config.maxTextChars + 1).toLocaleString('en-US')} characters long; shorten it to`,
+    );
   });
 
   it('echoes hostile input escaped, in the text and in the back link', async () => {
@@ -361,7 +439,7 @@ describe('HTML errors', () => {
   });
 
   it('a wrong method on a page is a 405 page', async () => {
-    const res = await request(t.app).post('/index').set('Accept', BROWSER_ACCEPT);
+    const res = await request(t.app).put('/index').set('Accept', BROWSER_ACCEPT);
     expect(res.status).toBe(405);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(textOf(res.text)).toContain('Method not allowed');

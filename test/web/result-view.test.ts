@@ -3,6 +3,7 @@
  * real bundles from the parity fixtures run through the real inference core: decision scores
  * (LinearSVC, SGD hinge), multi-label scores, word + character n-gram unions, no metrics.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type SiftModel, loadModel } from '../../src/model/classifier';
 import { buildIndexView } from '../../src/web/index-view';
@@ -59,25 +60,18 @@ describe('result page for score models', () => {
     }
   });
 
-  it('lists the character n-grams of a word + char union and marks only the words', async () => {
-    const { view, prediction } = await resultPage(
-      'union-word-char-sgd-hinge',
-      'Forest fire near La Ronge Sask. Canada',
-    );
+  it('folds the character n-grams of a word + char union onto the words: the list shows words', async () => {
+    const text = 'Forest fire near La Ronge Sask. Canada';
+    const { view, prediction } = await resultPage('union-word-char-sgd-hinge', text);
     const terms = [...(prediction.explanation?.toward ?? []), ...(prediction.explanation?.against ?? [])];
-    expect(terms.length).toBeGreaterThan(0);
-    const marked = view.fields[0].segments.filter((s) => s.direction !== undefined);
-    for (const segment of marked) {
-      // Every marked word is a whole word of the text and carries at least one term of its own.
-      expect(segment.text).toMatch(/^\w+$/u);
-      expect(segment.terms?.length).toBeGreaterThan(0);
-    }
-    const fragments = [...(view.explanation?.toward ?? []), ...(view.explanation?.against ?? [])].filter(
-      (row) => row.fragment,
+    expect(terms.some((t) => t.analyzer === 'char' || t.analyzer === 'char_wb')).toBe(true);
+    const rows = [...(view.explanation?.toward ?? []), ...(view.explanation?.against ?? [])];
+    expect(rows.length).toBeGreaterThan(0);
+    const words = new Set(
+      text.split(/\s+/).flatMap((w) => w.match(/[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]+/gu) ?? []),
     );
-    // Character n-grams with spaces are shown with visible ␣ and counted as not placed.
-    for (const row of fragments) expect(row.term).not.toMatch(/ /);
-    expect(view.explanation?.unplacedCount ?? 0).toBeGreaterThanOrEqual(fragments.length);
+    for (const row of rows) expect(words).toContain(row.term);
+    expect(view.explanation?.unplacedCount).toBe(0);
   });
 
   it('multi-label scores: labels with a score above 0 apply, the rest is said plainly', async () => {
@@ -112,5 +106,89 @@ describe('index page for a model exported without metrics', () => {
     expect(textOf(html)).toContain('This model was exported without held-out metrics.');
     expect(html).not.toContain('confusion-matrix');
     expect(html).not.toContain('id="model-select"');
+  });
+});
+
+describe('explanations people can read (issue 17)', () => {
+  const ARTIFACT = path.resolve(__dirname, '..', '..', 'artifacts', 'disaster-tweets');
+  let model: SiftModel;
+  beforeAll(async () => {
+    model = await loadModel(ARTIFACT);
+  });
+  afterAll(async () => {
+    await model.close();
+  });
+
+  /** The parity fixtures' hard strings, and tweets-like texts made of them. */
+  function hardTexts(): string[] {
+    const expected = JSON.parse(
+      readFileSync(path.join(PARITY, 'word-bigram-english-sublinear-multinomial', 'expected.json'), 'utf8'),
+    ) as { cases: { inputs: { text: string } }[] };
+    const texts = expected.cases.map((c) => c.inputs.text);
+    return [
+      ...texts,
+      'Losing my house to the flood, always the same evacuations',
+      'fire fire FIRE! 🔥🔥 firefighters on fire',
+      ...texts.slice(0, 40).map((t, i) => `${t} ${texts[(i * 7) % texts.length]}`),
+    ];
+  }
+
+  it('the list shows surface words, and every listed word is marked on its side wherever it occurs', async () => {
+    const texts = hardTexts();
+    expect(texts.length).toBeGreaterThan(100);
+    let checked = 0;
+    for (const text of texts) {
+      const inputs = { text, keyword: 'fire', location: 'La Ronge' };
+      const [prediction] = await model.predict([inputs], {
+        explain: true,
+        topTerms: Number.POSITIVE_INFINITY,
+      });
+      const view = buildResultView(model, inputs, prediction);
+      const ex = view.explanation!;
+      const marks = view.fields.flatMap((field) =>
+        field.segments
+          .filter((s) => s.direction !== undefined)
+          .map((s) => ({ field: field.label, text: s.text, direction: s.direction!, score: s.score! })),
+      );
+      for (const [direction, rows] of [
+        ['toward', ex.toward],
+        ['against', ex.against],
+      ] as const) {
+        for (const row of rows) {
+          const field = row.fieldLabel ?? 'Tweet';
+          const value = field === 'Tweet' ? text : field === 'Keyword' ? inputs.keyword : inputs.location;
+          // A word of the input as typed, not a stem or a character n-gram.
+          expect(value).toContain(row.term);
+          const hits = marks.filter((m) => m.field === field && m.text === row.term);
+          expect(hits.length).toBeGreaterThan(0);
+          for (const hit of hits) expect(hit.direction).toBe(direction);
+          checked += 1;
+        }
+      }
+      // No mark contradicts the list: a marked word that is listed is listed on its own side.
+      for (const mark of marks) {
+        const other = mark.direction === 'toward' ? ex.against : ex.toward;
+        expect(other.some((r) => r.term === mark.text && (r.fieldLabel ?? 'Tweet') === mark.field)).toBe(
+          false,
+        );
+      }
+    }
+    expect(checked).toBeGreaterThan(500);
+  });
+
+  it('folds stems back: "losing" carries lose, and the keyword is judged on its own', async () => {
+    const inputs = { text: 'Losing everything in the wildfire evacuation', keyword: 'fire', location: '' };
+    const [prediction] = await model.predict([inputs], { explain: true, topTerms: Number.POSITIVE_INFINITY });
+    const view = buildResultView(model, inputs, prediction);
+    const segments = view.fields[0].segments.filter((s) => s.direction !== undefined);
+    const losing = segments.find((s) => s.text === 'Losing');
+    expect(losing?.terms?.map((t) => t.term)).toContain('lose');
+    const keyword = view.fields[1].segments.find((s) => s.text === 'fire');
+    const rows = [...view.explanation!.toward, ...view.explanation!.against];
+    const keywordRow = rows.find((r) => r.fieldLabel === 'Keyword' && r.term === 'fire');
+    if (keywordRow !== undefined) {
+      const side = view.explanation!.toward.includes(keywordRow) ? 'toward' : 'against';
+      expect(keyword?.direction).toBe(side);
+    }
   });
 });
