@@ -12,8 +12,10 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .classifiers import LinearLayer, extract_linear_layer, label_value, sklearn_labels, sklearn_values
+from .densify import is_densifier
 from .errors import UnsupportedModelError
 from .jsonfmt import Float32, dumps
+from .nonlinear import Converted, build_nonlinear_onnx, convert_nonlinear, is_nonlinear, near_tie
 from .onnx_graph import build_onnx_model
 from .unicode_tables import unicode_tables
 from .vectorizers import FeatureSpec, extract_features
@@ -21,6 +23,8 @@ from .vectorizers import FeatureSpec, extract_features
 __all__ = ["export_bundle", "inspect_pipeline", "FORMAT_VERSION", "ExportResult"]
 
 FORMAT_VERSION = 1
+# classifier.json of a model served through ONNX only (kind "onnx"); linear bundles stay version 1.
+ONNX_KIND_FORMAT_VERSION = 2
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -47,7 +51,12 @@ def inspect_pipeline(pipeline: Any) -> tuple[FeatureSpec, Any]:
     steps = list(pipeline.steps)
     if len(steps) < 2:
         raise UnsupportedModelError("the pipeline needs a vectorizer step and a classifier step")
-    features = extract_features(steps[:-1])
+    feature_steps = steps[:-1]
+    densified = len(feature_steps) > 1 and is_densifier(feature_steps[-1][1])
+    features = extract_features(feature_steps[:-1] if densified else feature_steps)
+    if densified:
+        features.steps.append(feature_steps[-1][1])
+        features.densified = True
     return features, steps[-1][1]
 
 
@@ -149,16 +158,24 @@ def _rows(items: Sequence[Mapping], fields: Sequence[str], what: str) -> list[di
     return rows
 
 
-def _golden(pipeline: Any, spec: FeatureSpec, layer: LinearLayer, rows: list[dict[str, str]]) -> list[dict]:
+def _golden(pipeline: Any, spec: FeatureSpec, layer: LinearLayer | Converted, rows: list[dict[str, str]]) -> list[dict]:
     if not rows:
         return []
     features = spec.transform(rows)
     clf = _unwrap(pipeline).steps[-1][1]
-    values = sklearn_values(clf, features, layer.output)
-    labels = sklearn_labels(clf, features, layer.multilabel, layer.classes)
+    if isinstance(layer, Converted):
+        values = np.asarray(clf.predict_proba(features), dtype=np.float64)
+        labels = [label_value(v) for v in np.asarray(clf.predict(features)).ravel()]
+        # float32 may order two probabilities within 1e-6 either way: such rows prove nothing.
+        keep = ~near_tie(values)
+        rows = [r for r, k in zip(rows, keep) if k]
+        values, labels = values[keep], [label for label, k in zip(labels, keep) if k]
+    else:
+        values = sklearn_values(clf, features, layer.output)
+        labels = sklearn_labels(clf, features, layer.multilabel, layer.classes)
     # The pipeline itself must agree with the step-by-step path used above.
     direct = _unwrap(pipeline).predict(spec.sklearn_input(rows))
-    if not layer.multilabel and [label_value(v) for v in np.asarray(direct).ravel()] != labels:
+    if not _multilabel(layer) and [label_value(v) for v in np.asarray(direct).ravel()] != labels:
         raise RuntimeError("pipeline.predict disagrees with its own steps; cannot write golden examples")
     return [
         {"inputs": row, "label": label, "values": [float(v) for v in value_row]}
@@ -166,8 +183,12 @@ def _golden(pipeline: Any, spec: FeatureSpec, layer: LinearLayer, rows: list[dic
     ]
 
 
-def _task(layer: LinearLayer) -> str:
-    if layer.multilabel:
+def _multilabel(layer: LinearLayer | Converted) -> bool:
+    return isinstance(layer, LinearLayer) and layer.multilabel
+
+
+def _task(layer: LinearLayer | Converted) -> str:
+    if _multilabel(layer):
         return "multilabel"
     return "binary" if len(layer.classes) == 2 else "multiclass"
 
@@ -205,6 +226,20 @@ def _classifier_json(layer: LinearLayer, width: int) -> dict:
         "width": width,
         "intercepts": [Float32(v) for v in layer.intercepts],
         "coefficients": [[Float32(v) for v in row] for row in layer.coefficients],
+    }
+
+
+def _onnx_classifier_json(converted: Converted, width: int) -> dict:
+    return {
+        "format_version": ONNX_KIND_FORMAT_VERSION,
+        "kind": "onnx",
+        "estimator": converted.estimator,
+        "output": "probabilities",
+        "multilabel": False,
+        "width": width,
+        "classes": len(converted.classes),
+        "explanation": "occlusion",
+        "used_features": converted.used_features,
     }
 
 
@@ -276,7 +311,10 @@ def export_bundle(
     golden_rows = _rows(golden_inputs or [], fields, "golden_inputs")
     example_rows = [e["inputs"] for e in examples]
     known = spec.transform(golden_rows + example_rows) if golden_rows or example_rows else None
-    layer = extract_linear_layer(clf, spec.width, known)
+    if is_nonlinear(clf):
+        layer: LinearLayer | Converted = convert_nonlinear(clf, spec.width, spec.densified, known)
+    else:
+        layer = extract_linear_layer(clf, spec.width, known)
 
     versions = _versions()
     task = _task(layer)
@@ -307,11 +345,16 @@ def export_bundle(
     )
 
     tables = unicode_tables()
-    model = build_onnx_model(layer, spec.width, name)
+    if isinstance(layer, Converted):
+        model = build_nonlinear_onnx(layer, spec.width, name)
+        classifier = _onnx_classifier_json(layer, spec.width)
+    else:
+        model = build_onnx_model(layer, spec.width, name)
+        classifier = _classifier_json(layer, spec.width)
     files = {
         "vectorizer.json": dumps(_vectorizer_json(spec, versions)).encode("utf-8"),
         "unicode.json": dumps(_unicode_json(tables)).encode("utf-8"),
-        "classifier.json": dumps(_classifier_json(layer, spec.width)).encode("utf-8"),
+        "classifier.json": dumps(classifier).encode("utf-8"),
         "model.onnx": model.SerializeToString(),
         # The card last: a reader that finds it knows the other files are complete.
         "card.json": dumps(card).encode("utf-8"),
@@ -324,8 +367,8 @@ def export_bundle(
         fields=fields,
         task=task,
         classes=layer.classes,
-        output=layer.output,
-        post_transform=layer.post_transform,
+        output="probabilities" if isinstance(layer, Converted) else layer.output,
+        post_transform="onnx" if isinstance(layer, Converted) else layer.post_transform,
         estimator=layer.estimator,
     )
 

@@ -49,6 +49,8 @@ export interface TermRow {
 
 export interface ExplanationView {
   className: string;
+  /** How the contributions were computed: `exact` (linear) or `occlusion` (leave one term out). */
+  method: 'exact' | 'occlusion';
   toward: TermRow[];
   against: TermRow[];
   /** Terms (character n-grams, stems) that could not be placed on words of the input. */
@@ -244,6 +246,7 @@ export function buildResultView(model: LoadedModel, inputs: InputRow, prediction
       });
     explanationView = {
       className,
+      method: explanation.method,
       toward: explanation.toward.map(toRow('toward')),
       against: explanation.against.map(toRow('against')),
       unplacedCount,
