@@ -10,8 +10,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from .bundle import inspect_pipeline
-from .classifiers import extract_linear_layer, sklearn_labels, sklearn_values
+from .classifiers import extract_linear_layer, label_value, sklearn_labels, sklearn_values
 from .jsonfmt import Float32
+from .nonlinear import convert_nonlinear, is_nonlinear
 
 __all__ = ["reference_outputs"]
 
@@ -19,10 +20,18 @@ __all__ = ["reference_outputs"]
 def reference_outputs(pipeline: Any, rows: Sequence[dict[str, str]], float32_features: bool = True) -> list[dict]:
     """For each row: inputs, analyzed terms per block, nonzero features, values, label, class index."""
     spec, clf = inspect_pipeline(pipeline)
-    features = sp.csr_matrix(spec.transform(rows))
-    layer = extract_linear_layer(clf, spec.width, features)
-    values = sklearn_values(clf, features, layer.output)
-    labels = sklearn_labels(clf, features, layer.multilabel, layer.classes)
+    model_features = spec.transform(rows)
+    features = sp.csr_matrix(model_features)
+    if is_nonlinear(clf):
+        layer = convert_nonlinear(clf, spec.width, spec.densified, features)
+        values = np.asarray(clf.predict_proba(model_features), dtype=np.float64)
+        labels = [label_value(v) for v in np.asarray(clf.predict(model_features)).ravel()]
+        multilabel = False
+    else:
+        layer = extract_linear_layer(clf, spec.width, features)
+        values = sklearn_values(clf, features, layer.output)
+        labels = sklearn_labels(clf, features, layer.multilabel, layer.classes)
+        multilabel = layer.multilabel
     results = []
     for index, row in enumerate(rows):
         start, end = features.indptr[index], features.indptr[index + 1]
@@ -35,7 +44,7 @@ def reference_outputs(pipeline: Any, rows: Sequence[dict[str, str]], float32_fea
             if data[i] != 0
         ]
         label = labels[index]
-        if layer.multilabel:
+        if multilabel:
             positives = [layer.classes.index(v) for v in label]
             class_index = positives[0] if positives else -1
         else:
