@@ -14,7 +14,26 @@ from .classifiers import extract_linear_layer, label_value, sklearn_labels, skle
 from .jsonfmt import Float32
 from .nonlinear import convert_nonlinear, is_nonlinear
 
-__all__ = ["reference_outputs"]
+__all__ = ["reference_outputs", "OCCLUSION_ROWS"]
+
+# Rows per non-linear fixture whose leave-one-term-out explanation sklearn computes too.
+OCCLUSION_ROWS = 6
+
+
+def occlusion(clf: Any, spec: Any, features: Any, row: int, class_index: int) -> list[list]:
+    """[[column, p(class | row) − p(class | row without that column)], ...] by sklearn itself."""
+    csr = sp.csr_matrix(features[row])
+    columns = [int(c) for c in csr.indices if csr[0, c] != 0]
+    if not columns:
+        return []
+    perturbed = sp.vstack([csr] * (len(columns) + 1), format="lil")
+    for k, column in enumerate(columns):
+        perturbed[k + 1, column] = 0
+    perturbed = sp.csr_matrix(perturbed)
+    perturbed.eliminate_zeros()
+    model_input = perturbed.toarray() if spec.densified else perturbed
+    p = np.asarray(clf.predict_proba(model_input), dtype=np.float64)[:, class_index]
+    return [[column, float(p[0] - p[k + 1])] for k, column in enumerate(columns)]
 
 
 def reference_outputs(pipeline: Any, rows: Sequence[dict[str, str]], float32_features: bool = True) -> list[dict]:
@@ -61,4 +80,8 @@ def reference_outputs(pipeline: Any, rows: Sequence[dict[str, str]], float32_fea
                 "positives": positives,
             }
         )
+    if is_nonlinear(clf):
+        explained = [i for i, r in enumerate(results) if len(r["features"]) > 1][:OCCLUSION_ROWS]
+        for index in explained:
+            results[index]["occlusion"] = occlusion(clf, spec, features, index, results[index]["class_index"])
     return results

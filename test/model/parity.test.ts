@@ -36,6 +36,8 @@ interface ParityCase {
   label: LabelValue | LabelValue[];
   class_index: number;
   positives?: number[];
+  /** Non-linear fixtures, a few rows: [[column, p(class) − p(class without column)]] by sklearn. */
+  occlusion?: [number, number][];
 }
 
 const folders = existsSync(PARITY_DIR)
@@ -163,4 +165,35 @@ describe.each(folders)('parity %s', (name) => {
       });
     },
   );
+  it('explains non-linear models by occlusion, as sklearn computes it (within 1e-5)', async () => {
+    const explained = expected.cases.filter((c) => c.occlusion !== undefined);
+    if (model.kind !== 'onnx') {
+      expect(explained).toEqual([]);
+      return;
+    }
+    expect(explained.length).toBeGreaterThan(0);
+    const predictions = await model.predict(
+      explained.map((c) => c.inputs),
+      { explain: true, topTerms: 100_000 },
+    );
+    explained.forEach((c, i) => {
+      const explanation = predictions[i].explanation;
+      expect(explanation?.method).toBe('occlusion');
+      const got = new Map(
+        [...(explanation?.toward ?? []), ...(explanation?.against ?? [])].map((t) => [
+          `${t.field}\u0000${t.term}`,
+          t.contribution,
+        ]),
+      );
+      for (const [column, contribution] of c.occlusion ?? []) {
+        const { field, term } = model.vectorizer.describeColumn(column);
+        const ours = got.get(`${field}\u0000${term}`) ?? 0;
+        if (!(Math.abs(ours - contribution) <= ONNX_KIND_TOLERANCE)) {
+          throw new Error(
+            `${JSON.stringify(c.inputs)}: ${term} contributes ${ours}, sklearn ${contribution}`,
+          );
+        }
+      }
+    });
+  });
 });
