@@ -7,6 +7,16 @@
         [--golden-csv FILE --golden-rows 50] [--input-labels 'text=Tweet,keyword=Keyword'] \
         [--created-at 2026-01-01T00:00:00Z]
 
+Bring your own ONNX classifier over the features of a fitted vectorizer (docs/bundle-format.md, kind onnx):
+
+    /usr/bin/python3 scripts/export_sklearn.py --vectorizer vectorizer.joblib --onnx model.onnx \
+        --classes 0,1 --name my-model --out artifacts/my-model --golden-csv sample.csv \
+        [--output NAME] [--post-transform none|softmax|logistic] [--model-object clf.joblib]
+
+The graph is checked (one float32 [N, width] input, a probabilities output, ZipMap or logits with a
+declared post-transform) and golden examples are scored by onnxruntime for Python when installed,
+else by --model-object (a joblib file whose object has predict_proba over the features).
+
 examples.json: [{"title": "...", "inputs": {"text": "...", ...}}, ...]
 --golden-csv: the first --golden-rows rows of this CSV (columns = the model's input fields, missing
 or empty cells are '') become the card's golden examples, with sklearn's own outputs.
@@ -24,6 +34,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from sift_sklearn import UnsupportedModelError, export_bundle, inspect_pipeline  # noqa: E402
+from sift_sklearn.byo import export_onnx_bundle, feature_spec_of  # noqa: E402
 
 
 def _pairs(text: str | None, what: str) -> dict[str, str]:
@@ -60,7 +71,14 @@ def _golden_rows(path: str, count: int, fields: list[str]) -> list[dict[str, str
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pipeline", required=True, help="fitted Pipeline saved with joblib.dump")
+    parser.add_argument("--pipeline", help="fitted Pipeline saved with joblib.dump")
+    parser.add_argument("--vectorizer", help="with --onnx: the fitted vectorizer / ColumnTransformer (joblib)")
+    parser.add_argument("--onnx", help="with --vectorizer: your ONNX classifier over its features")
+    parser.add_argument("--classes", help="with --onnx: class labels in the graph's column order, 'a,b,c'")
+    parser.add_argument("--output", help="with --onnx: the graph output holding the probabilities (or logits)")
+    parser.add_argument("--post-transform", default="none", choices=["none", "softmax", "logistic"],
+                        help="with --onnx: turn that output into probabilities (logits)")
+    parser.add_argument("--model-object", help="with --onnx: joblib file of the model's Python object (predict_proba)")
     parser.add_argument("--name", required=True, help="bundle name (lowercase letters, digits, . _ -)")
     parser.add_argument("--out", required=True, help="output folder (created if needed)")
     parser.add_argument("--title")
@@ -75,6 +93,12 @@ def main(argv: list[str] | None = None) -> int:
 
     import joblib
 
+    if (args.pipeline is None) == (args.onnx is None) or (args.onnx is not None) != (args.vectorizer is not None):
+        parser.error("give --pipeline, or --vectorizer with --onnx and --classes")
+    if args.onnx is not None and not args.classes:
+        parser.error("--onnx needs --classes (labels in the graph's column order)")
+    if args.onnx is not None:
+        return _export_onnx(args, joblib)
     pipeline = joblib.load(args.pipeline)
     try:
         spec, _ = inspect_pipeline(pipeline)
@@ -105,6 +129,54 @@ def main(argv: list[str] | None = None) -> int:
         f"wrote {result['out_dir']}: {result['task']} {result['estimator']} "
         f"({result['output']}, {result['post_transform']}), {result['width']} features, "
         f"fields {', '.join(result['fields'])}, classes {result['classes']}, {len(golden)} golden rows"
+    )
+    return 0
+
+
+def _class_values(text: str) -> list:
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    try:
+        return [int(p) for p in parts]
+    except ValueError:
+        return parts
+
+
+def _export_onnx(args: argparse.Namespace, joblib: object) -> int:
+    vectorizer = joblib.load(args.vectorizer)  # type: ignore[attr-defined]
+    model_object = joblib.load(args.model_object) if args.model_object else None  # type: ignore[attr-defined]
+    try:
+        spec = feature_spec_of(vectorizer)
+        examples = []
+        if args.examples:
+            with open(args.examples, encoding="utf-8") as handle:
+                examples = json.load(handle)
+        golden = _golden_rows(args.golden_csv, args.golden_rows, spec.fields) if args.golden_csv else []
+        result = export_onnx_bundle(
+            vectorizer,
+            args.onnx,
+            args.out,
+            name=args.name,
+            classes=_class_values(args.classes),
+            model_object=model_object,
+            output=args.output,
+            post_transform=args.post_transform,
+            title=args.title,
+            description=args.description,
+            class_names=args.class_names,
+            inputs=_pairs(args.input_labels, "--input-labels") or None,
+            examples=examples,
+            golden_inputs=golden,
+            created_at=args.created_at,
+        )
+    except UnsupportedModelError as error:
+        print(f"export_sklearn: cannot serve this ONNX model: {error}", file=sys.stderr)
+        return 2
+    except ValueError as error:
+        print(f"export_sklearn: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"wrote {result['out_dir']}: {result['task']} {result['estimator']} (kind onnx), {result['width']} features, "
+        f"fields {', '.join(result['fields'])}, classes {result['classes']}"
     )
     return 0
 

@@ -712,6 +712,76 @@ def generate_case(case: Case, out_root: str, created_at: str, train: list[Synthe
     }
 
 
+TORCH_CASE = "byo-torch-mlp"
+
+
+def generate_torch_case(out_root: str, created_at: str, train: list[SyntheticRow]) -> dict | None:
+    """Bring-your-own ONNX: scripts/torch_mlp_example.py's MLP, expected values by PyTorch itself."""
+    try:
+        import torch
+    except ImportError:
+        print(f"torch is not installed: {TORCH_CASE} skipped")
+        return None
+    from sift_sklearn.byo import export_onnx_bundle
+    from sift_sklearn.expected import add_occlusions, outputs_of
+    from torch_mlp_example import export_torch_onnx, fit_torch_mlp, torch_probabilities
+
+    torch.set_num_threads(1)
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), max_features=1200).fit([r.text for r in train])
+    features = vectorizer.transform([r.text for r in train]).toarray().astype(np.float32)
+    labels = np.array([SENTIMENTS.index(r.sentiment) for r in train])
+    model = fit_torch_mlp(features, labels, len(SENTIMENTS), hidden=16, epochs=40)
+    directory = os.path.join(out_root, TORCH_CASE)
+    if os.path.isdir(directory):
+        shutil.rmtree(directory)
+    os.makedirs(directory)
+    import tempfile
+
+    rows = _evaluation_inputs(False, EVAL_ROWS_WORD)
+    with tempfile.TemporaryDirectory() as scratch:
+        onnx_path = os.path.join(scratch, "model.onnx")
+        export_torch_onnx(model, features.shape[1], onnx_path)
+        result = export_onnx_bundle(
+            vectorizer,
+            onnx_path,
+            directory,
+            name=TORCH_CASE,
+            classes=list(SENTIMENTS),
+            model_object=torch_probabilities(model),
+            post_transform="softmax",
+            estimator="PyTorch MLP (torch.onnx.export)",
+            title=TORCH_CASE,
+            description="bring your own ONNX: torch.onnx.export of a ReLU MLP over TF-IDF, logits + declared softmax",
+            examples=_examples(False),
+            golden_inputs=rows[:6] + rows[len(HARD_STRINGS) : len(HARD_STRINGS) + 6],
+            training={"corpus": _corpus_note(), "torch": torch.__version__},
+            created_at=created_at,
+        )
+    spec_features = vectorizer.transform([r["text"] for r in rows])
+    values = torch_probabilities(model)(spec_features.toarray())
+    labels_out = [SENTIMENTS[int(np.argmax(v))] for v in values]
+    from sift_sklearn.byo import feature_spec_of
+
+    cases = outputs_of(feature_spec_of(vectorizer), rows, spec_features, values, labels_out, list(SENTIMENTS), False)
+    add_occlusions(cases, lambda x: torch_probabilities(model)(x.toarray()), False, spec_features)
+    write_json(
+        os.path.join(directory, "expected.json"),
+        {"name": TORCH_CASE, "description": "PyTorch's own probabilities", "sklearn_version": sklearn.__version__, "cases": cases},
+    )
+    return {
+        "name": TORCH_CASE,
+        "description": "bring your own ONNX: PyTorch MLP",
+        "task": result["task"],
+        "estimator": result["estimator"],
+        "output": result["output"],
+        "post_transform": result["post_transform"],
+        "fields": result["fields"],
+        "width": result["width"],
+        "cases": len(rows),
+        "stemming": False,
+    }
+
+
 def _pipeline_text(pipeline: Pipeline) -> str:
     return " ".join(repr(pipeline).split())
 
@@ -875,7 +945,7 @@ def main(argv: list[str] | None = None) -> int:
     cases = _cases()
     known = {c.name for c in cases}
     if args.only:
-        unknown = set(args.only) - known - {"apps"}
+        unknown = set(args.only) - known - {"apps", TORCH_CASE}
         if unknown:
             parser.error(f"unknown cases {sorted(unknown)}")
     stemming = any(c.stemming for c in cases if not args.only or c.name in args.only) and _stemmer_available()
@@ -900,13 +970,21 @@ def main(argv: list[str] | None = None) -> int:
             entries.append(entry)
         elif case.name in previous and os.path.isdir(os.path.join(parity_root, case.name)):
             entries.append(previous[case.name])
+    if not args.only or TORCH_CASE in args.only:
+        entry = generate_torch_case(parity_root, args.created_at, train)
+        if entry is not None:
+            print(f"parity/{TORCH_CASE}: {entry['cases']} cases, {entry['width']} features")
+            entries.append(entry)
+    elif TORCH_CASE in previous and os.path.isdir(os.path.join(parity_root, TORCH_CASE)):
+        entries.append(previous[TORCH_CASE])
     # Folders of cases that no longer exist would be tested forever: remove them.
     for name in sorted(os.listdir(parity_root)):
         path = os.path.join(parity_root, name)
-        if os.path.isdir(path) and name not in known:
+        if os.path.isdir(path) and name not in known and name != TORCH_CASE:
             shutil.rmtree(path)
             print(f"removed stale parity/{name}")
     order = {c.name: i for i, c in enumerate(cases)}
+    order[TORCH_CASE] = len(order)
     entries.sort(key=lambda e: order[e["name"]])
     write_json(index_path, {"created_with": {"sklearn": sklearn.__version__}, "cases": entries})
 

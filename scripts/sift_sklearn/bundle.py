@@ -229,7 +229,7 @@ def _classifier_json(layer: LinearLayer, width: int) -> dict:
     }
 
 
-def _onnx_classifier_json(converted: Converted, width: int) -> dict:
+def onnx_classifier_json(converted: Converted, width: int) -> dict:
     return {
         "format_version": ONNX_KIND_FORMAT_VERSION,
         "kind": "onnx",
@@ -300,23 +300,88 @@ def export_bundle(
 ) -> ExportResult:
     """Validate `pipeline` and write card.json, vectorizer.json, unicode.json, classifier.json and
     model.onnx into `out_dir`. See the package docstring for the parameters."""
-    if not _NAME.match(name):
-        raise ValueError(f"name {name!r} must be lowercase letters, digits, . _ - (max 64, starting alphanumeric)")
+    check_name(name)
     spec, clf = inspect_pipeline(pipeline)
-    fields = spec.fields
-    examples = [
-        {"title": str(e.get("title", f"Example {i + 1}")), "inputs": _rows([e["inputs"]], fields, "examples")[0]}
-        for i, e in enumerate(examples or [])
-    ]
-    golden_rows = _rows(golden_inputs or [], fields, "golden_inputs")
+    examples = card_examples(examples, spec.fields)
+    golden_rows = _rows(golden_inputs or [], spec.fields, "golden_inputs")
     example_rows = [e["inputs"] for e in examples]
     known = spec.transform(golden_rows + example_rows) if golden_rows or example_rows else None
     if is_nonlinear(clf):
         layer: LinearLayer | Converted = convert_nonlinear(clf, spec.width, spec.densified, known)
+        model = build_nonlinear_onnx(layer, spec.width, name)
+        classifier = onnx_classifier_json(layer, spec.width)
     else:
         layer = extract_linear_layer(clf, spec.width, known)
+        model = build_onnx_model(layer, spec.width, name)
+        classifier = _classifier_json(layer, spec.width)
+    return write_bundle(
+        out_dir,
+        spec,
+        layer,
+        model,
+        classifier,
+        _golden(pipeline, spec, layer, golden_rows),
+        name=name,
+        title=title,
+        description=description,
+        class_names=class_names,
+        inputs=inputs,
+        examples=examples,
+        metrics=metrics,
+        data=data,
+        training=training,
+        created_at=created_at,
+        positive_class=positive_class,
+        threshold=threshold,
+        extra_versions=_library_versions(layer.estimator),
+    )
 
-    versions = _versions()
+
+def _library_versions(estimator: str) -> dict[str, str]:
+    if "XGB" not in estimator:
+        return {}
+    import xgboost
+
+    return {"xgboost": xgboost.__version__}
+
+
+def check_name(name: str) -> None:
+    if not _NAME.match(name):
+        raise ValueError(f"name {name!r} must be lowercase letters, digits, . _ - (max 64, starting alphanumeric)")
+
+
+def card_examples(examples: Sequence[Mapping] | None, fields: Sequence[str]) -> list[dict]:
+    return [
+        {"title": str(e.get("title", f"Example {i + 1}")), "inputs": _rows([e["inputs"]], fields, "examples")[0]}
+        for i, e in enumerate(examples or [])
+    ]
+
+
+def write_bundle(
+    out_dir: str,
+    spec: FeatureSpec,
+    layer: LinearLayer | Converted,
+    model: Any,
+    classifier: dict,
+    golden: list[dict],
+    *,
+    name: str,
+    title: str | None,
+    description: str,
+    class_names: Any,
+    inputs: Any,
+    examples: list[dict],
+    metrics: Mapping | None,
+    data: Mapping | None,
+    training: Mapping | None,
+    created_at: str | None,
+    positive_class: int | None,
+    threshold: float | None,
+    extra_versions: Mapping[str, str] | None = None,
+) -> ExportResult:
+    """card.json (built here), vectorizer.json, unicode.json, classifier.json and model.onnx."""
+    fields = spec.fields
+    versions = {**_versions(), **(extra_versions or {})}
     task = _task(layer)
     card: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
@@ -340,20 +405,12 @@ def export_bundle(
             "created_at": _created_at(created_at),
             "training": _sorted_keys(training) if training is not None else {},
             "examples": examples,
-            "golden": _golden(pipeline, spec, layer, golden_rows),
+            "golden": golden,
         }
     )
-
-    tables = unicode_tables()
-    if isinstance(layer, Converted):
-        model = build_nonlinear_onnx(layer, spec.width, name)
-        classifier = _onnx_classifier_json(layer, spec.width)
-    else:
-        model = build_onnx_model(layer, spec.width, name)
-        classifier = _classifier_json(layer, spec.width)
     files = {
         "vectorizer.json": dumps(_vectorizer_json(spec, versions)).encode("utf-8"),
-        "unicode.json": dumps(_unicode_json(tables)).encode("utf-8"),
+        "unicode.json": dumps(_unicode_json(unicode_tables())).encode("utf-8"),
         "classifier.json": dumps(classifier).encode("utf-8"),
         "model.onnx": model.SerializeToString(),
         # The card last: a reader that finds it knows the other files are complete.

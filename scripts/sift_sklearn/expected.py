@@ -14,14 +14,14 @@ from .classifiers import extract_linear_layer, label_value, sklearn_labels, skle
 from .jsonfmt import Float32
 from .nonlinear import convert_nonlinear, is_nonlinear
 
-__all__ = ["reference_outputs", "OCCLUSION_ROWS"]
+__all__ = ["reference_outputs", "outputs_of", "add_occlusions", "OCCLUSION_ROWS"]
 
 # Rows per non-linear fixture whose leave-one-term-out explanation sklearn computes too.
 OCCLUSION_ROWS = 6
 
 
-def occlusion(clf: Any, spec: Any, features: Any, row: int, class_index: int) -> list[list]:
-    """[[column, p(class | row) − p(class | row without that column)], ...] by sklearn itself."""
+def occlusion(predict_proba: Any, dense: bool, features: Any, row: int, class_index: int) -> list[list]:
+    """[[column, p(class | row) − p(class | row without that column)], ...] by the model itself."""
     csr = sp.csr_matrix(features[row])
     columns = [int(c) for c in csr.indices if csr[0, c] != 0]
     if not columns:
@@ -31,8 +31,8 @@ def occlusion(clf: Any, spec: Any, features: Any, row: int, class_index: int) ->
         perturbed[k + 1, column] = 0
     perturbed = sp.csr_matrix(perturbed)
     perturbed.eliminate_zeros()
-    model_input = perturbed.toarray() if spec.densified else perturbed
-    p = np.asarray(clf.predict_proba(model_input), dtype=np.float64)[:, class_index]
+    model_input = perturbed.toarray() if dense else perturbed
+    p = np.asarray(predict_proba(model_input), dtype=np.float64)[:, class_index]
     return [[column, float(p[0] - p[k + 1])] for k, column in enumerate(columns)]
 
 
@@ -51,6 +51,31 @@ def reference_outputs(pipeline: Any, rows: Sequence[dict[str, str]], float32_fea
         values = sklearn_values(clf, features, layer.output)
         labels = sklearn_labels(clf, features, layer.multilabel, layer.classes)
         multilabel = layer.multilabel
+    results = outputs_of(spec, rows, features, values, labels, layer.classes, multilabel, float32_features)
+    if is_nonlinear(clf):
+        add_occlusions(results, clf.predict_proba, spec.densified, features)
+    return results
+
+
+def add_occlusions(results: list[dict], predict_proba: Any, dense: bool, features: Any) -> None:
+    """Adds `occlusion` to the first OCCLUSION_ROWS cases with at least two features."""
+    explained = [i for i, r in enumerate(results) if len(r["features"]) > 1][:OCCLUSION_ROWS]
+    for index in explained:
+        results[index]["occlusion"] = occlusion(predict_proba, dense, features, index, results[index]["class_index"])
+
+
+def outputs_of(
+    spec: Any,
+    rows: Sequence[dict[str, str]],
+    features: Any,
+    values: np.ndarray,
+    labels: list,
+    classes: list,
+    multilabel: bool,
+    float32_features: bool = True,
+) -> list[dict]:
+    """The expected.json cases for rows whose features, values and labels are known."""
+    features = sp.csr_matrix(features)
     results = []
     for index, row in enumerate(rows):
         start, end = features.indptr[index], features.indptr[index + 1]
@@ -64,10 +89,10 @@ def reference_outputs(pipeline: Any, rows: Sequence[dict[str, str]], float32_fea
         ]
         label = labels[index]
         if multilabel:
-            positives = [layer.classes.index(v) for v in label]
+            positives = [classes.index(v) for v in label]
             class_index = positives[0] if positives else -1
         else:
-            class_index = layer.classes.index(label)
+            class_index = classes.index(label)
             positives = [class_index]
         results.append(
             {
@@ -80,8 +105,4 @@ def reference_outputs(pipeline: Any, rows: Sequence[dict[str, str]], float32_fea
                 "positives": positives,
             }
         )
-    if is_nonlinear(clf):
-        explained = [i for i, r in enumerate(results) if len(r["features"]) > 1][:OCCLUSION_ROWS]
-        for index in explained:
-            results[index]["occlusion"] = occlusion(clf, spec, features, index, results[index]["class_index"])
     return results

@@ -114,3 +114,110 @@ def test_decision_tree_thresholds_between_float32_neighbours(tmp_path):
     clf = DecisionTreeClassifier(random_state=0)
     classifier, card = _export(tmp_path, clf, SENTIMENT)
     assert os.path.exists(tmp_path / "bundle" / "model.onnx") and card["golden"]
+
+
+# -- bring your own ONNX --------------------------------------------------------------------------
+
+from onnx import TensorProto, helper  # noqa: E402
+
+from sift_sklearn.byo import export_onnx_bundle, prepare_graph  # noqa: E402
+
+
+def _linear_graph(width, classes, zipmap=False, input_shape=("N", None), op_domain=""):
+    w = np.random.default_rng(0).normal(size=(width, classes)).astype(np.float32)
+    nodes = [
+        helper.make_node("MatMul", ["x", "w"], ["logits"]),
+        helper.make_node("Softmax", ["logits"], ["probs"], axis=1),
+    ]
+    outputs = [helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["N", classes])]
+    if zipmap:
+        nodes.append(helper.make_node("ZipMap", ["probs"], ["output_probability"], domain="ai.onnx.ml", classlabels_int64s=list(range(classes))))
+        outputs = [helper.make_tensor_value_info("output_probability", TensorProto.UNDEFINED, None)]
+        import onnx as _onnx
+
+        entry = _onnx.TypeProto()
+        entry.map_type.key_type = TensorProto.INT64
+        entry.map_type.value_type.tensor_type.elem_type = TensorProto.FLOAT
+        outputs[0].type.sequence_type.elem_type.CopyFrom(entry)
+    dims = [input_shape[0], width if input_shape[1] is None else input_shape[1]]
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, dims)], outputs,
+        initializer=[helper.make_tensor("w", TensorProto.FLOAT, [width, classes], w.ravel().tolist())],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 15), helper.make_opsetid("ai.onnx.ml", 3)])
+    model.ir_version = 8
+    return model, w
+
+
+def _softmax_object(w):
+    def predict(x):
+        z = np.asarray(x, dtype=np.float32) @ w
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    return predict
+
+
+def test_byo_onnx_with_a_zipmap_is_served_through_its_tensor(tmp_path):
+    vec = TfidfVectorizer(max_features=50).fit(TEXTS)
+    model, w = _linear_graph(len(vec.vocabulary_), 3, zipmap=True)
+    export_onnx_bundle(vec, model, str(tmp_path / "b"), name="m", classes=["a", "b", "c"], model_object=_softmax_object(w), golden_inputs=GOLDEN)
+    written = __import__("onnx").load(str(tmp_path / "b" / "model.onnx"))
+    assert [i.name for i in written.graph.input] == ["features"]
+    assert [o.name for o in written.graph.output] == ["probabilities"]
+    assert "ZipMap" not in {n.op_type for n in written.graph.node}
+    card = json.loads((tmp_path / "b" / "card.json").read_text())
+    assert card["training"]["onnx"]["scored_by"] in ("onnxruntime", "model object")
+
+
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("width", r"takes 7 features; the vectorizer makes 50"),
+        ("batch", r"fixed batch size 1; export it with a dynamic first axis"),
+        ("domain", r"custom operators"),
+        ("classes", r"has 3 columns; expected 2"),
+        ("nothing", r"nothing can score the golden examples"),
+        ("logits", r"not probabilities .* --post-transform softmax"),
+    ],
+)
+def test_byo_onnx_refusals_say_why(tmp_path, case, message):
+    vec = TfidfVectorizer(max_features=50).fit(TEXTS)
+    width = len(vec.vocabulary_)
+    model, w = _linear_graph(width, 3, input_shape=("N", 7) if case == "width" else (1, None) if case == "batch" else ("N", None))
+    classes = ["a", "b"] if case == "classes" else ["a", "b", "c"]
+    model_object = None if case == "nothing" else _softmax_object(w)
+    if case == "domain":
+        model.graph.node.append(helper.make_node("Mystery", ["probs"], ["mystery"], domain="com.example"))
+    if case == "logits":
+        model_object = lambda x: np.asarray(x, dtype=np.float32) @ w  # noqa: E731
+    try:
+        import onnxruntime  # noqa: F401
+        if case == "nothing":
+            pytest.skip("onnxruntime is installed: it scores the golden examples")
+    except ImportError:
+        pass
+    with pytest.raises(UnsupportedModelError, match=message):
+        export_onnx_bundle(vec, model, str(tmp_path / "b"), name="m", classes=classes, model_object=model_object, golden_inputs=GOLDEN, output="logits" if case == "logits" else None)
+
+
+def test_byo_onnx_logits_with_a_declared_softmax(tmp_path):
+    vec = TfidfVectorizer(max_features=50).fit(TEXTS)
+    model, w = _linear_graph(len(vec.vocabulary_), 3)
+    prepared = prepare_graph(model, len(vec.vocabulary_), 3, output=None, post_transform="softmax")
+    assert [n.op_type for n in prepared.graph.node][-2:] == ["Softmax", "Identity"]
+
+
+torch = pytest.importorskip("torch")
+
+
+def test_torch_example_writes_a_servable_bundle(tmp_path):
+    import subprocess
+    import sys
+
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "torch_mlp_example.py")
+    done = subprocess.run([sys.executable, script, "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    classifier = json.loads((tmp_path / "bundle" / "classifier.json").read_text())
+    assert classifier["kind"] == "onnx" and classifier["estimator"].startswith("PyTorch MLP")
+    assert len(json.loads((tmp_path / "bundle" / "card.json").read_text())["golden"]) > 0
