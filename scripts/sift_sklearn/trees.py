@@ -8,8 +8,9 @@ predict_proba before anything is written.
 
 Comparison rules (docs/onnx-trees-notes): scikit-learn trees test `float32(x) <= threshold` with a
 float64 threshold, which equals `float32(x) <= t32` for t32 = the largest float32 not above it;
-HistGradientBoosting tests the float64 value of x against a float64 threshold (its features are
-float32 here, so the same rounding down applies); XGBoost tests `x < threshold` in float32 and
+HistGradientBoosting tests the float64 value of x against a float64 threshold that is often a
+data value itself (features are float32 here: its thresholds are rounded to the nearest float32, so
+x == threshold stays on the left); XGBoost tests `x < threshold` in float32 and
 treats entries absent from a CSR input as missing.
 """
 from __future__ import annotations
@@ -223,9 +224,10 @@ def _hist_gradient_boosting(clf: Any, width: int, dense: bool) -> Ensemble:
             trees.append(
                 Tree(
                     feature=np.where(leaf, 0, nodes["feature_idx"]).astype(np.int64),
-                    threshold=np.where(leaf, 0.0, float32_at_most(np.where(leaf, 0.0, nodes["num_threshold"]))).astype(
-                        np.float32
-                    ),
+                    # HistGradientBoosting tests the float64 value x <= t, and its thresholds are
+                    # often data values themselves (percentiles of repeated TF-IDF values): the
+                    # nearest float32 keeps x == t on the left, where rounding down would not.
+                    threshold=np.where(leaf, 0.0, nodes["num_threshold"]).astype(np.float32),
                     true_child=np.where(leaf, 0, nodes["left"]).astype(np.int64),
                     false_child=np.where(leaf, 0, nodes["right"]).astype(np.int64),
                     missing_true=nodes["missing_go_to_left"].astype(bool),
