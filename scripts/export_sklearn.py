@@ -8,6 +8,16 @@
         [--eval-csv held-out.csv --label-column label --train-size N] \
         [--created-at 2026-01-01T00:00:00Z] [--debug]
 
+Bring your own ONNX classifier over the features of a fitted vectorizer (docs/bundle-format.md, kind onnx):
+
+    /usr/bin/python3 scripts/export_sklearn.py --vectorizer vectorizer.joblib --onnx model.onnx \
+        --classes 0,1 --name my-model --out artifacts/my-model [--golden-csv sample.csv] \
+        [--output NAME] [--post-transform none|softmax|logistic] [--model-object clf.joblib]
+
+The graph is checked (one float32 [N, width] input, a probabilities output, ZipMap or logits with a
+declared post-transform) and golden examples are scored by onnxruntime for Python when installed,
+else by --model-object (a joblib file whose object has predict_proba over the features).
+
 examples.json: [{"title": "...", "inputs": {"text": "...", ...}}, ...]
 Golden examples: the bundle always carries a built-in set (the parity hard strings and texts made of
 the model's own vocabulary) scored by scikit-learn; --golden-csv adds the first --golden-rows rows of
@@ -144,33 +154,94 @@ def _load(path: str):
     return pipeline
 
 
+def _examples(args: argparse.Namespace) -> list:
+    from sift_sklearn.advice import ExportFailure
+
+    if not args.examples:
+        return []
+    try:
+        with open(args.examples, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError) as error:
+        raise ExportFailure(
+            f"--examples {args.examples} could not be read ({error}). Give a JSON file like "
+            '[{"title": "Wildfire", "inputs": {"text": "Forest fire near La Ronge"}}].'
+        ) from None
+
+
+def _golden(args: argparse.Namespace, spec) -> list[dict[str, str]]:
+    """The built-in golden set, plus --golden-csv rows."""
+    from sift_sklearn.golden import builtin_golden_inputs
+
+    golden = builtin_golden_inputs(spec)
+    if args.golden_csv:
+        golden += _golden_rows(args.golden_csv, args.golden_rows, spec.fields)
+    return golden
+
+
+def _class_values(text: str) -> list:
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    try:
+        return [int(p) for p in parts]
+    except ValueError:
+        return parts
+
+
+def _export_onnx(args: argparse.Namespace) -> str:
+    """--vectorizer + --onnx: the user's own ONNX classifier over the vectorizer's features."""
+    from sift_sklearn import UnsupportedModelError
+    from sift_sklearn.advice import ExportFailure
+    from sift_sklearn.byo import export_onnx_bundle, feature_spec_of
+
+    vectorizer = _load(args.vectorizer)
+    model_object = _load(args.model_object) if args.model_object else None
+    try:
+        spec = feature_spec_of(vectorizer)
+        golden = _golden(args, spec)
+        result = export_onnx_bundle(
+            vectorizer,
+            args.onnx,
+            args.out,
+            name=args.name,
+            classes=_class_values(args.classes),
+            model_object=model_object,
+            output=args.output,
+            post_transform=args.post_transform,
+            title=args.title,
+            description=args.description,
+            class_names=args.class_names,
+            inputs=_pairs(args.input_labels, "--input-labels") or None,
+            examples=_examples(args),
+            golden_inputs=golden,
+            created_at=args.created_at,
+        )
+    except UnsupportedModelError as error:
+        raise _Refused(f"This ONNX model cannot be served faithfully: {error}") from error
+    except ValueError as error:
+        raise ExportFailure(f"{error}. Fix that argument and run the export again.") from error
+    return (
+        f"wrote {result['out_dir']}: {result['task']} {result['estimator']} (kind onnx), {result['width']} features, "
+        f"fields {', '.join(result['fields'])}, classes {result['classes']}, {len(golden)} golden rows"
+    )
+
+
 def _export(args: argparse.Namespace) -> str:
     import sklearn
 
     from sift_sklearn import UnsupportedModelError, export_bundle, inspect_pipeline
     from sift_sklearn.advice import ExportFailure, refusal_advice
-    from sift_sklearn.golden import builtin_golden_inputs
     from sift_sklearn.versions import sklearn_version_warning
 
     notice = sklearn_version_warning(sklearn.__version__)
     if notice is not None:
         print(textwrap.fill(f"export_sklearn: note: {notice}", 100), file=sys.stderr)
+    if args.onnx is not None:
+        return _export_onnx(args)
     pipeline = _load(args.pipeline)
     try:
         spec, _ = inspect_pipeline(pipeline)
-        examples = []
-        if args.examples:
-            try:
-                with open(args.examples, encoding="utf-8") as handle:
-                    examples = json.load(handle)
-            except (OSError, ValueError) as error:
-                raise ExportFailure(
-                    f"--examples {args.examples} could not be read ({error}). Give a JSON file like "
-                    '[{"title": "Wildfire", "inputs": {"text": "Forest fire near La Ronge"}}].'
-                ) from None
-        golden = builtin_golden_inputs(spec)
-        if args.golden_csv:
-            golden += _golden_rows(args.golden_csv, args.golden_rows, spec.fields)
+        examples = _examples(args)
+        golden = _golden(args, spec)
         metrics = None
         if args.eval_csv:
             classes = list(getattr(getattr(pipeline, "best_estimator_", pipeline), "classes_", []))
@@ -211,7 +282,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--pipeline", required=True, help="fitted Pipeline saved with joblib.dump")
+    parser.add_argument("--pipeline", help="fitted Pipeline saved with joblib.dump")
+    parser.add_argument("--vectorizer", help="with --onnx: the fitted vectorizer / ColumnTransformer (joblib)")
+    parser.add_argument("--onnx", help="with --vectorizer: your ONNX classifier over its features")
+    parser.add_argument("--classes", help="with --onnx: class labels in the graph's column order, 'a,b,c'")
+    parser.add_argument("--output", help="with --onnx: the graph output holding the probabilities (or logits)")
+    parser.add_argument("--post-transform", default="none", choices=["none", "softmax", "logistic"],
+                        help="with --onnx: turn that output into probabilities (logits)")
+    parser.add_argument("--model-object", help="with --onnx: joblib file of the model's Python object (predict_proba)")
     parser.add_argument("--name", required=True, help="bundle name (lowercase letters, digits, . _ -)")
     parser.add_argument("--out", required=True, help="output folder (created if needed)")
     parser.add_argument("--title", help="shown on the form page (default: the name)")
@@ -227,6 +305,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--created-at", help="fixed created_at (default: now, UTC)")
     parser.add_argument("--debug", action="store_true", help="print the traceback of a failure too")
     args = parser.parse_args(argv)
+    if (args.pipeline is None) == (args.onnx is None) or (args.onnx is not None) != (args.vectorizer is not None):
+        parser.error("give --pipeline, or --vectorizer with --onnx and --classes")
+    if args.onnx is not None and not args.classes:
+        parser.error("--onnx needs --classes (labels in the graph's column order)")
 
     try:
         from sift_sklearn.advice import ExportFailure

@@ -42,9 +42,19 @@ from sklearn.multiclass import OneVsRestClassifier  # noqa: E402
 from sklearn.naive_bayes import ComplementNB, MultinomialNB  # noqa: E402
 from sklearn.pipeline import FeatureUnion, Pipeline  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
+from sklearn.ensemble import (  # noqa: E402
+    ExtraTreesClassifier,
+    GradientBoostingClassifier,
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+    VotingClassifier,
+)
+from sklearn.neural_network import MLPClassifier  # noqa: E402
+from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 
 from sift_sklearn import SiftStemTokenizer, StemmerUnavailableError, export_bundle, inspect_pipeline, prime  # noqa: E402
 from sift_sklearn.corpus import SyntheticRow, synthetic_rows  # noqa: E402
+from sift_sklearn.densify import Densify  # noqa: E402
 from sift_sklearn.expected import reference_outputs  # noqa: E402
 from sift_sklearn.hard_strings import HARD_FIELD_VALUES, HARD_STRINGS  # noqa: E402
 from sift_sklearn.jsonfmt import write_json  # noqa: E402
@@ -83,6 +93,8 @@ class Case:
     columns: bool = False  # fitted on a DataFrame text/keyword/location
     stemming: bool = False
     class_names: dict = field(default_factory=dict)
+    # (texts, labels) to fit on instead of the synthetic corpus; their texts join the expected cases.
+    training: Callable[[], tuple[list, list]] | None = None
 
 
 def _cases() -> list[Case]:
@@ -392,6 +404,193 @@ def _cases() -> list[Case]:
             "sentiment",
             stemming=True,
         ),
+    ] + _nonlinear_cases()
+
+
+def _tutorial_features(max_text: int = 600) -> ColumnTransformer:
+    # The disaster-tweet tutorial's features: keyword and location counts + text TF-IDF.
+    return ColumnTransformer(
+        [
+            ("keyword", CountVectorizer(), "keyword"),
+            ("location", CountVectorizer(), "location"),
+            ("text", TfidfVectorizer(ngram_range=(1, 2), max_features=max_text), "text"),
+        ]
+    )
+
+
+def _xgb(**options: Any) -> Any:
+    from xgboost import XGBClassifier
+
+    return XGBClassifier(n_estimators=25, max_depth=4, learning_rate=0.3, random_state=0, n_jobs=1, **options)
+
+
+def _nonlinear_cases() -> list[Case]:
+    """Every non-linear family (classifier.json kind onnx); small models keep the fixtures small."""
+    try:
+        import xgboost  # noqa: F401
+    except ImportError:
+        xgboost_cases: list[Case] = []
+        print("xgboost is not installed: XGBoost fixture cases skipped")
+    else:
+        xgboost_cases = [
+            Case(
+                "tree-xgboost-tutorial-binary",
+                "the tutorial: CountVectorizer keyword + location, TF-IDF text 1-2 → XGBClassifier (absent entries are missing)",
+                lambda: Pipeline([("features", _tutorial_features()), ("clf", _xgb())]),
+                "disaster",
+                columns=True,
+                class_names={0: "Not a disaster", 1: "Real disaster"},
+            ),
+            Case(
+                "tree-xgboost-multiclass",
+                "TF-IDF word 1-2 → XGBClassifier multi:softprob, 3 classes",
+                lambda: Pipeline([("vec", TfidfVectorizer(ngram_range=(1, 2), max_features=800)), ("clf", _xgb())]),
+                "sentiment_int",
+            ),
+            Case(
+                "tree-xgboost-dense",
+                "TF-IDF → Densify → XGBClassifier: zeros are values, not missing",
+                lambda: Pipeline([("vec", TfidfVectorizer(max_features=300)), ("dense", Densify()), ("clf", _xgb())]),
+                "disaster",
+            ),
+        ]
+    return xgboost_cases + [
+        Case(
+            "tree-ties",
+            "the tie rule: identical texts with both labels end in a [0.5, 0.5] leaf; sklearn and Sift pick the first class",
+            lambda: Pipeline([("vec", TfidfVectorizer()), ("clf", DecisionTreeClassifier(random_state=0))]),
+            "disaster",
+            training=lambda: (
+                ["fire downtown", "fire downtown now", "calm day", "calm day today", "both sides", "both sides"] * 2,
+                [1, 1, 0, 0, 0, 1] * 2,
+            ),
+        ),
+        Case(
+            "tree-decision-tree-multiclass",
+            "TF-IDF → DecisionTreeClassifier (max_depth 8), string labels",
+            lambda: Pipeline([("vec", TfidfVectorizer()), ("clf", DecisionTreeClassifier(max_depth=8, random_state=0))]),
+            "sentiment",
+        ),
+        Case(
+            "tree-random-forest-binary",
+            "TF-IDF word 1-2 → RandomForestClassifier (15 trees, depth 10)",
+            lambda: Pipeline(
+                [
+                    ("vec", TfidfVectorizer(ngram_range=(1, 2), max_features=1500)),
+                    ("clf", RandomForestClassifier(n_estimators=15, max_depth=10, random_state=0)),
+                ]
+            ),
+            "disaster",
+        ),
+        Case(
+            "tree-extra-trees-columns",
+            "ColumnTransformer (tutorial features) → ExtraTreesClassifier (15 trees, depth 10), string labels",
+            lambda: Pipeline(
+                [("features", _tutorial_features()), ("clf", ExtraTreesClassifier(n_estimators=15, max_depth=10, random_state=0))]
+            ),
+            "disaster_str",
+            columns=True,
+        ),
+        Case(
+            "tree-gradient-boosting-binary",
+            "char_wb 2-4 → GradientBoostingClassifier (30 stages, learning_rate 0.2, prior init)",
+            lambda: Pipeline(
+                [
+                    ("vec", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), max_features=1500)),
+                    ("clf", GradientBoostingClassifier(n_estimators=30, learning_rate=0.2, max_depth=3, random_state=0)),
+                ]
+            ),
+            "disaster",
+        ),
+        Case(
+            "tree-gradient-boosting-multiclass",
+            "TF-IDF → GradientBoostingClassifier (20 stages × 3 classes, subsample 0.8, init='zero')",
+            lambda: Pipeline(
+                [
+                    ("vec", TfidfVectorizer(max_features=1000)),
+                    (
+                        "clf",
+                        GradientBoostingClassifier(n_estimators=20, subsample=0.8, init="zero", max_depth=3, random_state=0),
+                    ),
+                ]
+            ),
+            "sentiment",
+        ),
+        Case(
+            "tree-hist-gradient-boosting",
+            "TF-IDF → Densify → HistGradientBoostingClassifier (3 classes)",
+            lambda: Pipeline(
+                [
+                    ("vec", TfidfVectorizer(max_features=400)),
+                    ("dense", Densify()),
+                    ("clf", HistGradientBoostingClassifier(max_iter=25, random_state=0)),
+                ]
+            ),
+            "sentiment",
+        ),
+        Case(
+            "mlp-relu-binary",
+            "TF-IDF word 1-2 → MLPClassifier (relu, 32 hidden, logistic output)",
+            lambda: Pipeline(
+                [
+                    ("vec", TfidfVectorizer(ngram_range=(1, 2), max_features=2000)),
+                    ("clf", MLPClassifier(hidden_layer_sizes=(32,), max_iter=300, random_state=0)),
+                ]
+            ),
+            "disaster",
+        ),
+        Case(
+            "mlp-tanh-two-layers-multiclass",
+            "TF-IDF → MLPClassifier (tanh, 24 + 12 hidden, softmax output)",
+            lambda: Pipeline(
+                [
+                    ("vec", TfidfVectorizer(max_features=1500)),
+                    ("clf", MLPClassifier(hidden_layer_sizes=(24, 12), activation="tanh", max_iter=300, random_state=0)),
+                ]
+            ),
+            "sentiment",
+        ),
+        Case(
+            "mlp-logistic-identity",
+            "two MLPClassifier activations in one soft vote: logistic (16) and identity (8), multiclass",
+            lambda: Pipeline(
+                [
+                    ("vec", TfidfVectorizer(max_features=1500)),
+                    (
+                        "clf",
+                        VotingClassifier(
+                            [
+                                ("logistic", MLPClassifier(hidden_layer_sizes=(16,), activation="logistic", max_iter=400, random_state=0)),
+                                ("identity", MLPClassifier(hidden_layer_sizes=(8,), activation="identity", max_iter=400, random_state=0)),
+                            ],
+                            voting="soft",
+                        ),
+                    ),
+                ]
+            ),
+            "sentiment",
+        ),
+        Case(
+            "voting-soft-lr-forest",
+            "TF-IDF → soft VotingClassifier(LogisticRegression, RandomForest 10 trees, weights 2:1)",
+            lambda: Pipeline(
+                [
+                    ("vec", TfidfVectorizer(max_features=1500)),
+                    (
+                        "clf",
+                        VotingClassifier(
+                            [
+                                ("lr", LogisticRegression(max_iter=2000)),
+                                ("rf", RandomForestClassifier(n_estimators=10, max_depth=8, random_state=0)),
+                            ],
+                            voting="soft",
+                            weights=[2, 1],
+                        ),
+                    ),
+                ]
+            ),
+            "disaster",
+        ),
     ]
 
 
@@ -402,6 +601,8 @@ def _target(rows: list[SyntheticRow], target: str) -> Any:
         return [("not_disaster", "disaster")[r.disaster] for r in rows]
     if target == "sentiment":
         return [r.sentiment for r in rows]
+    if target == "sentiment_int":
+        return [SENTIMENTS.index(r.sentiment) for r in rows]
     if target == "multilabel":
         return np.array([[r.toxic, r.obscene, r.insult] for r in rows], dtype=np.int64)
     raise ValueError(target)
@@ -463,13 +664,18 @@ def _stemmer_available() -> bool:
 
 def generate_case(case: Case, out_root: str, created_at: str, train: list[SyntheticRow]) -> dict:
     pipeline = case.build()
-    X = _fit_input(train, case.columns)
+    if case.training is not None:
+        X, y = case.training()
+    else:
+        X, y = _fit_input(train, case.columns), _target(train, case.target)
     if case.stemming:
         prime(pipeline, X)
-    pipeline.fit(X, _target(train, case.target))
+    pipeline.fit(X, y)
     spec, _ = inspect_pipeline(pipeline)
     has_char = any(block.spec["analyzer"] != "word" for block in spec.blocks)
     rows = _evaluation_inputs(case.columns, EVAL_ROWS_CHAR if has_char else EVAL_ROWS_WORD)
+    if case.training is not None:
+        rows += [{"text": text} for text in dict.fromkeys(case.training()[0])]
     directory = os.path.join(out_root, case.name)
     if os.path.isdir(directory):
         shutil.rmtree(directory)
@@ -503,6 +709,76 @@ def generate_case(case: Case, out_root: str, created_at: str, train: list[Synthe
         "width": result["width"],
         "cases": len(rows),
         "stemming": case.stemming,
+    }
+
+
+TORCH_CASE = "byo-torch-mlp"
+
+
+def generate_torch_case(out_root: str, created_at: str, train: list[SyntheticRow]) -> dict | None:
+    """Bring-your-own ONNX: scripts/torch_mlp_example.py's MLP, expected values by PyTorch itself."""
+    try:
+        import torch
+    except ImportError:
+        print(f"torch is not installed: {TORCH_CASE} skipped")
+        return None
+    from sift_sklearn.byo import export_onnx_bundle
+    from sift_sklearn.expected import add_occlusions, outputs_of
+    from torch_mlp_example import export_torch_onnx, fit_torch_mlp, torch_probabilities
+
+    torch.set_num_threads(1)
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), max_features=1200).fit([r.text for r in train])
+    features = vectorizer.transform([r.text for r in train]).toarray().astype(np.float32)
+    labels = np.array([SENTIMENTS.index(r.sentiment) for r in train])
+    model = fit_torch_mlp(features, labels, len(SENTIMENTS), hidden=16, epochs=40)
+    directory = os.path.join(out_root, TORCH_CASE)
+    if os.path.isdir(directory):
+        shutil.rmtree(directory)
+    os.makedirs(directory)
+    import tempfile
+
+    rows = _evaluation_inputs(False, EVAL_ROWS_WORD)
+    with tempfile.TemporaryDirectory() as scratch:
+        onnx_path = os.path.join(scratch, "model.onnx")
+        export_torch_onnx(model, features.shape[1], onnx_path)
+        result = export_onnx_bundle(
+            vectorizer,
+            onnx_path,
+            directory,
+            name=TORCH_CASE,
+            classes=list(SENTIMENTS),
+            model_object=torch_probabilities(model),
+            post_transform="softmax",
+            estimator="PyTorch MLP (torch.onnx.export)",
+            title=TORCH_CASE,
+            description="bring your own ONNX: torch.onnx.export of a ReLU MLP over TF-IDF, logits + declared softmax",
+            examples=_examples(False),
+            golden_inputs=rows[:6] + rows[len(HARD_STRINGS) : len(HARD_STRINGS) + 6],
+            training={"corpus": _corpus_note(), "torch": torch.__version__},
+            created_at=created_at,
+        )
+    spec_features = vectorizer.transform([r["text"] for r in rows])
+    values = torch_probabilities(model)(spec_features.toarray())
+    labels_out = [SENTIMENTS[int(np.argmax(v))] for v in values]
+    from sift_sklearn.byo import feature_spec_of
+
+    cases = outputs_of(feature_spec_of(vectorizer), rows, spec_features, values, labels_out, list(SENTIMENTS), False)
+    add_occlusions(cases, lambda x: torch_probabilities(model)(x.toarray()), False, spec_features)
+    write_json(
+        os.path.join(directory, "expected.json"),
+        {"name": TORCH_CASE, "description": "PyTorch's own probabilities", "sklearn_version": sklearn.__version__, "cases": cases},
+    )
+    return {
+        "name": TORCH_CASE,
+        "description": "bring your own ONNX: PyTorch MLP",
+        "task": result["task"],
+        "estimator": result["estimator"],
+        "output": result["output"],
+        "post_transform": result["post_transform"],
+        "fields": result["fields"],
+        "width": result["width"],
+        "cases": len(rows),
+        "stemming": False,
     }
 
 
@@ -669,7 +945,7 @@ def main(argv: list[str] | None = None) -> int:
     cases = _cases()
     known = {c.name for c in cases}
     if args.only:
-        unknown = set(args.only) - known - {"apps"}
+        unknown = set(args.only) - known - {"apps", TORCH_CASE}
         if unknown:
             parser.error(f"unknown cases {sorted(unknown)}")
     stemming = any(c.stemming for c in cases if not args.only or c.name in args.only) and _stemmer_available()
@@ -694,13 +970,21 @@ def main(argv: list[str] | None = None) -> int:
             entries.append(entry)
         elif case.name in previous and os.path.isdir(os.path.join(parity_root, case.name)):
             entries.append(previous[case.name])
+    if not args.only or TORCH_CASE in args.only:
+        entry = generate_torch_case(parity_root, args.created_at, train)
+        if entry is not None:
+            print(f"parity/{TORCH_CASE}: {entry['cases']} cases, {entry['width']} features")
+            entries.append(entry)
+    elif TORCH_CASE in previous and os.path.isdir(os.path.join(parity_root, TORCH_CASE)):
+        entries.append(previous[TORCH_CASE])
     # Folders of cases that no longer exist would be tested forever: remove them.
     for name in sorted(os.listdir(parity_root)):
         path = os.path.join(parity_root, name)
-        if os.path.isdir(path) and name not in known:
+        if os.path.isdir(path) and name not in known and name != TORCH_CASE:
             shutil.rmtree(path)
             print(f"removed stale parity/{name}")
     order = {c.name: i for i, c in enumerate(cases)}
+    order[TORCH_CASE] = len(order)
     entries.sort(key=lambda e: order[e["name"]])
     write_json(index_path, {"created_with": {"sklearn": sklearn.__version__}, "cases": entries})
 

@@ -3,6 +3,7 @@
 
     /usr/bin/python3 scripts/train.py --task disaster-tweets      # → artifacts/disaster-tweets
     /usr/bin/python3 scripts/train.py --task airline-sentiment    # → artifacts/airline-sentiment
+    /usr/bin/python3 scripts/train.py --task disaster-tweets-xgboost   # the tutorial's XGBoost model
     /usr/bin/python3 scripts/train.py --task disaster-tweets --data ../shared/data/disaster-tweets/train.csv \
         --out /tmp/dt --stem auto --seed 42 --jobs 2 --created-at 2026-01-01T00:00:00Z
 
@@ -16,7 +17,9 @@ is not refitted on all rows afterwards), so the card's metrics describe exactly 
 --stem auto (the default) tries every word block with and without natural's Porter stemmer
 (stems come from the server's TypeScript, `node dist/cli/stem.js`; build it first with
 `npm run build`) and keeps the better; the card's training.stemming section records both CV
-scores. --quick runs a tiny grid with 3 folds (for tests). Same data + same arguments → the same
+scores. --quick runs a tiny grid with 3 folds (for tests). disaster-tweets-xgboost has no search: it
+fits the tutorial's fixed pipeline (keyword + location counts, text TF-IDF → XGBClassifier) on the
+same training split and is evaluated on the same held-out rows as disaster-tweets. Same data + same arguments → the same
 bundle, byte for byte, except card.json's created_at (pass --created-at to pin it).
 """
 from __future__ import annotations
@@ -210,6 +213,23 @@ def training_section(
     }
 
 
+def fixed_training_section(task: TaskSpec, args: argparse.Namespace, train_size: int, test_size: int) -> dict:
+    import xgboost
+
+    return {
+        "command": reproduce_command(task, args),
+        "method": "no search: the tutorial's fixed settings, fitted once on the training split",
+        "split": (
+            f"stratified, {int(TEST_FRACTION * 100)}% held out (seed {args.seed}): "
+            f"{train_size} training rows, {test_size} held-out rows (the same split as disaster-tweets)"
+        ),
+        "shipped_model": "the fitted pipeline itself; the held-out rows were used for the metrics only",
+        "settings": task.fixed_settings,
+        "seed": args.seed,
+        "xgboost_version": xgboost.__version__,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     task = TASKS[args.task]
@@ -224,7 +244,8 @@ def main(argv: list[str] | None = None) -> int:
 
     slots = expand_stemming(task.quick_slots if args.quick else task.slots, args.stem)
     space = task.quick_classifier if args.quick else task.classifier
-    check_stemmer_available(slots)
+    if task.fixed is None:
+        check_stemmer_available(slots)
 
     X, y = load(task, data_path)
     data = fingerprint(data_path)
@@ -242,19 +263,25 @@ def main(argv: list[str] | None = None) -> int:
     splits = list(cv.split(np.zeros(len(y_train)), y_train))
     log(f"  split: {len(y_train):,} training rows, {len(y_test):,} held out; stemming: {args.stem}")
 
-    result = run_search(X_train, y_train, slots, space, splits, task.scoring, args.seed, args.jobs, log)
-    best = result.best
-    log(
-        f"search finished in {result.seconds:.1f} s; best {task.scoring} {best.mean:.4f} ± {best.std:.4f} "
-        f"(candidate {best.index})"
-    )
-    log(f"  best: {best.candidate.describe()}")
-    stemming = stemming_report(args.stem, result)
-    log(f"  stemming: {stemming['summary']}")
-
-    pipeline = build_pipeline(best.candidate, space, args.seed)
-    prime(pipeline, X_train)
-    pipeline.fit(X_train, y_train)
+    if task.fixed is not None:
+        pipeline = task.fixed(args.seed)
+        fit_started = time.monotonic()
+        pipeline.fit(X_train, y_train)
+        log(f"  fitted the fixed pipeline in {time.monotonic() - fit_started:.1f} s")
+        result = None
+    else:
+        result = run_search(X_train, y_train, slots, space, splits, task.scoring, args.seed, args.jobs, log)
+        best = result.best
+        log(
+            f"search finished in {result.seconds:.1f} s; best {task.scoring} {best.mean:.4f} ± {best.std:.4f} "
+            f"(candidate {best.index})"
+        )
+        log(f"  best: {best.candidate.describe()}")
+        stemming = stemming_report(args.stem, result)
+        log(f"  stemming: {stemming['summary']}")
+        pipeline = build_pipeline(best.candidate, space, args.seed)
+        prime(pipeline, X_train)
+        pipeline.fit(X_train, y_train)
     prime(pipeline, X_test)
     classes = list(pipeline.classes_)
     if [c.item() if isinstance(c, np.generic) else c for c in classes] != list(task.classes):
@@ -264,7 +291,10 @@ def main(argv: list[str] | None = None) -> int:
     positive_index = task.classes.index(task.positive_class) if task.positive_class is not None else None
     metrics = heldout_metrics(task.classes, y_test, predictions, probabilities, positive_index, len(y_train))
 
-    training = training_section(task, args, slots, space, result, len(y_train), len(y_test), stemming)
+    if result is None:
+        training = fixed_training_section(task, args, len(y_train), len(y_test))
+    else:
+        training = training_section(task, args, slots, space, result, len(y_train), len(y_test), stemming)
     exported = export_bundle(
         pipeline,
         out_dir,
@@ -288,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     log("")
     log(f"bundle: {out_dir} ({exported['width']:,} features, {sum(sizes.values()) / 1e6:.1f} MB: "
         + ", ".join(f"{name} {size / 1e6:.2f}" for name, size in sizes.items()) + ")")
-    log(f"search {result.seconds:.1f} s, total {time.monotonic() - started:.1f} s")
+    log(f"{'' if result is None else f'search {result.seconds:.1f} s, '}total {time.monotonic() - started:.1f} s")
     return 0
 
 

@@ -32,6 +32,10 @@ Raises `UnsupportedModelError` (a ValueError) naming the part of the pipeline Si
 exactly, and ValueError for bad arguments. Re-exporting the same pipeline with the same arguments
 writes byte-identical files apart from card.created_at.
 
+Classifiers: the linear ones of classifiers.py (classifier.json kind linear, served in-process and
+by ONNX) and the non-linear ones of nonlinear.py (trees, boosting, XGBoost, MLP, soft voting;
+kind onnx, served by ONNX only). HistGradientBoosting needs a `Densify()` step before it.
+
 Supported pipelines: Pipeline([vectorizer, classifier]), Pipeline([CountVectorizer,
 TfidfTransformer, classifier]), Pipeline([FeatureUnion([...]), classifier]) and
 Pipeline([ColumnTransformer([(name, vectorizer, "column"), ...]), classifier]); see
@@ -39,11 +43,13 @@ vectorizers.py and classifiers.py for the exact lists, patterns.py for token pat
 stem.py for the stemming tokenizer (SiftStemTokenizer, prime).
 """
 from .bundle import FORMAT_VERSION, ExportResult, export_bundle, inspect_pipeline
+from .densify import Densify
 from .errors import UnsupportedModelError
 from .patterns import UnsupportedPatternError, check_token_pattern
 from .stem import SiftStemTokenizer, StemmerUnavailableError, prime
 
 __all__ = [
+    "Densify",
     "FORMAT_VERSION",
     "ExportResult",
     "SiftStemTokenizer",

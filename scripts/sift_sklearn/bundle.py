@@ -12,9 +12,11 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .classifiers import LinearLayer, extract_linear_layer, label_value, sklearn_labels, sklearn_values
+from .densify import is_densifier
 from .errors import UnsupportedModelError
 from .golden import builtin_golden_inputs
 from .jsonfmt import Float32, dumps
+from .nonlinear import Converted, build_nonlinear_onnx, convert_nonlinear, is_nonlinear, near_tie
 from .onnx_graph import build_onnx_model
 from .unicode_tables import unicode_tables
 from .vectorizers import FeatureSpec, extract_features
@@ -22,6 +24,8 @@ from .vectorizers import FeatureSpec, extract_features
 __all__ = ["export_bundle", "inspect_pipeline", "FORMAT_VERSION", "ExportResult"]
 
 FORMAT_VERSION = 1
+# classifier.json of a model served through ONNX only (kind "onnx"); linear bundles stay version 1.
+ONNX_KIND_FORMAT_VERSION = 2
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -48,7 +52,12 @@ def inspect_pipeline(pipeline: Any) -> tuple[FeatureSpec, Any]:
     steps = list(pipeline.steps)
     if len(steps) < 2:
         raise UnsupportedModelError("the pipeline needs a vectorizer step and a classifier step")
-    features = extract_features(steps[:-1])
+    feature_steps = steps[:-1]
+    densified = len(feature_steps) > 1 and is_densifier(feature_steps[-1][1])
+    features = extract_features(feature_steps[:-1] if densified else feature_steps)
+    if densified:
+        features.steps.append(feature_steps[-1][1])
+        features.densified = True
     return features, steps[-1][1]
 
 
@@ -150,16 +159,24 @@ def _rows(items: Sequence[Mapping], fields: Sequence[str], what: str) -> list[di
     return rows
 
 
-def _golden(pipeline: Any, spec: FeatureSpec, layer: LinearLayer, rows: list[dict[str, str]]) -> list[dict]:
+def _golden(pipeline: Any, spec: FeatureSpec, layer: LinearLayer | Converted, rows: list[dict[str, str]]) -> list[dict]:
     if not rows:
         return []
     features = spec.transform(rows)
     clf = _unwrap(pipeline).steps[-1][1]
-    values = sklearn_values(clf, features, layer.output)
-    labels = sklearn_labels(clf, features, layer.multilabel, layer.classes)
+    if isinstance(layer, Converted):
+        values = np.asarray(clf.predict_proba(features), dtype=np.float64)
+        labels = [label_value(v) for v in np.asarray(clf.predict(features)).ravel()]
+        # float32 may order two probabilities within 1e-6 either way: such rows prove nothing.
+        keep = ~near_tie(values)
+        rows = [r for r, k in zip(rows, keep) if k]
+        values, labels = values[keep], [label for label, k in zip(labels, keep) if k]
+    else:
+        values = sklearn_values(clf, features, layer.output)
+        labels = sklearn_labels(clf, features, layer.multilabel, layer.classes)
     # The pipeline itself must agree with the step-by-step path used above.
     direct = _unwrap(pipeline).predict(spec.sklearn_input(rows))
-    if not layer.multilabel and [label_value(v) for v in np.asarray(direct).ravel()] != labels:
+    if not _multilabel(layer) and [label_value(v) for v in np.asarray(direct).ravel()] != labels:
         raise RuntimeError("pipeline.predict disagrees with its own steps; cannot write golden examples")
     return [
         {"inputs": row, "label": label, "values": [float(v) for v in value_row]}
@@ -167,8 +184,12 @@ def _golden(pipeline: Any, spec: FeatureSpec, layer: LinearLayer, rows: list[dic
     ]
 
 
-def _task(layer: LinearLayer) -> str:
-    if layer.multilabel:
+def _multilabel(layer: LinearLayer | Converted) -> bool:
+    return isinstance(layer, LinearLayer) and layer.multilabel
+
+
+def _task(layer: LinearLayer | Converted) -> str:
+    if _multilabel(layer):
         return "multilabel"
     return "binary" if len(layer.classes) == 2 else "multiclass"
 
@@ -206,6 +227,20 @@ def _classifier_json(layer: LinearLayer, width: int) -> dict:
         "width": width,
         "intercepts": [Float32(v) for v in layer.intercepts],
         "coefficients": [[Float32(v) for v in row] for row in layer.coefficients],
+    }
+
+
+def onnx_classifier_json(converted: Converted, width: int) -> dict:
+    return {
+        "format_version": ONNX_KIND_FORMAT_VERSION,
+        "kind": "onnx",
+        "estimator": converted.estimator,
+        "output": "probabilities",
+        "multilabel": False,
+        "width": width,
+        "classes": len(converted.classes),
+        "explanation": "occlusion",
+        "used_features": converted.used_features,
     }
 
 
@@ -266,21 +301,89 @@ def export_bundle(
 ) -> ExportResult:
     """Validate `pipeline` and write card.json, vectorizer.json, unicode.json, classifier.json and
     model.onnx into `out_dir`. See the package docstring for the parameters."""
+    check_name(name)
+    spec, clf = inspect_pipeline(pipeline)
+    examples = card_examples(examples, spec.fields)
+    # Every export checks itself: no golden rows given → the built-in set (golden.py); [] → none.
+    golden_rows = _rows(builtin_golden_inputs(spec) if golden_inputs is None else golden_inputs, spec.fields, "golden_inputs")
+    example_rows = [e["inputs"] for e in examples]
+    known = spec.transform(golden_rows + example_rows) if golden_rows or example_rows else None
+    if is_nonlinear(clf):
+        layer: LinearLayer | Converted = convert_nonlinear(clf, spec.width, spec.densified, known)
+        model = build_nonlinear_onnx(layer, spec.width, name)
+        classifier = onnx_classifier_json(layer, spec.width)
+    else:
+        layer = extract_linear_layer(clf, spec.width, known)
+        model = build_onnx_model(layer, spec.width, name)
+        classifier = _classifier_json(layer, spec.width)
+    return write_bundle(
+        out_dir,
+        spec,
+        layer,
+        model,
+        classifier,
+        _golden(pipeline, spec, layer, golden_rows),
+        name=name,
+        title=title,
+        description=description,
+        class_names=class_names,
+        inputs=inputs,
+        examples=examples,
+        metrics=metrics,
+        data=data,
+        training=training,
+        created_at=created_at,
+        positive_class=positive_class,
+        threshold=threshold,
+        extra_versions=_library_versions(layer.estimator),
+    )
+
+
+def _library_versions(estimator: str) -> dict[str, str]:
+    if "XGB" not in estimator:
+        return {}
+    import xgboost
+
+    return {"xgboost": xgboost.__version__}
+
+
+def check_name(name: str) -> None:
     if not _NAME.match(name):
         raise ValueError(f"name {name!r} must be lowercase letters, digits, . _ - (max 64, starting alphanumeric)")
-    spec, clf = inspect_pipeline(pipeline)
-    fields = spec.fields
-    examples = [
+
+
+def card_examples(examples: Sequence[Mapping] | None, fields: Sequence[str]) -> list[dict]:
+    return [
         {"title": str(e.get("title", f"Example {i + 1}")), "inputs": _rows([e["inputs"]], fields, "examples")[0]}
         for i, e in enumerate(examples or [])
     ]
-    # Every export checks itself: no golden rows given → the built-in set (golden.py); [] → none.
-    golden_rows = _rows(builtin_golden_inputs(spec) if golden_inputs is None else golden_inputs, fields, "golden_inputs")
-    example_rows = [e["inputs"] for e in examples]
-    known = spec.transform(golden_rows + example_rows) if golden_rows or example_rows else None
-    layer = extract_linear_layer(clf, spec.width, known)
 
-    versions = _versions()
+
+def write_bundle(
+    out_dir: str,
+    spec: FeatureSpec,
+    layer: LinearLayer | Converted,
+    model: Any,
+    classifier: dict,
+    golden: list[dict],
+    *,
+    name: str,
+    title: str | None,
+    description: str,
+    class_names: Any,
+    inputs: Any,
+    examples: list[dict],
+    metrics: Mapping | None,
+    data: Mapping | None,
+    training: Mapping | None,
+    created_at: str | None,
+    positive_class: int | None,
+    threshold: float | None,
+    extra_versions: Mapping[str, str] | None = None,
+) -> ExportResult:
+    """card.json (built here), vectorizer.json, unicode.json, classifier.json and model.onnx."""
+    fields = spec.fields
+    versions = {**_versions(), **(extra_versions or {})}
     task = _task(layer)
     card: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
@@ -304,16 +407,13 @@ def export_bundle(
             "created_at": _created_at(created_at),
             "training": _sorted_keys(training) if training is not None else {},
             "examples": examples,
-            "golden": _golden(pipeline, spec, layer, golden_rows),
+            "golden": golden,
         }
     )
-
-    tables = unicode_tables()
-    model = build_onnx_model(layer, spec.width, name)
     files = {
         "vectorizer.json": dumps(_vectorizer_json(spec, versions)).encode("utf-8"),
-        "unicode.json": dumps(_unicode_json(tables)).encode("utf-8"),
-        "classifier.json": dumps(_classifier_json(layer, spec.width)).encode("utf-8"),
+        "unicode.json": dumps(_unicode_json(unicode_tables())).encode("utf-8"),
+        "classifier.json": dumps(classifier).encode("utf-8"),
         "model.onnx": model.SerializeToString(),
         # The card last: a reader that finds it knows the other files are complete.
         "card.json": dumps(card).encode("utf-8"),
@@ -326,8 +426,8 @@ def export_bundle(
         fields=fields,
         task=task,
         classes=layer.classes,
-        output=layer.output,
-        post_transform=layer.post_transform,
+        output="probabilities" if isinstance(layer, Converted) else layer.output,
+        post_transform="onnx" if isinstance(layer, Converted) else layer.post_transform,
         estimator=layer.estimator,
     )
 

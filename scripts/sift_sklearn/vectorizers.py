@@ -57,6 +57,7 @@ class FeatureSpec:
     blocks: list[FeatureBlock]
     steps: list[Any]  # the fitted sklearn steps turning pipeline input into the feature matrix
     dataframe_columns: list[str] | None  # ColumnTransformer input columns, None for a list of texts
+    densified: bool = False  # a Densify step follows the vectorizers: the classifier sees dense zeros
 
     def transform(self, rows: Sequence[dict]) -> Any:
         """sklearn's feature matrix for these rows (what the classifier sees)."""

@@ -13,8 +13,8 @@ Example and golden texts are written for this project (none is a row of the trai
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, replace
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -51,6 +51,10 @@ class TaskSpec:
     examples: tuple  # of {"title", "inputs"}
     golden_inputs: tuple  # of {field: text}
     positive_class: int | None = None
+    # A fixed pipeline (seed → unfitted Pipeline) trained without the grid search, e.g. the
+    # tutorial's XGBoost model; `fixed_settings` describes it on the card.
+    fixed: Callable[[int], Any] | None = None
+    fixed_settings: dict | None = None
 
     @property
     def fields(self) -> list[str]:
@@ -303,6 +307,54 @@ _AIRLINE = TaskSpec(
 )
 
 
-TASKS: dict[str, TaskSpec] = {task.name: task for task in (_DISASTER, _AIRLINE)}
+# --- disaster-tweets-xgboost: the tutorial this product grew from -----------------------------
+
+_XGBOOST_SETTINGS = {
+    "n_estimators": 400,
+    "max_depth": 6,
+    "learning_rate": 0.1,
+    "subsample": 0.8,
+    "colsample_bytree": 0.8,
+    "tree_method": "hist",
+    "n_jobs": 2,
+}
+_TUTORIAL_FEATURES = {
+    "keyword": {"vectorizer": "CountVectorizer", "token_pattern": KEYWORD_PATTERN},
+    "location": {"vectorizer": "CountVectorizer", "min_df": 2},
+    "text": {"vectorizer": "TfidfVectorizer", "ngram_range": [1, 2], "min_df": 2, "sublinear_tf": True},
+}
+
+
+def _tutorial_pipeline(seed: int) -> Any:
+    """keyword and location counts + text TF-IDF, hstacked, → XGBClassifier (the tutorial)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+    from sklearn.pipeline import Pipeline
+    from xgboost import XGBClassifier
+
+    features = ColumnTransformer(
+        [
+            ("keyword", CountVectorizer(token_pattern=KEYWORD_PATTERN), "keyword"),
+            ("location", CountVectorizer(min_df=2), "location"),
+            ("text", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True), "text"),
+        ]
+    )
+    return Pipeline([("features", features), ("clf", XGBClassifier(random_state=seed, **_XGBOOST_SETTINGS))])
+
+
+_DISASTER_XGBOOST = replace(
+    _DISASTER,
+    name="disaster-tweets-xgboost",
+    title="Disaster tweets (XGBoost)",
+    description=(
+        "The tutorial's model: keyword and location counts plus text TF-IDF, fed to XGBoost. Same data "
+        "and held-out split as the default disaster-tweets model; compare their metrics here."
+    ),
+    fixed=_tutorial_pipeline,
+    fixed_settings={"features": _TUTORIAL_FEATURES, "classifier": {"estimator": "XGBClassifier", **_XGBOOST_SETTINGS}},
+)
+
+
+TASKS: dict[str, TaskSpec] = {task.name: task for task in (_DISASTER, _AIRLINE, _DISASTER_XGBOOST)}
 
 

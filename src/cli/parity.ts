@@ -48,6 +48,11 @@ async function linearScorer(dir: string): Promise<Scorer> {
     throw new InputError(`${dir}:\n  ${problems.join('\n  ')}`);
   }
   const vectorizer = createVectorizer(vectorizerSpec, compileUnicode(unicode));
+  if (classifier?.kind === 'onnx') {
+    throw new InputError(
+      `${dir}: its classifier (${classifier.estimator}) runs only through ONNX; use --path onnx`,
+    );
+  }
   const layer: LinearLayer | null = classifier === undefined ? null : createLinearLayer(classifier);
   return {
     vectorizer,

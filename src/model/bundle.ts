@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import type { z } from 'zod';
 import {
   cardSchema,
+  classCount,
   classifierSchema,
   SUPPORTED_FORMAT_VERSION,
   unicodeTablesSchema,
@@ -129,9 +130,9 @@ export function crossCheck(
       `classifier.json: width: is ${classifier.width}, vectorizer.json width is ${vectorizer.width}`,
     );
   }
-  if (classifier.intercepts.length !== card.classes.length) {
+  if (classCount(classifier) !== card.classes.length) {
     problems.push(
-      `classifier.json: intercepts: has ${classifier.intercepts.length} classes, card.json classes has ${card.classes.length}`,
+      `classifier.json: ${classifier.kind === 'onnx' ? 'classes' : 'intercepts'}: has ${classCount(classifier)} classes, card.json classes has ${card.classes.length}`,
     );
   }
   if (classifier.multilabel !== (card.task === 'multilabel')) {

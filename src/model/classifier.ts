@@ -1,14 +1,18 @@
 /**
- * A served model: the bundle's vectorizer + linear layer (in-process, for small batches and for
- * explanations) + its ONNX session (large batches, in chunks whose dense input stays under a byte
- * budget). Both paths produce the same labels and values within float32 rounding; the card's golden
- * examples are checked through both at load.
+ * A served model: the bundle's vectorizer + its classifier. Linear classifiers (classifier.json
+ * kind `linear`, every version-1 bundle) run in-process for small batches and explanations and
+ * through their ONNX session for large batches, in chunks whose dense input stays under a byte
+ * budget; both paths give the same labels and values within float32 rounding and the card's golden
+ * examples are checked through both at load. Every other classifier (kind `onnx`: trees, boosting,
+ * neural networks, a user's own graph) runs only through ONNX; its label is the first maximum of the
+ * probabilities (scikit-learn's rule), and its explanations are leave-one-term-out occlusions.
  */
 import { serviceUnavailable } from '../errors';
 import {
   createVectorizer,
   rowsPerChunk,
   toDense,
+  type SparseRow,
   type VectorizedRow,
   type Vectorizer,
 } from '../features/vectorizer';
@@ -17,6 +21,7 @@ import { BUNDLE_FILES, BundleError, readBundle, type Bundle } from './bundle';
 import {
   applyPostTransform,
   argmax,
+  argmaxFirst,
   contributions,
   createLinearLayer,
   decisionScores,
@@ -24,6 +29,7 @@ import {
   type LinearLayer,
 } from './linear';
 import type { ModelCard } from './schema';
+import { occlusionExplanations } from './occlusion';
 import { runSelfTest, type InferencePath, type PathPrediction, type SelfTestReport } from './selftest';
 import { openClassifierSession, type ClassifierSession, type OnnxThreadOptions } from './session';
 import type {
@@ -59,7 +65,16 @@ export class SiftModel implements LoadedModel {
   readonly card: ModelCard;
   readonly output: 'probabilities' | 'scores';
   readonly vectorizer: Vectorizer;
-  readonly layer: LinearLayer;
+  /** The in-process linear layer; null for a classifier that only ONNX computes. */
+  readonly layer: LinearLayer | null;
+  readonly kind: 'linear' | 'onnx';
+  /** The paths this model answers through (the self-test checks every one of them). */
+  readonly paths: readonly InferencePath[];
+  readonly width: number;
+  readonly classes: number;
+  readonly multilabel: boolean;
+  /** kind onnx: the columns the graph can read (null: all); occlusion skips the others. */
+  readonly usedFeatures: Int32Array | null;
   readonly dir: string;
   private session: ClassifierSession | null;
   private state: ModelStatus = { ready: false, reason: 'not self-tested yet' };
@@ -74,18 +89,26 @@ export class SiftModel implements LoadedModel {
 
   private constructor(
     bundle: Bundle,
-    parts: { vectorizer: Vectorizer; layer: LinearLayer; session: ClassifierSession },
+    parts: { vectorizer: Vectorizer; layer: LinearLayer | null; session: ClassifierSession },
     options: ModelOptions,
   ) {
+    const spec = bundle.classifier;
     this.dir = bundle.dir;
     this.card = bundle.card;
     this.name = bundle.card.name;
-    this.output = bundle.classifier.output;
+    this.output = spec.output;
     this.vectorizer = parts.vectorizer;
     this.layer = parts.layer;
+    this.kind = spec.kind === 'onnx' ? 'onnx' : 'linear';
+    this.paths = this.kind === 'onnx' ? ['onnx'] : ['linear', 'onnx'];
+    this.width = spec.width;
+    this.classes = bundle.card.classes.length;
+    this.multilabel = spec.multilabel;
+    this.usedFeatures =
+      spec.kind === 'onnx' && spec.used_features !== null ? Int32Array.from(spec.used_features) : null;
     this.session = parts.session;
     this.onnxMinRows = options.onnxMinRows ?? DEFAULT_ONNX_MIN_ROWS;
-    this.chunkRows = rowsPerChunk(this.layer.width, options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES);
+    this.chunkRows = rowsPerChunk(this.width, options.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES);
     const { positive_class: positive, threshold } = bundle.card;
     this.threshold =
       bundle.card.task === 'binary' &&
@@ -110,12 +133,14 @@ export class SiftModel implements LoadedModel {
     const vectorizer = inFile(BUNDLE_FILES.vectorizer, () =>
       createVectorizer(bundle.vectorizer, compileUnicode(bundle.unicode)),
     );
-    const layer = inFile(BUNDLE_FILES.classifier, () => createLinearLayer(bundle.classifier));
+    const spec = bundle.classifier;
+    const layer =
+      spec.kind === 'onnx' ? null : inFile(BUNDLE_FILES.classifier, () => createLinearLayer(spec));
     let session: ClassifierSession;
     try {
       session = await openClassifierSession(
         bundle.onnxPath,
-        { width: layer.width, classes: layer.classes, valuesOutput: bundle.classifier.output },
+        { width: spec.width, classes: bundle.card.classes.length, valuesOutput: spec.output },
         options.onnxThreads,
       );
     } catch (error) {
@@ -125,7 +150,7 @@ export class SiftModel implements LoadedModel {
       ]);
     }
     const model = new SiftModel(bundle, { vectorizer, layer, session }, options);
-    const report = await runSelfTest(model);
+    const report = await runSelfTest(model, model.paths);
     model.selfTest = report;
     model.state = report.ready ? { ready: true } : { ready: false, reason: report.reason };
     return model;
@@ -140,11 +165,23 @@ export class SiftModel implements LoadedModel {
       throw serviceUnavailable(`model ${this.name} is not ready: ${this.state.reason}`);
     }
     if (rows.length === 0) return [];
-    const path: InferencePath = rows.length >= this.onnxMinRows ? 'onnx' : 'linear';
+    const path: InferencePath = this.layer === null || rows.length >= this.onnxMinRows ? 'onnx' : 'linear';
     try {
       const vectorized = this.vectorizer.transform(rows);
       const results = await this.infer(path, vectorized);
-      return results.map((result, i) => this.toRowPrediction(vectorized[i], result, options));
+      const predictions = results.map((result, i) => this.toRowPrediction(vectorized[i], result, options));
+      if (options.explain && this.layer === null) {
+        const explanations = await occlusionExplanations(
+          { usedFeatures: this.usedFeatures, describeColumn: (c) => this.vectorizer.describeColumn(c) },
+          vectorized,
+          predictions.map((p) => p.classIndex),
+          results.map((r) => r.values),
+          (perturbed) => this.inferOnnx(perturbed),
+          options.topTerms ?? DEFAULT_TOP_TERMS,
+        );
+        predictions.forEach((p, i) => (p.explanation = explanations[i]));
+      }
+      return predictions;
     } catch (error) {
       const message = (error as Error).message;
       this.state = { ready: false, reason: `runtime failure (${path}): ${message}` };
@@ -168,7 +205,7 @@ export class SiftModel implements LoadedModel {
   toRowPrediction(row: VectorizedRow, result: RowResult, options: PredictOptions = {}): RowPrediction {
     let classIndex: number;
     let positives: number[];
-    if (this.layer.multilabel) {
+    if (this.multilabel) {
       positives = result.positives;
       classIndex = positives.length > 0 ? positives[0] : -1;
     } else {
@@ -186,7 +223,8 @@ export class SiftModel implements LoadedModel {
       values: Array.from(result.values),
       coverage: { total: row.total, known: row.known, ratio: row.total === 0 ? 0 : row.known / row.total },
     };
-    if (options.explain) {
+    // Occlusion explanations (no linear layer) need a batched ONNX run: predict() adds them.
+    if (options.explain && this.layer !== null) {
       prediction.explanation = this.explain(
         row,
         classIndex >= 0 ? classIndex : result.argmaxIndex,
@@ -196,9 +234,11 @@ export class SiftModel implements LoadedModel {
     return prediction;
   }
 
+  /** Exact contributions of a linear model (value × coefficient). */
   explain(row: VectorizedRow, classIndex: number, topTerms = DEFAULT_TOP_TERMS): Explanation {
+    const layer = this.linear();
     const n = Math.max(0, Math.floor(topTerms));
-    const { toward, against } = contributions(this.layer, row, classIndex, n);
+    const { toward, against } = contributions(layer, row, classIndex, n);
     const describe = ({
       column,
       contribution,
@@ -210,28 +250,40 @@ export class SiftModel implements LoadedModel {
       contribution,
     });
     return {
+      method: 'exact',
       classIndex,
       toward: toward.map(describe),
       against: against.map(describe),
-      intercept: this.layer.intercepts[classIndex],
+      intercept: layer.intercepts[classIndex],
     };
+  }
+
+  private linear(): LinearLayer {
+    if (this.layer === null) {
+      throw new Error(
+        `model ${this.name} (${this.kind}) has no in-process linear layer; it runs only through ONNX`,
+      );
+    }
+    return this.layer;
   }
 
   private async infer(path: InferencePath, rows: readonly VectorizedRow[]): Promise<RowResult[]> {
     return path === 'linear' ? rows.map((row) => this.inferLinear(row)) : this.inferOnnx(rows);
   }
 
-  private inferLinear(row: VectorizedRow): RowResult {
-    const z = decisionScores(this.layer, row);
+  private inferLinear(row: SparseRow): RowResult {
+    const layer = this.linear();
+    const z = decisionScores(layer, row);
     return {
-      values: applyPostTransform(this.layer.postTransform, z, this.layer.multilabel),
+      values: applyPostTransform(layer.postTransform, z, layer.multilabel),
       ...this.labelsFromScores(z),
     };
   }
 
   private labelsFromScores(z: Float32Array): { argmaxIndex: number; positives: number[] } {
-    const argmaxIndex = argmax(z, this.layer.ties);
-    if (!this.layer.multilabel) return { argmaxIndex, positives: [argmaxIndex] };
+    const layer = this.linear();
+    const argmaxIndex = argmax(z, layer.ties);
+    if (!layer.multilabel) return { argmaxIndex, positives: [argmaxIndex] };
     const positives: number[] = [];
     for (let k = 0; k < z.length; k++) if (z[k] > 0) positives.push(k);
     return { argmaxIndex, positives };
@@ -242,17 +294,17 @@ export class SiftModel implements LoadedModel {
    * dense input buffer for the model's life: a fresh multi-MB buffer per request left ~40 MB more
    * resident after a burst of large batches (npm run bench).
    */
-  private inferOnnx(rows: readonly VectorizedRow[]): Promise<RowResult[]> {
+  private inferOnnx(rows: readonly SparseRow[]): Promise<RowResult[]> {
     const turn = this.onnxTurn.then(() => this.inferOnnxNow(rows));
     this.onnxTurn = turn.catch(() => undefined);
     return turn;
   }
 
-  private async inferOnnxNow(rows: readonly VectorizedRow[]): Promise<RowResult[]> {
+  private async inferOnnxNow(rows: readonly SparseRow[]): Promise<RowResult[]> {
     const session = this.session;
     if (session === null) throw new Error('the ONNX session is closed');
-    const classes = this.layer.classes;
-    const width = this.layer.width;
+    const classes = this.classes;
+    const width = this.width;
     const results: RowResult[] = [];
     // Zero between calls: each chunk clears the cells it set once its run is over.
     this.denseInput ??= new Float32Array(this.chunkRows * width);
@@ -272,6 +324,11 @@ export class SiftModel implements LoadedModel {
       for (let r = start; r < end; r++) {
         const rowValues = values.slice((r - start) * classes, (r - start + 1) * classes);
         if (!this.plausible(rowValues)) {
+          if (this.layer === null) {
+            throw new Error(
+              `model.onnx returned implausible probabilities [${Array.from(rowValues).join(', ')}]`,
+            );
+          }
           // A float32 graph can saturate where float64 does not (e.g. σ of very negative scores
           // before an L1 normalisation gives 0/0); that row gets the in-process answer instead.
           this.onnxFallbacks++;
@@ -291,7 +348,7 @@ export class SiftModel implements LoadedModel {
       if (!Number.isFinite(values[k])) return false;
       sum += values[k];
     }
-    return this.output !== 'probabilities' || this.layer.multilabel || Math.abs(sum - 1) <= 1e-4;
+    return this.output !== 'probabilities' || this.multilabel || Math.abs(sum - 1) <= 1e-4;
   }
 
   /**
@@ -300,16 +357,22 @@ export class SiftModel implements LoadedModel {
    * of 0.5 need the raw scores, which are recomputed from the sparse row.
    */
   private labelsFromValues(
-    row: VectorizedRow,
+    row: SparseRow,
     values: Float32Array,
   ): { argmaxIndex: number; positives: number[] } {
-    const post = this.layer.postTransform;
-    if (!this.layer.multilabel) {
+    const layer = this.layer;
+    if (layer === null) {
+      // scikit-learn's predict for every non-linear family: the first maximum of predict_proba.
+      const argmaxIndex = argmaxFirst(values);
+      return { argmaxIndex, positives: [argmaxIndex] };
+    }
+    const post = layer.postTransform;
+    if (!layer.multilabel) {
       if (post === 'none' || !hasTiedMaximum(values)) {
-        const argmaxIndex = argmax(values, this.layer.ties);
+        const argmaxIndex = argmax(values, layer.ties);
         return { argmaxIndex, positives: [argmaxIndex] };
       }
-      return this.labelsFromScores(decisionScores(this.layer, row));
+      return this.labelsFromScores(decisionScores(layer, row));
     }
     if (post === 'none') return this.labelsFromScores(values);
     if (
@@ -319,9 +382,9 @@ export class SiftModel implements LoadedModel {
     ) {
       const positives: number[] = [];
       for (let k = 0; k < values.length; k++) if (values[k] > 0.5) positives.push(k);
-      return { argmaxIndex: argmax(values, this.layer.ties), positives };
+      return { argmaxIndex: argmax(values, layer.ties), positives };
     }
-    return this.labelsFromScores(decisionScores(this.layer, row));
+    return this.labelsFromScores(decisionScores(layer, row));
   }
 
   async close(): Promise<void> {

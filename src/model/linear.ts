@@ -4,9 +4,9 @@
  * graph's type); post-transforms are computed from that float32 z and rounded to float32.
  */
 import type { SparseRow } from '../features/vectorizer';
-import type { ClassifierSpec } from './schema';
+import type { LinearClassifierSpec } from './schema';
 
-export type PostTransform = ClassifierSpec['post_transform'];
+export type PostTransform = LinearClassifierSpec['post_transform'];
 
 export interface LinearLayer {
   readonly classes: number;
@@ -23,7 +23,7 @@ export interface LinearLayer {
   readonly intercepts: Float32Array;
 }
 
-export function createLinearLayer(spec: ClassifierSpec): LinearLayer {
+export function createLinearLayer(spec: LinearClassifierSpec): LinearLayer {
   const classes = spec.intercepts.length;
   const width = spec.width;
   const weightsByColumn = new Float32Array(width * classes);

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-export const SUPPORTED_FORMAT_VERSION = 1;
+export const SUPPORTED_FORMAT_VERSION = 2;
 
 const formatVersion = z
   .number()
@@ -138,9 +138,11 @@ export const vectorizerSchema = z
   });
 export type VectorizerSpec = z.infer<typeof vectorizerSchema>;
 
-export const classifierSchema = z
+export const linearClassifierSchema = z
   .object({
     format_version: formatVersion,
+    /** Absent in version 1 files: every version-1 classifier is linear. */
+    kind: z.literal('linear').optional(),
     estimator: z.string().min(1),
     output: z.enum(['probabilities', 'scores']),
     post_transform: z.enum(['logistic', 'softmax', 'logistic_l1', 'modified_huber', 'none']),
@@ -174,7 +176,62 @@ export const classifierSchema = z
       });
     }
   });
-export type ClassifierSpec = z.infer<typeof classifierSchema>;
+export type LinearClassifierSpec = z.infer<typeof linearClassifierSchema>;
+
+/**
+ * Format 2, kind `onnx`: a classifier that only model.onnx computes (trees, boosting, neural
+ * networks, a user's own graph). `probabilities` float32 [N, classes] is its one output the server
+ * reads; the label is the first maximum of those probabilities.
+ */
+export const onnxClassifierSchema = z
+  .object({
+    format_version: formatVersion.refine((v) => v >= 2, { message: 'kind onnx needs format_version 2' }),
+    kind: z.literal('onnx'),
+    estimator: z.string().min(1),
+    output: z.literal('probabilities'),
+    multilabel: z.literal(false),
+    width: z.number().int().min(1),
+    classes: z.number().int().min(2),
+    explanation: z.literal('occlusion'),
+    /** Columns the graph can read (trees); null when every column may matter. */
+    used_features: z.array(z.number().int().min(0)).nullable().default(null),
+  })
+  .superRefine((c, ctx) => {
+    const used = c.used_features;
+    if (used === null) return;
+    for (let i = 0; i < used.length; i++) {
+      if (used[i] >= c.width || (i > 0 && used[i] <= used[i - 1])) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['used_features', i],
+          message: `must be increasing column indices below width ${c.width}`,
+        });
+        return;
+      }
+    }
+  });
+export type OnnxClassifierSpec = z.infer<typeof onnxClassifierSchema>;
+
+/** classifier.json: the schema is chosen by `kind` so that problems name the right fields. */
+export const classifierSchema = z
+  .unknown()
+  .transform((raw, ctx): LinearClassifierSpec | OnnxClassifierSpec => {
+    const kind = (raw as { kind?: unknown } | null)?.kind;
+    const parsed =
+      kind === 'onnx' ? onnxClassifierSchema.safeParse(raw) : linearClassifierSchema.safeParse(raw);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues)
+        ctx.addIssue({ ...issue, code: 'custom', message: issue.message });
+      return z.NEVER;
+    }
+    return parsed.data;
+  });
+export type ClassifierSpec = LinearClassifierSpec | OnnxClassifierSpec;
+
+/** How many classes (columns of the values) a classifier has. */
+export function classCount(spec: ClassifierSpec): number {
+  return spec.kind === 'onnx' ? spec.classes : spec.intercepts.length;
+}
 
 const metricsPerClass = z.object({
   class: labelValue,

@@ -20,11 +20,20 @@ export interface TermContribution {
    * echoed text and lists character n-grams instead.
    */
   analyzer?: 'word' | 'char' | 'char_wb';
-  /** feature value × coefficient toward the predicted class (positive pushes toward it). */
+  /**
+   * Toward the explained class (positive pushes toward it): feature value × coefficient (exact), or
+   * how much its probability drops when the term is left out (occlusion).
+   */
   contribution: number;
 }
 
 export interface Explanation {
+  /**
+   * `exact`: linear models, contribution = feature value × coefficient (plus the intercept).
+   * `occlusion`: every other model, contribution = p(class) − p(class without that term), from one
+   * batched ONNX run; `intercept` is then p(class) of a row without any known term.
+   */
+  method: 'exact' | 'occlusion';
   /** The class the contributions are measured toward (index into card.classes). */
   classIndex: number;
   /** Largest positive contributions first. */

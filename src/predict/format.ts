@@ -14,6 +14,8 @@ export interface TermJson {
 }
 
 export interface ExplanationJson {
+  /** `exact` (linear: value × coefficient) or `occlusion` (others: leave-one-term-out). */
+  method: 'exact' | 'occlusion';
   /** The class the contributions push toward or away from. */
   class: LabelValue;
   class_name: string;
@@ -82,6 +84,7 @@ export function formatPrediction(model: LoadedModel, prediction: RowPrediction):
   if (prediction.explanation !== undefined) {
     const e = prediction.explanation;
     json.explanation = {
+      method: e.method,
       class: classes[e.classIndex].value,
       class_name: classes[e.classIndex].name,
       intercept: e.intercept,

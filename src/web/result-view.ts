@@ -50,6 +50,8 @@ export interface TermRow {
 
 export interface ExplanationView {
   className: string;
+  /** How the contributions were computed: `exact` (linear) or `occlusion` (leave one term out). */
+  method: 'exact' | 'occlusion';
   toward: TermRow[];
   against: TermRow[];
   /** Terms that could not be placed on words of the input. */
@@ -243,6 +245,7 @@ export function buildResultView(model: LoadedModel, inputs: InputRow, prediction
       });
     explanationView = {
       className,
+      method: explanation.method,
       toward: toward.map(toRow('toward')),
       against: against.map(toRow('against')),
       unplacedCount,

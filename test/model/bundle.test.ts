@@ -87,10 +87,37 @@ describe('readBundle', () => {
   });
 
   it('refuses a newer format version, naming the file', async () => {
-    const dir = variant({ classifier: (c) => void (c.format_version = 2) });
+    const dir = variant({ classifier: (c) => void (c.format_version = 3) });
     expect(await problemsOf(dir)).toEqual([
-      'classifier.json: format_version 2 is newer than this server supports (1); upgrade Sift',
+      'classifier.json: format_version 3 is newer than this server supports (2); upgrade Sift',
     ]);
+  });
+
+  it('reads a version-2 linear classifier like a version-1 one', async () => {
+    const dir = variant({
+      classifier: (c) => {
+        c.format_version = 2;
+        c.kind = 'linear';
+      },
+    });
+    expect((await readBundle(dir)).classifier.kind).toBe('linear');
+  });
+
+  it('names the fields of a kind onnx classifier.json', async () => {
+    const dir = variant({
+      classifier: (c) => {
+        for (const key of Object.keys(c)) delete c[key];
+        Object.assign(c, { format_version: 1, kind: 'onnx', estimator: 'X', output: 'scores' });
+      },
+    });
+    const problems = await problemsOf(dir);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'classifier.json: format_version: kind onnx needs format_version 2',
+        expect.stringMatching(/^classifier\.json: output: /),
+        expect.stringMatching(/^classifier\.json: width: /),
+      ]),
+    );
   });
 
   it('checks that the files agree with each other', async () => {

@@ -68,7 +68,7 @@ describe.each([
     if (explanation === undefined) return;
     const classIndex = prediction.classIndex >= 0 ? prediction.classIndex : explanation.classIndex;
     expect(explanation.classIndex).toBe(classIndex);
-    const z = decisionScores(model.layer, model.vectorizer.transformRow(row))[classIndex];
+    const z = decisionScores(model.layer!, model.vectorizer.transformRow(row))[classIndex];
     const sum = [...explanation.toward, ...explanation.against].reduce(
       (s, t) => s + t.contribution,
       explanation.intercept,

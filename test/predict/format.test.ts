@@ -35,6 +35,7 @@ const prediction: RowPrediction = {
   values: [-1.5, 2.25, 0.5],
   coverage: { total: 4, known: 0, ratio: 0 },
   explanation: {
+    method: 'exact',
     classIndex: 1,
     toward: [{ term: 'good', field: 'text', contribution: 0.5 }],
     against: [{ term: 'bad', field: 'text', contribution: -0.25 }],
@@ -52,6 +53,7 @@ describe('formatPrediction', () => {
       coverage: { total: 4, known: 0, ratio: 0 },
       low_signal: true,
       explanation: {
+        method: 'exact',
         class: 'b',
         class_name: 'Beta',
         intercept: 0.1,

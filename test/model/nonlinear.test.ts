@@ -1,0 +1,119 @@
+/**
+ * Classifiers served only through ONNX (classifier.json kind onnx, bundle format 2) over HTTP: the
+ * JSON API and the result page label occlusion explanations, a batch answers every row, and the
+ * golden self-test gates readiness exactly as for linear models.
+ */
+import { join } from 'node:path';
+import request from 'supertest';
+import { loadModel } from '../../src/model/classifier';
+import { loadRegistry, type SiftRegistry } from '../../src/model/registry';
+import { buildTestApp } from '../helpers/app';
+import { copyBundle, scratchDir } from './helpers';
+
+const PARITY = join(__dirname, '..', 'fixtures', 'parity');
+const XGB = 'tree-xgboost-tutorial-binary';
+const MLP = 'mlp-tanh-two-layers-multiclass';
+const FIRE = { text: 'Forest fire near La Ronge Sask. Canada, evacuation ordered', keyword: 'wildfire' };
+
+describe('kind onnx bundles', () => {
+  const scratch = scratchDir();
+  let registry: SiftRegistry;
+
+  beforeAll(async () => {
+    copyBundle(join(PARITY, XGB), join(scratch.dir, XGB));
+    copyBundle(join(PARITY, MLP), join(scratch.dir, MLP));
+    registry = await loadRegistry(scratch.dir, { defaultModel: XGB });
+  });
+  afterAll(async () => {
+    await registry?.close();
+    scratch.cleanup();
+  });
+
+  it('load and pass their self-test through ONNX only', () => {
+    for (const model of registry.list()) {
+      expect(model.status()).toEqual({ ready: true });
+      expect(model.paths).toEqual(['onnx']);
+      expect(model.layer).toBeNull();
+      expect(model.selfTest?.checked).toBeGreaterThan(0);
+    }
+  });
+
+  it('answer explain=true with occlusion contributions, labelled with the method', async () => {
+    const t = buildTestApp(registry);
+    const res = await request(t.app).post(`/models/${XGB}/predict?explain=true&top_terms=3`).send(FIRE);
+    expect(res.status).toBe(200);
+    const body = res.body as {
+      probabilities: Record<string, number>;
+      label: number;
+      explanation: { method: string; class: number; intercept: number; toward: { term: string }[] };
+    };
+    expect(body.explanation.method).toBe('occlusion');
+    expect(body.explanation.class).toBe(body.label);
+    expect(body.explanation.toward.length).toBeLessThanOrEqual(3);
+    const p = body.probabilities[String(body.label)];
+    expect(p).toBe(Math.max(...Object.values(body.probabilities)));
+    expect(body.explanation.intercept).toBeGreaterThan(0);
+    expect(body.explanation.intercept).toBeLessThan(1);
+  });
+
+  it('explain a batch row by row with the same numbers as one at a time', async () => {
+    const t = buildTestApp(registry);
+    const rows = [
+      FIRE,
+      { text: 'I love this sunny day', keyword: '' },
+      { text: 'flood warning', keyword: 'flood' },
+    ];
+    const batch = await request(t.app)
+      .post(`/models/${MLP}/predict?explain=true`)
+      .send({ instances: rows.map((r) => ({ text: r.text })) });
+    expect(batch.status).toBe(200);
+    const single = await request(t.app)
+      .post(`/models/${MLP}/predict?explain=true`)
+      .send({ text: rows[2].text });
+    const predictions = (batch.body as { predictions: { explanation: unknown }[] }).predictions;
+    expect(predictions).toHaveLength(3);
+    expect(predictions[2].explanation).toEqual((single.body as { explanation: unknown }).explanation);
+  });
+
+  it('say on the result page that the explanation is an occlusion', async () => {
+    const t = buildTestApp(registry);
+    const res = await request(t.app)
+      .post('/predict')
+      .type('form')
+      .set('Accept', 'text/html')
+      .send({ model: XGB, ...FIRE, explain: 'true' });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('occlusion');
+    expect(res.text).not.toContain('exact for a linear model');
+  });
+
+  it('are not served when a golden example disagrees', async () => {
+    const dir = join(scratch.dir, 'broken');
+    copyBundle(join(PARITY, XGB), dir, {
+      card: (card) => {
+        const golden = card.golden as { values: number[] }[];
+        golden[0].values = [golden[0].values[1], golden[0].values[0]];
+      },
+    });
+    const model = await loadModel(dir);
+    expect(model.status().ready).toBe(false);
+    expect(model.status().reason).toMatch(/^self-test: golden example 0 \(onnx\): value 0 is /);
+    await expect(model.predict([FIRE])).rejects.toMatchObject({ status: 503 });
+    await model.close();
+  });
+
+  it('refuse a graph whose width does not match the vectorizer', async () => {
+    const dir = join(scratch.dir, 'wide');
+    copyBundle(join(PARITY, MLP), dir, {
+      classifier: (c) => void (c.width = (c.width as number) + 1),
+      vectorizer: (v) => {
+        const blocks = v.blocks as { width: number; vocabulary: string[]; idf: number[] | null }[];
+        blocks[0].vocabulary.push('zzz-extra');
+        blocks[0].idf?.push(1);
+        blocks[0].width += 1;
+        v.width = (v.width as number) + 1;
+      },
+    });
+    await expect(loadModel(dir)).rejects.toThrow(/model\.onnx: input shape \[N, \d+\] does not match width/);
+  });
+});
