@@ -130,7 +130,7 @@ describe('a model that fails at run time', () => {
         (m) => m.name === 'sentiment-mini',
       );
       expect(entry?.reason).toMatch(
-        /^self-test: golden example 0 \(linear\): value \d is [\d.e-]+, sklearn says 0\.333/,
+        /^self-test: golden example 0 \(linear, one row per call\): value \d is [\d.e-]+, sklearn says 0\.333/,
       );
       expectAnswer(await live.http().get('/models/sentiment-mini/ready'), 503);
       const page = await live.http().get('/index?model=sentiment-mini');
@@ -182,8 +182,8 @@ describe('corrupt bundles at start-up', () => {
     ['model.onnx is missing', (b) => rmSync(path.join(b, 'model.onnx')), 'model.onnx: missing'],
     [
       'card.json is from a newer format',
-      (b) => editJson(path.join(b, 'card.json'), (card) => (card.format_version = 2)),
-      'card.json: format_version 2 is newer than this server supports (1); upgrade Sift',
+      (b) => editJson(path.join(b, 'card.json'), (card) => (card.format_version = 3)),
+      'card.json: format_version 3 is newer than this server supports (2); upgrade Sift',
     ],
   ];
 
