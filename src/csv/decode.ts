@@ -35,8 +35,22 @@ function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {
   return bytes.length >= prefix.length && prefix.every((b, i) => bytes[i] === b);
 }
 
+/** Workbooks uploaded instead of their CSV export: .xlsx/.ods (zip) and .xls (OLE2). */
+const WORKBOOKS: readonly (readonly number[])[] = [
+  [0x50, 0x4b, 0x03, 0x04],
+  [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1],
+];
+
 /** `charset`: the Content-Type's charset parameter, if any. */
 export function decodeCsv(bytes: Uint8Array, charset?: string): DecodedCsv {
+  if (WORKBOOKS.some((magic) => startsWith(bytes, magic))) {
+    throw new HttpError(
+      400,
+      'invalid_csv',
+      'this is a spreadsheet workbook (.xlsx, .xls or .ods), not a CSV file; save it as "CSV UTF-8" (Excel: File > Save As) and upload that',
+      { details: { line: 1, reason: 'workbook' } },
+    );
+  }
   const bom = BOMS.find((candidate) => startsWith(bytes, candidate.bytes));
   if (bom !== undefined) {
     const text = decodeStrict(

@@ -9,7 +9,7 @@
 import { HttpError, badRequest, payloadTooLarge } from '../errors';
 import { type DecodedCsv, decodeCsv } from '../csv/decode';
 import { type UploadLimits, describeUploadLimits } from '../csv/limits';
-import { DELIMITER_NAMES, type Delimiter, parseDelimiter, readCsv } from '../csv/read';
+import { DELIMITERS, DELIMITER_NAMES, type Delimiter, parseDelimiter, readCsv } from '../csv/read';
 import { FormulaGuard, neutraliseCell, writeCsv } from '../csv/write';
 import type { InputRow, LoadedModel, RowPrediction } from '../model/types';
 import { formatPrediction } from './format';
@@ -164,7 +164,7 @@ export function parseCsv(
     );
   }
 
-  const mapping = mapColumns(columns, inputs);
+  const mapping = withDelimiterHint(() => mapColumns(columns, inputs), header, delimiter);
   const issues: RowIssue[] = [];
   const rows: InputRow[] = [];
   const padded = data.map(({ cells, line }, index) => {
@@ -196,6 +196,22 @@ export function parseCsv(
     rows,
     format: { encoding: decoded.encoding, bom: decoded.bom, delimiter, notice: decoded.notice },
   };
+}
+
+/** A header read as one column that holds another delimiter was read with the wrong one. */
+function withDelimiterHint<T>(run: () => T, header: readonly string[], delimiter: Delimiter): T {
+  try {
+    return run();
+  } catch (error) {
+    const other = DELIMITERS.find((d) => d !== delimiter && header.length === 1 && header[0].includes(d));
+    if (!(error instanceof HttpError) || error.code !== 'missing_columns' || other === undefined) throw error;
+    throw new HttpError(
+      error.status,
+      error.code,
+      `${error.message} (the header was read with the delimiter ${DELIMITER_NAMES[delimiter]} but holds a ${DELIMITER_NAMES[other]}; set delimiter=${DELIMITER_NAMES[other]})`,
+      { details: error.details },
+    );
+  }
 }
 
 /**

@@ -68,6 +68,17 @@ describe('parseCsv', () => {
     expect(parseCsv('id,text,keyword\n1,a\n', INPUTS, LIMITS).records).toEqual([['1', 'a', '']]);
   });
 
+  it('tells the user what to change: a wrong delimiter, a workbook instead of its CSV', () => {
+    const wrong = failure(() => parseCsv('id;text\n1;fire\n', INPUTS, LIMITS, { delimiter: ',' }));
+    expect(wrong.message).toBe(
+      'the CSV has no "text" column; columns found: "id;text" (the header was read with the delimiter comma but holds a semicolon; set delimiter=semicolon)',
+    );
+    const xlsx = failure(() => parseCsv(Buffer.from('PK\x03\x04\x14\x00\x06\x00', 'latin1'), INPUTS, LIMITS));
+    expect(xlsx.message).toMatch(
+      /^this is a spreadsheet workbook \(.xlsx, .xls or .ods\), not a CSV file; save it as "CSV UTF-8"/,
+    );
+  });
+
   it('413s too many rows and too many columns', () => {
     expect(failure(() => parseCsv('text\na\nb\nc\nd\ne\nf\n', INPUTS, LIMITS)).status).toBe(413);
     const wide = `text,${Array.from({ length: MAX_CSV_COLUMNS }, (_, i) => `c${i}`).join(',')}\n`;
