@@ -9,7 +9,14 @@
 import { HttpError, badRequest, payloadTooLarge } from '../errors';
 import { type DecodedCsv, decodeCsv } from '../csv/decode';
 import { type UploadLimits, describeUploadLimits } from '../csv/limits';
-import { DELIMITERS, DELIMITER_NAMES, type Delimiter, parseDelimiter, readCsv } from '../csv/read';
+import {
+  type CsvRecord,
+  DELIMITERS,
+  DELIMITER_NAMES,
+  type Delimiter,
+  parseDelimiter,
+  readCsv,
+} from '../csv/read';
 import { FormulaGuard, neutraliseCell, writeCsv } from '../csv/write';
 import type { InputRow, LoadedModel, RowPrediction } from '../model/types';
 import { formatPrediction } from './format';
@@ -167,15 +174,8 @@ export function parseCsv(
   const mapping = withDelimiterHint(() => mapColumns(columns, inputs), header, delimiter);
   const issues: RowIssue[] = [];
   const rows: InputRow[] = [];
+  checkRecordWidths(data, columns.length, delimiter);
   const padded = data.map(({ cells, line }, index) => {
-    if (cells.length > columns.length) {
-      throw new HttpError(
-        400,
-        'invalid_csv',
-        `the CSV is malformed: line ${line} has ${cells.length} cells but the header has ${columns.length}; a cell that contains the delimiter (${DELIMITER_NAMES[delimiter]}) must be in double quotes`,
-        { details: { line, reason: 'too_many_cells', delimiter: DELIMITER_NAMES[delimiter] } },
-      );
-    }
     const record =
       cells.length < columns.length
         ? [...cells, ...Array<string>(columns.length - cells.length).fill('')]
@@ -196,6 +196,25 @@ export function parseCsv(
     rows,
     format: { encoding: decoded.encoding, bom: decoded.bom, delimiter, notice: decoded.notice },
   };
+}
+
+/** Records longer than the header, all named (pandas stops at the first: "Expected 3 fields in line 5, saw 4"). */
+function checkRecordWidths(data: readonly CsvRecord[], width: number, delimiter: Delimiter): void {
+  const long = data.filter((record) => record.cells.length > width);
+  if (long.length === 0) return;
+  const shown = long.slice(0, 5).map((r) => `line ${r.line} has ${r.cells.length}`);
+  throw new HttpError(
+    400,
+    'invalid_csv',
+    `the CSV is malformed: the header has ${width} cells but ${shown.join(', ')}${long.length > 5 ? ` (and ${long.length - 5} more lines)` : ''}; a cell that contains the delimiter (${DELIMITER_NAMES[delimiter]}) must be in double quotes`,
+    {
+      details: {
+        reason: 'too_many_cells',
+        delimiter: DELIMITER_NAMES[delimiter],
+        lines: long.slice(0, 100).map((r) => r.line),
+      },
+    },
+  );
 }
 
 /** A header read as one column that holds another delimiter was read with the wrong one. */

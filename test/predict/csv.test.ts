@@ -59,11 +59,12 @@ describe('parseCsv', () => {
   it('400s an empty file, a header alone and ragged rows', () => {
     expect(failure(() => parseCsv('', INPUTS, LIMITS)).message).toMatch(/empty/);
     expect(failure(() => parseCsv('text\n', INPUTS, LIMITS)).message).toMatch(/no data rows/);
-    const ragged = failure(() => parseCsv('id,text\n1,a\n2,b,c\n', INPUTS, LIMITS));
+    const ragged = failure(() => parseCsv('id,text\n1,a\n2,b,c\n3,d\n4,"e\nf",g,h\n', INPUTS, LIMITS));
     expect(ragged.code).toBe('invalid_csv');
     expect(ragged.message).toBe(
-      'the CSV is malformed: line 3 has 3 cells but the header has 2; a cell that contains the delimiter (comma) must be in double quotes',
+      'the CSV is malformed: the header has 2 cells but line 3 has 3, line 5 has 4; a cell that contains the delimiter (comma) must be in double quotes',
     );
+    expect(ragged.details).toEqual({ reason: 'too_many_cells', delimiter: 'comma', lines: [3, 5] });
     // Shorter rows are padded with empty cells, as pandas reads them.
     expect(parseCsv('id,text,keyword\n1,a\n', INPUTS, LIMITS).records).toEqual([['1', 'a', '']]);
   });
