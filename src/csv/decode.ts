@@ -35,8 +35,22 @@ function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {
   return bytes.length >= prefix.length && prefix.every((b, i) => bytes[i] === b);
 }
 
+/** Workbooks uploaded instead of their CSV export: .xlsx/.ods (zip) and .xls (OLE2). */
+const WORKBOOKS: readonly (readonly number[])[] = [
+  [0x50, 0x4b, 0x03, 0x04],
+  [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1],
+];
+
 /** `charset`: the Content-Type's charset parameter, if any. */
 export function decodeCsv(bytes: Uint8Array, charset?: string): DecodedCsv {
+  if (WORKBOOKS.some((magic) => startsWith(bytes, magic))) {
+    throw new HttpError(
+      400,
+      'invalid_csv',
+      'this is a spreadsheet workbook (.xlsx, .xls or .ods), not a CSV file; save it as "CSV UTF-8" (Excel: File > Save As) and upload that',
+      { details: { line: 1, reason: 'workbook' } },
+    );
+  }
   const bom = BOMS.find((candidate) => startsWith(bytes, candidate.bytes));
   if (bom !== undefined) {
     const text = decodeStrict(
@@ -52,10 +66,12 @@ export function decodeCsv(bytes: Uint8Array, charset?: string): DecodedCsv {
     if (UTF8_LABELS.has(declared)) {
       return { text: checked(decodeStrict(bytes, 'utf-8', why)), encoding: 'utf-8', bom: false };
     }
-    if (!knownCharset(declared)) {
+    // As browsers (WHATWG Encoding) do: files labelled Latin-1 or ASCII are Windows-1252 in practice.
+    const encoding = LATIN1_LABELS.has(declared) ? 'windows-1252' : declared;
+    if (!knownCharset(encoding)) {
       throw unsupportedMediaType(`charset "${declared.slice(0, 40)}" is not supported; send UTF-8`);
     }
-    const text = iconv.decode(Buffer.from(bytes), declared, { stripBOM: false });
+    const text = iconv.decode(asBuffer(bytes), encoding, { stripBOM: false });
     // No byte of these charsets decodes to U+FFFD: finding one means bytes outside the charset.
     const bad = text.indexOf('\ufffd');
     if (bad >= 0) {
@@ -63,10 +79,10 @@ export function decodeCsv(bytes: Uint8Array, charset?: string): DecodedCsv {
         400,
         'invalid_encoding',
         `${why}, but line ${lineAt(text, bad)} has bytes that are not ${declared.slice(0, 40)}; save the file as "CSV UTF-8"`,
-        { details: { encoding: declared } },
+        { details: { encoding } },
       );
     }
-    return { text: checked(text), encoding: declared, bom: false };
+    return { text: checked(text), encoding, bom: false };
   }
   if (isUtf8(bytes)) {
     return { text: checked(new TextDecoder('utf-8').decode(bytes)), encoding: 'utf-8', bom: false };
@@ -83,13 +99,36 @@ export function decodeCsv(bytes: Uint8Array, charset?: string): DecodedCsv {
     );
   }
   return {
-    text: checked(iconv.decode(Buffer.from(bytes), 'windows-1252')),
+    text: checked(iconv.decode(asBuffer(bytes), 'windows-1252')),
     encoding: 'windows-1252',
     bom: false,
     notice:
       `The file is not UTF-8 (line ${line} is the first with other bytes), so it was read as Windows-1252, ` +
       `the encoding of Excel's "CSV" on Windows. If letters look wrong, save it as "CSV UTF-8" and upload it again.`,
   };
+}
+
+const LATIN1_LABELS = new Set([
+  'ansi_x3.4-1968',
+  'ascii',
+  'cp1252',
+  'cp819',
+  'ibm819',
+  'iso-8859-1',
+  'iso-ir-100',
+  'iso8859-1',
+  'iso88591',
+  'iso_8859-1',
+  'l1',
+  'latin1',
+  'us-ascii',
+  'windows-1252',
+  'x-cp1252',
+]);
+
+/** A view of the same bytes, not a copy (uploads are up to MAX_UPLOAD_BYTES). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function knownCharset(label: string): boolean {

@@ -5,9 +5,10 @@
  * - a quote inside an unquoted cell is a literal character (`a 5" rain gauge`, `=HYPERLINK("x")`);
  * - CRLF, LF and CR end records (mixed too), a missing final newline is fine, blank and
  *   whitespace-only lines are skipped;
- * - a record shorter than the header is padded with empty cells (pandas: missing values); a longer
- *   one is refused with its line, as pandas refuses it.
- * One difference from pandas: text after a closing quote (`"5" rain gauge`) keeps its quotes.
+ * - records keep their own length: callers pad short ones (pandas: missing values) and refuse
+ *   longer ones with their lines, as pandas does.
+ * One difference from pandas: a cell that opens with a quote and goes on after the closing one
+ * (`"5" rain gauge`) keeps its quotes (pandas drops them: `5 rain gauge`).
  */
 import { CsvError, type Options, parse } from 'csv-parse/sync';
 import { HttpError, badRequest } from '../errors';

@@ -9,7 +9,14 @@
 import { HttpError, badRequest, payloadTooLarge } from '../errors';
 import { type DecodedCsv, decodeCsv } from '../csv/decode';
 import { type UploadLimits, describeUploadLimits } from '../csv/limits';
-import { DELIMITER_NAMES, type Delimiter, parseDelimiter, readCsv } from '../csv/read';
+import {
+  type CsvRecord,
+  DELIMITERS,
+  DELIMITER_NAMES,
+  type Delimiter,
+  parseDelimiter,
+  readCsv,
+} from '../csv/read';
 import { FormulaGuard, neutraliseCell, writeCsv } from '../csv/write';
 import type { InputRow, LoadedModel, RowPrediction } from '../model/types';
 import { formatPrediction } from './format';
@@ -164,18 +171,11 @@ export function parseCsv(
     );
   }
 
-  const mapping = mapColumns(columns, inputs);
+  const mapping = withDelimiterHint(() => mapColumns(columns, inputs), header, delimiter);
   const issues: RowIssue[] = [];
   const rows: InputRow[] = [];
+  checkRecordWidths(data, columns.length, delimiter);
   const padded = data.map(({ cells, line }, index) => {
-    if (cells.length > columns.length) {
-      throw new HttpError(
-        400,
-        'invalid_csv',
-        `the CSV is malformed: line ${line} has ${cells.length} cells but the header has ${columns.length}; a cell that contains the delimiter (${DELIMITER_NAMES[delimiter]}) must be in double quotes`,
-        { details: { line, reason: 'too_many_cells', delimiter: DELIMITER_NAMES[delimiter] } },
-      );
-    }
     const record =
       cells.length < columns.length
         ? [...cells, ...Array<string>(columns.length - cells.length).fill('')]
@@ -196,6 +196,41 @@ export function parseCsv(
     rows,
     format: { encoding: decoded.encoding, bom: decoded.bom, delimiter, notice: decoded.notice },
   };
+}
+
+/** Records longer than the header, all named (pandas stops at the first: "Expected 3 fields in line 5, saw 4"). */
+function checkRecordWidths(data: readonly CsvRecord[], width: number, delimiter: Delimiter): void {
+  const long = data.filter((record) => record.cells.length > width);
+  if (long.length === 0) return;
+  const shown = long.slice(0, 5).map((r) => `line ${r.line} has ${r.cells.length}`);
+  throw new HttpError(
+    400,
+    'invalid_csv',
+    `the CSV is malformed: the header has ${width} cells but ${shown.join(', ')}${long.length > 5 ? ` (and ${long.length - 5} more lines)` : ''}; a cell that contains the delimiter (${DELIMITER_NAMES[delimiter]}) must be in double quotes`,
+    {
+      details: {
+        reason: 'too_many_cells',
+        delimiter: DELIMITER_NAMES[delimiter],
+        lines: long.slice(0, 100).map((r) => r.line),
+      },
+    },
+  );
+}
+
+/** A header read as one column that holds another delimiter was read with the wrong one. */
+function withDelimiterHint<T>(run: () => T, header: readonly string[], delimiter: Delimiter): T {
+  try {
+    return run();
+  } catch (error) {
+    const other = DELIMITERS.find((d) => d !== delimiter && header.length === 1 && header[0].includes(d));
+    if (!(error instanceof HttpError) || error.code !== 'missing_columns' || other === undefined) throw error;
+    throw new HttpError(
+      error.status,
+      error.code,
+      `${error.message} (the header was read with the delimiter ${DELIMITER_NAMES[delimiter]} but holds a ${DELIMITER_NAMES[other]}; set delimiter=${DELIMITER_NAMES[other]})`,
+      { details: error.details },
+    );
+  }
 }
 
 /**

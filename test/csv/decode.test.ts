@@ -48,6 +48,15 @@ describe('decodeCsv', () => {
       encoding: 'windows-1252',
       bom: false,
     });
-    expect(decodeCsv(Buffer.from('a,\u00e9\n', 'latin1'), 'iso-8859-1').text).toBe('a,\u00e9\n');
+    // Latin-1 labels are read as Windows-1252, as browsers do: 0x80 is the euro sign.
+    expect(decodeCsv(Buffer.from([0x61, 0x2c, 0xe9, 0x80, 0x0a]), 'ISO-8859-1')).toEqual({
+      text: 'a,\u00e9\u20ac\n',
+      encoding: 'windows-1252',
+      bom: false,
+    });
+    const undefinedByte = failure(() => decodeCsv(Buffer.from([0x61, 0x0a, 0x81]), 'windows-1252'));
+    expect(undefinedByte.message).toBe(
+      'the request declares charset=windows-1252, but line 2 has bytes that are not windows-1252; save the file as "CSV UTF-8"',
+    );
   });
 });

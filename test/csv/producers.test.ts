@@ -25,14 +25,8 @@ const EXPECTED = JSON.parse(readFileSync(path.join(DIR, 'expected.json'), 'utf8'
   Expected
 >;
 const CHARS = { comma: ',', semicolon: ';', tab: '\t' } as const;
-const PREDICTION_COLUMNS = [
-  'predicted_label',
-  'predicted_label_name',
-  'probability_0',
-  'probability_1',
-  'coverage_ratio',
-  'low_signal',
-];
+const ADDED = ['predicted_label', 'predicted_label_name', 'probability_0', 'probability_1'];
+const PREDICTION_COLUMNS = [...ADDED, 'coverage_ratio', 'low_signal'];
 
 const app = useFixtureApp();
 

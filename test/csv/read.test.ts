@@ -13,6 +13,10 @@ describe('readCsv reads as pandas does', () => {
     ]);
   });
 
+  it('keeps the quotes of a cell that goes on after its closing quote (pandas drops them)', () => {
+    expect(cells('id,text\n1,"5" rain gauge\n')[1]).toEqual(['1', '"5" rain gauge']);
+  });
+
   it('skips blank and whitespace-only lines, takes CRLF, LF and CR, and a missing final newline', () => {
     const read = readCsv('id,text\r\n\r\n1,a\n   \n2,"b\r\nc"\r3,d');
     expect(read.records).toEqual([

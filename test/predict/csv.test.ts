@@ -59,13 +59,25 @@ describe('parseCsv', () => {
   it('400s an empty file, a header alone and ragged rows', () => {
     expect(failure(() => parseCsv('', INPUTS, LIMITS)).message).toMatch(/empty/);
     expect(failure(() => parseCsv('text\n', INPUTS, LIMITS)).message).toMatch(/no data rows/);
-    const ragged = failure(() => parseCsv('id,text\n1,a\n2,b,c\n', INPUTS, LIMITS));
+    const ragged = failure(() => parseCsv('id,text\n1,a\n2,b,c\n3,d\n4,"e\nf",g,h\n', INPUTS, LIMITS));
     expect(ragged.code).toBe('invalid_csv');
     expect(ragged.message).toBe(
-      'the CSV is malformed: line 3 has 3 cells but the header has 2; a cell that contains the delimiter (comma) must be in double quotes',
+      'the CSV is malformed: the header has 2 cells but line 3 has 3, line 5 has 4; a cell that contains the delimiter (comma) must be in double quotes',
     );
+    expect(ragged.details).toEqual({ reason: 'too_many_cells', delimiter: 'comma', lines: [3, 5] });
     // Shorter rows are padded with empty cells, as pandas reads them.
     expect(parseCsv('id,text,keyword\n1,a\n', INPUTS, LIMITS).records).toEqual([['1', 'a', '']]);
+  });
+
+  it('tells the user what to change: a wrong delimiter, a workbook instead of its CSV', () => {
+    const wrong = failure(() => parseCsv('id;text\n1;fire\n', INPUTS, LIMITS, { delimiter: ',' }));
+    expect(wrong.message).toBe(
+      'the CSV has no "text" column; columns found: "id;text" (the header was read with the delimiter comma but holds a semicolon; set delimiter=semicolon)',
+    );
+    const xlsx = failure(() => parseCsv(Buffer.from('PK\x03\x04\x14\x00\x06\x00', 'latin1'), INPUTS, LIMITS));
+    expect(xlsx.message).toMatch(
+      /^this is a spreadsheet workbook \(.xlsx, .xls or .ods\), not a CSV file; save it as "CSV UTF-8"/,
+    );
   });
 
   it('413s too many rows and too many columns', () => {
