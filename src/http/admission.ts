@@ -31,19 +31,35 @@ const MIN_BUDGET_BYTES = 16 * 1024 * 1024;
 /** cgroup v1 reports "no limit" as a huge number (PAGE_COUNTER_MAX pages). */
 const UNLIMITED = 2 ** 60;
 
-/** The container's memory limit in bytes, or undefined when none is set (cgroup v2, then v1). */
-export function cgroupMemoryLimit(root = '/sys/fs/cgroup'): number | undefined {
-  for (const file of [`${root}/memory.max`, `${root}/memory/memory.limit_in_bytes`]) {
+/**
+ * The memory limit of this process's cgroup in bytes, or undefined when none is set: cgroup v2
+ * (`0::/path` in /proc/self/cgroup → memory.max), then v1 (`N:memory:/path` →
+ * memory.limit_in_bytes); in a container the own cgroup is the mount's root.
+ */
+export function cgroupMemoryLimit(root = '/sys/fs/cgroup', self = '/proc/self/cgroup'): number | undefined {
+  let membership = '';
+  try {
+    membership = readFileSync(self, 'utf8');
+  } catch {
+    // Not Linux, or no procfs: only the root files below can say.
+  }
+  const v2 = /^0::(\/.*)$/m.exec(membership)?.[1];
+  const v1 = /^\d+:(?:[^:]*,)?memory(?:,[^:]*)?:(\/.*)$/m.exec(membership)?.[1];
+  const candidates = [
+    ...(v2 !== undefined ? [`${root}${v2 === '/' ? '' : v2}/memory.max`] : []),
+    `${root}/memory.max`,
+    ...(v1 !== undefined ? [`${root}/memory${v1 === '/' ? '' : v1}/memory.limit_in_bytes`] : []),
+    `${root}/memory/memory.limit_in_bytes`,
+  ];
+  for (const file of candidates) {
     let text: string;
     try {
       text = readFileSync(file, 'utf8').trim();
     } catch {
       continue;
     }
-    if (text === 'max') return undefined;
     const value = Number(text);
-    if (Number.isFinite(value) && value > 0 && value < UNLIMITED) return value;
-    return undefined;
+    if (text !== 'max' && Number.isFinite(value) && value > 0 && value < UNLIMITED) return value;
   }
   return undefined;
 }

@@ -60,16 +60,24 @@ describe('Admission', () => {
   it('reads the memory limit from cgroup v2 or v1, else none', () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'sift-cgroup-'));
     try {
-      expect(cgroupMemoryLimit(root)).toBeUndefined();
+      const self = path.join(root, 'self');
+      writeFileSync(self, '0::/\n');
+      expect(cgroupMemoryLimit(root, self)).toBeUndefined();
       mkdirSync(path.join(root, 'memory'));
       writeFileSync(path.join(root, 'memory', 'memory.limit_in_bytes'), '9223372036854771712\n');
-      expect(cgroupMemoryLimit(root)).toBeUndefined();
+      expect(cgroupMemoryLimit(root, self)).toBeUndefined();
       writeFileSync(path.join(root, 'memory', 'memory.limit_in_bytes'), '268435456\n');
-      expect(cgroupMemoryLimit(root)).toBe(256 * MB);
+      expect(cgroupMemoryLimit(root, self)).toBe(256 * MB);
       writeFileSync(path.join(root, 'memory.max'), 'max\n');
-      expect(cgroupMemoryLimit(root)).toBeUndefined();
+      expect(cgroupMemoryLimit(root, self)).toBe(256 * MB); // 'max' in v2: the v1 controller (hybrid hosts) decides
       writeFileSync(path.join(root, 'memory.max'), '536870912\n');
-      expect(cgroupMemoryLimit(root)).toBe(512 * MB);
+      expect(cgroupMemoryLimit(root, self)).toBe(512 * MB);
+      // A process in a child cgroup (systemd-run, a host's slice) reads its own limit.
+      mkdirSync(path.join(root, 'memory', 'sift'));
+      writeFileSync(path.join(root, 'memory', 'sift', 'memory.limit_in_bytes'), '134217728\n');
+      writeFileSync(self, '4:memory:/sift\n');
+      rmSync(path.join(root, 'memory.max'));
+      expect(cgroupMemoryLimit(root, self)).toBe(128 * MB);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
