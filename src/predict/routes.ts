@@ -14,6 +14,7 @@ import {
   readBody,
   uploadedFile,
 } from '../http/body';
+import { csvWorkBytes, reserveMore } from '../http/admission';
 import { wantsHtml } from '../http/security';
 import type { InputRow, LoadedModel, ModelRegistry } from '../model/types';
 import { renderPrediction } from '../web/render';
@@ -104,7 +105,9 @@ export function createPredictRouter(deps: AppDeps): Router {
     const { inputs } = model.card;
     const upload = uploadedFile(res);
     if (upload !== undefined) {
-      const table = parseCsv(csvDecoder.decode(upload.buffer), inputs, limits);
+      const text = csvDecoder.decode(upload.buffer);
+      reserveMore(res, csvWorkBytes(text));
+      const table = parseCsv(text, inputs, limits);
       return { shape: 'csv', rows: table.rows, table };
     }
     if (payload !== undefined) {
@@ -115,6 +118,7 @@ export function createPredictRouter(deps: AppDeps): Router {
       case 'multipart':
         return { shape: 'single', rows: [rowFromForm(req.body as FormFields, inputs, limits)] };
       case 'csv': {
+        reserveMore(res, csvWorkBytes(req.body as string));
         const table = parseCsv(req.body as string, inputs, limits);
         return { shape: 'csv', rows: table.rows, table };
       }

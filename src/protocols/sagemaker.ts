@@ -8,6 +8,7 @@
  * `explain=true` and `top_terms=N` may ride there too. In Sift's own JSON shapes the body's
  * `model`, `explain` and `top_terms` win over the header.
  */
+import { csvWorkBytes, reserveMore } from '../http/admission';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express, { Router } from 'express';
 import type { AppDeps } from '../app';
@@ -154,6 +155,7 @@ export function createSageMakerRouter(deps: AppDeps): Router {
     const { inputs } = model.card;
     if (format === 'csv') {
       const params = parseMediaType(req.get('content-type'))?.params ?? {};
+      if (req.res !== undefined) reserveMore(req.res, csvWorkBytes(req.body as string));
       const parsed = parseSageMakerCsv(req.body as string, inputs, params);
       const rows = validateRawRows(parsed.rows, inputs, limits, {
         unknownFields: 'ignore',

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createApp } from '../../src/app';
 import { defaultConfig } from '../../src/config';
 import { HttpError } from '../../src/errors';
-import { Admission, cgroupMemoryLimit, memoryBudget } from '../../src/http/admission';
+import { Admission, cgroupMemoryLimit, csvWorkBytes, memoryBudget } from '../../src/http/admission';
 import type { SiftRegistry } from '../../src/model/registry';
 import { createMetrics } from '../../src/ops/metrics';
 import { createHttpServer } from '../../src/server';
@@ -55,6 +55,23 @@ describe('Admission', () => {
     const error = (await new Admission(limits).acquire(11 * MB).catch((e: unknown) => e)) as HttpError;
     expect(error).toMatchObject({ status: 413, code: 'payload_too_large' });
     expect(error.message).toMatch(/~11 MB .* 10 MB/);
+  });
+
+  it('grows a reservation once a CSV body shows its cells: 413 past the budget, 503 when not now', async () => {
+    const admission = new Admission(limits);
+    const ticket = await admission.admit(2 * MB);
+    const other = await admission.acquire(6 * MB);
+    expect(() => ticket.grow(9 * MB)).toThrow(expect.objectContaining({ status: 413 }));
+    expect(() => ticket.grow(3 * MB)).toThrow(expect.objectContaining({ status: 503, code: 'overloaded' }));
+    ticket.grow(MB);
+    expect(admission.stats().reservedBytes).toBe(9 * MB);
+    ticket.release();
+    other();
+    expect(admission.stats().reservedBytes).toBe(0);
+    // Cells and rows, not bytes: 512 empty columns cost far more than one long text per row.
+    const wide = `${'a,'.repeat(511)}a\n`.repeat(100);
+    const long = `${'word '.repeat(200)}\n`.repeat(100);
+    expect(csvWorkBytes(wide)).toBeGreaterThan(10 * csvWorkBytes(long));
   });
 
   it('reads the memory limit from cgroup v2 or v1, else none', () => {
