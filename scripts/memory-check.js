@@ -32,13 +32,12 @@ const sentence = (i, words) =>
     (_, k) => WORDS[(i * 7 + k * 3) % WORDS.length] + (k % 5 === 0 ? i : ''),
   ).join(' ');
 
-function wideCsv(maxBytes, maxRows) {
-  const header = ['text', 'keyword', 'location', ...Array.from({ length: 509 }, (_, i) => `c${i}`)].join(',');
-  const tail = ','.repeat(511);
+/** A CSV of `header` and lines from `lineFor(i)`, as many as fit in maxBytes and maxRows. */
+function csvUpTo(header, maxBytes, maxRows, lineFor) {
   const lines = [header];
   let size = header.length + 2;
   for (let i = 0; i < maxRows; i++) {
-    const line = sentence(i, 6) + tail;
+    const line = lineFor(i);
     if (size + line.length + 2 > maxBytes) break;
     lines.push(line);
     size += line.length + 2;
@@ -46,17 +45,15 @@ function wideCsv(maxBytes, maxRows) {
   return lines.join('\r\n') + '\r\n';
 }
 
+function wideCsv(maxBytes, maxRows) {
+  const header = ['text', 'keyword', 'location', ...Array.from({ length: 509 }, (_, i) => `c${i}`)].join(',');
+  const tail = ','.repeat(511);
+  return csvUpTo(header, maxBytes, maxRows, (i) => sentence(i, 6) + tail);
+}
+
 function longCsv(maxBytes, maxRows) {
   const per = Math.floor(maxBytes / maxRows) - 12;
-  const lines = ['id,text'];
-  let size = 9;
-  for (let i = 0; i < maxRows; i++) {
-    const line = `${i},"${sentence(i, 80).slice(0, per)}"`;
-    if (size + line.length + 2 > maxBytes) break;
-    lines.push(line);
-    size += line.length + 2;
-  }
-  return lines.join('\r\n') + '\r\n';
+  return csvUpTo('id,text', maxBytes, maxRows, (i) => `${i},"${sentence(i, 80).slice(0, per)}"`);
 }
 
 function batchJson(maxBytes, maxBatch) {
