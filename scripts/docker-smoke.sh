@@ -4,7 +4,8 @@
 #   image size on top of the base ≤ 100 MB; natural's stemmers and onnxruntime load after pruning;
 #   `docker run -p` serves GET /index (HTML) and POST /predict (form and JSON) as the non-root user;
 #   the HEALTHCHECK turns healthy; `docker stop` exits 0 in < 10 s; `serve` (SageMaker) answers
-#   /ping and /invocations; a --read-only, -m 256m, no-capabilities container serves predictions;
+#   /ping and /invocations; a --read-only, -m 256m, no-capabilities container serves predictions
+#   and, sent the documented maxima at once, answers or refuses (413/503) without an OOM kill;
 #   scripts/ec2-user-data.sh's sift-up starts the image as on EC2 (2 cluster workers).
 # Every step prints what it checked and measured (build time, size, start-to-ready, stop time).
 # Usage: bash scripts/docker-smoke.sh        (from anywhere; needs docker, curl and node)
@@ -326,6 +327,16 @@ expect_status hardened-csv 200 "$status"
 rows=$(($(wc -l <"$WORK_DIR/hardened-csv.body") - 1))
 [ "$rows" = "10000" ] || fail "CSV upload: expected 10000 predicted rows, got $rows"
 ok "10,000-row CSV upload ($(($(wc -c <"$WORK_DIR/upload.csv") / 1024)) KiB) → 10,000 predictions; $(container_memory "$hardened") of 256"
+# The documented maxima at once (wide and long 5 MB CSVs, eight 1 MB explained batches): answered,
+# or refused with 413/503 + Retry-After, while /health answers; never OOM-killed.
+if ! node scripts/memory-check.js --url "$hard_url" --json "$WORK_DIR/memory-check.json" >"$WORK_DIR/memory-check.out" 2>&1; then
+  sed 's/^/  /' "$WORK_DIR/memory-check.out"
+  FAILED_CONTAINER=$hardened
+  fail "the documented maxima at once: $(docker inspect --format 'OOMKilled={{.State.OOMKilled}} running={{.State.Running}}' "$hardened")"
+fi
+[ "$(docker inspect --format '{{.State.OOMKilled}} {{.State.Running}}' "$hardened")" = "false true" ] ||
+  fail "the container was OOM-killed or stopped under the documented maxima"
+ok "documented maxima at once in 256 MB: $(node -e 'const r = require(process.argv[1]).report; console.log(JSON.stringify(r.statuses) + "; worst /health " + r.health.worstMs + " ms")' "$WORK_DIR/memory-check.json"); not OOM-killed"
 stop_ms=$(stop_cleanly "$hardened")
 ok "docker stop → exit 0 in ${stop_ms} ms"
 

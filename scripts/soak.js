@@ -1,20 +1,29 @@
 #!/usr/bin/env node
 /**
  * Soak: a fixed request rate against a freshly started Sift for a while, reporting per window the
- * error rate and latency percentiles, and at start and end the server's resident memory and
- * event-loop delay. Not a test: a script whose exit code says whether the bounds held.
+ * errors, latency percentiles, resident memory and event-loop delay; then an overload phase and a
+ * fault phase. Not a test: a script whose exit code says whether the bounds held.
  *
  *   npm run build && node scripts/soak.js --duration 300 --rate 200
- *   node scripts/soak.js --duration 20 --rate 100 --max-rss-growth-mb 40   # CI's short run
+ *   node scripts/soak.js --warmup 5 --duration 20 --rate 100 --overload 10 --faults 1   # CI's short run
  *
- * Options: --duration S (total seconds, default 60), --window S (default 5), --rate R (requests/s,
- * default 200), --connections N (default 16), --artifacts DIR (default ./artifacts),
- * --warmup S (default 5: traffic before the start snapshot, so JIT and first-use allocations are
- * not counted as growth), --max-rss-growth-mb M (default 50), --max-error-rate F (default 0),
- * --json FILE.
+ * Phases:
+ * - steady: --duration S at --rate R over --connections N; every request must answer 2xx.
+ * - overload (--overload S, 0 skips): --overload-connections (256) as fast as they can; answers must
+ *   be 2xx or 503/429 (load shed), never a reset or a timeout, while /health keeps answering within
+ *   --max-probe-ms; RSS and event-loop delay are reported after it.
+ * - faults (--faults 1, 0 skips): a 2-worker cluster under --rate: one worker is SIGKILLed (the
+ *   primary must restart it and the service keep answering), then the primary gets SIGTERM under
+ *   load and must exit 0 within SHUTDOWN_TIMEOUT_MS.
+ *
+ * Options: --duration S (default 60), --window S (default 5), --rate R (default 200), --connections N
+ * (default 16), --artifacts DIR (default ./artifacts), --warmup S (default 5: traffic before the
+ * start snapshot, so JIT and first-use allocations are not counted as growth), --max-rss-growth-mb M
+ * (default 50), --max-error-rate F (default 0), --overload S (default 10), --overload-connections N
+ * (default 256), --max-probe-ms M (default 1000), --faults 0|1 (default 1), --json FILE.
  * The traffic mixes what users send: single JSON rows, JSON batches, the HTML form (result pages
- * rendered) and SageMaker /invocations; every request must answer 2xx.
- * Traffic goes only to 127.0.0.1 on a port the script picks; the server is stopped at the end.
+ * rendered) and SageMaker /invocations.
+ * Traffic goes only to 127.0.0.1 on ports the script picks; the servers are stopped at the end.
  */
 'use strict';
 const { spawn } = require('node:child_process');
@@ -33,6 +42,10 @@ function parseArgs(argv) {
     artifacts: path.resolve(__dirname, '..', 'artifacts'),
     maxRssGrowthMb: 50,
     maxErrorRate: 0,
+    overload: 10,
+    overloadConnections: 256,
+    maxProbeMs: 1000,
+    faults: 1,
     json: '',
   };
   for (let i = 0; i < argv.length; i += 2) {
@@ -140,8 +153,9 @@ function runWindow(base, options) {
       {
         url: base,
         connections: options.connections,
-        overallRate: options.rate,
+        ...(options.rate > 0 ? { overallRate: options.rate } : {}),
         duration: options.window,
+        timeout: 10,
         requests: requests(),
       },
       (error, result) => (error ? reject(error) : resolve(result)),
@@ -150,13 +164,39 @@ function runWindow(base, options) {
   });
 }
 
-async function main() {
-  const options = parseArgs(process.argv.slice(2));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
+/** /health every 100 ms while `during` runs: the worst latency and any failure. */
+async function probeWhile(base, during) {
+  let running = true;
+  const probes = [];
+  const poller = (async () => {
+    while (running) {
+      const started = Date.now();
+      const status = await fetch(`${base}/health`, { signal: AbortSignal.timeout(10_000) }).then(
+        (r) => r.status,
+        () => 0,
+      );
+      probes.push({ status, ms: Date.now() - started });
+      await sleep(100);
+    }
+  })();
+  try {
+    return { result: await during, probes };
+  } finally {
+    running = false;
+    await poller;
+  }
+}
+
+function statusCounts(result) {
+  const counts = {};
+  for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) counts[code] = count;
+  return counts;
+}
+
+function startServer(options, port, extraEnv = {}) {
   const serverEntry = path.resolve(__dirname, '..', 'dist', 'server.js');
   if (!fs.existsSync(serverEntry)) throw new Error('dist/server.js is missing: run `npm run build` first');
-  const child = spawn(process.execPath, [serverEntry], {
+  return spawn(process.execPath, [serverEntry], {
     env: {
       ...process.env,
       PORT: String(port),
@@ -165,9 +205,156 @@ async function main() {
       WEB_CONCURRENCY: '1',
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '0',
+      ...extraEnv,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+}
+
+async function stopServer(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, 10000);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+async function overloadPhase(base, child, options, problems) {
+  console.log(
+    `overload: ${options.overloadConnections} connections as fast as possible for ${options.overload} s`,
+  );
+  const { result, probes } = await probeWhile(
+    base,
+    runWindow(base, {
+      ...options,
+      rate: 0,
+      connections: options.overloadConnections,
+      window: options.overload,
+    }),
+  );
+  const counts = statusCounts(result);
+  const worstProbe = Math.max(0, ...probes.map((p) => p.ms));
+  const row = {
+    requests: result.requests.total,
+    statuses: counts,
+    resetsOrTimeouts: result.errors + result.timeouts,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    probes: probes.length,
+    failedProbes: probes.filter((p) => p.status !== 200).length,
+    worstProbeMs: worstProbe,
+    rssMb: rssMb(child.pid),
+    eventLoop: await eventLoopDelayMs(base),
+  };
+  console.log(
+    `  ${row.requests} requests ${JSON.stringify(counts)}, resets/timeouts ${row.resetsOrTimeouts}, ` +
+      `p50 ${row.p50} ms p99 ${row.p99} ms; /health worst ${worstProbe} ms over ${probes.length} probes; ` +
+      `rss ${row.rssMb.toFixed(1)} MB, event-loop p99 ${row.eventLoop.p99.toFixed(2)} ms`,
+  );
+  const bad = Object.entries(counts).filter(([code]) => !/^2/.test(code) && code !== '503' && code !== '429');
+  if (bad.length > 0)
+    problems.push(`overload: unexpected statuses ${JSON.stringify(Object.fromEntries(bad))}`);
+  if (row.resetsOrTimeouts > 0) problems.push(`overload: ${row.resetsOrTimeouts} resets or timeouts`);
+  if (row.failedProbes > 0) problems.push(`overload: ${row.failedProbes} /health probes failed`);
+  if (worstProbe > options.maxProbeMs)
+    problems.push(`overload: /health took ${worstProbe} ms > ${options.maxProbeMs}`);
+  return row;
+}
+
+function workerPids(pid) {
+  try {
+    return fs
+      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+async function faultPhase(options, problems) {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child = startServer(options, port, { WEB_CONCURRENCY: '2' });
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const report = {};
+  try {
+    await waitReady(base, child, 30000);
+    while (workerPids(child.pid).length < 2) await sleep(100);
+    await sleep(1000);
+    console.log(`faults: 2 workers at ${options.rate} req/s; SIGKILL one worker, then SIGTERM the primary`);
+    const before = workerPids(child.pid);
+    const load = runWindow(base, { ...options, window: 6 });
+    await sleep(1500);
+    process.kill(before[0], 'SIGKILL');
+    const killedAt = Date.now();
+    let restartedMs = -1;
+    while (Date.now() - killedAt < 15000) {
+      const now = workerPids(child.pid);
+      if (now.length === 2 && !now.includes(before[0])) {
+        restartedMs = Date.now() - killedAt;
+        break;
+      }
+      await sleep(100);
+    }
+    const killWindow = await load;
+    const after = await runWindow(base, { ...options, window: 3 });
+    report.workerKill = {
+      requests: killWindow.requests.total,
+      statuses: statusCounts(killWindow),
+      resetsOrTimeouts: killWindow.errors + killWindow.timeouts,
+      p99: killWindow.latency.p99,
+      restartedMs,
+      afterRestart: { requests: after.requests.total, failed: after.errors + after.timeouts + after.non2xx },
+    };
+    console.log(
+      `  worker kill: ${report.workerKill.requests} requests ${JSON.stringify(report.workerKill.statuses)}, ` +
+        `resets/timeouts ${report.workerKill.resetsOrTimeouts} (requests in flight on the killed worker), ` +
+        `replaced in ${restartedMs} ms; the 3 s after: ${after.requests.total} requests, ${report.workerKill.afterRestart.failed} failed`,
+    );
+    if (restartedMs < 0) problems.push('faults: the killed worker was not replaced within 15 s');
+    if (report.workerKill.afterRestart.failed > 0)
+      problems.push(
+        `faults: ${report.workerKill.afterRestart.failed} failures after the worker was replaced`,
+      );
+    if (report.workerKill.resetsOrTimeouts > options.connections)
+      problems.push(
+        `faults: ${report.workerKill.resetsOrTimeouts} resets for one killed worker (> ${options.connections} connections)`,
+      );
+
+    const stopLoad = runWindow(base, { ...options, window: 3 });
+    await sleep(1000);
+    const termAt = Date.now();
+    child.kill('SIGTERM');
+    const { code, signal } = await exited;
+    const stopMs = Date.now() - termAt;
+    const stopWindow = await stopLoad;
+    report.sigterm = { code, signal, stopMs, statuses: statusCounts(stopWindow) };
+    console.log(
+      `  SIGTERM under load: exit ${code ?? signal} in ${stopMs} ms; answers ${JSON.stringify(report.sigterm.statuses)}`,
+    );
+    if (code !== 0) problems.push(`faults: the primary exited ${code ?? signal} on SIGTERM`);
+    if (stopMs > 8000 + 2000) problems.push(`faults: SIGTERM took ${stopMs} ms`);
+  } finally {
+    await stopServer(child);
+  }
+  return report;
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child = startServer(options, port);
   try {
     await waitReady(base, child, 15000);
     if (options.warmup > 0) await runWindow(base, { ...options, window: options.warmup });
@@ -175,7 +362,7 @@ async function main() {
     const windows = [];
     const windowsCount = Math.max(1, Math.round(options.duration / options.window));
     console.log(`soak: ${options.rate} req/s for ${windowsCount * options.window} s against ${base}`);
-    console.log('window  requests  errors  non2xx  p50 ms  p99 ms  rss MB');
+    console.log('window  requests  errors  non2xx  p50 ms  p99 ms  rss MB  loop p99 ms');
     for (let i = 0; i < windowsCount; i += 1) {
       const result = await runWindow(base, options);
       const row = {
@@ -186,10 +373,20 @@ async function main() {
         p50: result.latency.p50,
         p99: result.latency.p99,
         rssMb: rssMb(child.pid),
+        eventLoopP99: (await eventLoopDelayMs(base)).p99,
       };
       windows.push(row);
       console.log(
-        [row.window, row.requests, row.errors, row.non2xx, row.p50, row.p99, row.rssMb.toFixed(1)]
+        [
+          row.window,
+          row.requests,
+          row.errors,
+          row.non2xx,
+          row.p50,
+          row.p99,
+          row.rssMb.toFixed(1),
+          row.eventLoopP99.toFixed(2),
+        ]
           .map((v, k) => String(v).padStart(k === 0 ? 6 : 8))
           .join(' '),
       );
@@ -213,8 +410,12 @@ async function main() {
     console.log(
       `requests ${total}, error rate ${(summary.errorRate * 100).toFixed(3)}%, rss growth ${summary.rssGrowthMb.toFixed(1)} MB`,
     );
-    if (options.json) fs.writeFileSync(options.json, JSON.stringify(summary, null, 2));
     const problems = [];
+    if (options.overload > 0) summary.overload = await overloadPhase(base, child, options, problems);
+    await stopServer(child);
+    if (options.faults > 0) summary.faults = await faultPhase(options, problems);
+    summary.problems = problems;
+    if (options.json) fs.writeFileSync(options.json, JSON.stringify(summary, null, 2));
     if (total === 0) problems.push('no request completed');
     if (summary.errorRate > options.maxErrorRate)
       problems.push(`error rate ${summary.errorRate} > ${options.maxErrorRate}`);
@@ -228,18 +429,7 @@ async function main() {
       console.log('soak passed');
     }
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        resolve();
-      }, 10000);
-      child.on('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await stopServer(child);
   }
 }
 

@@ -49,6 +49,28 @@ function rawExchange(
   });
 }
 
+/** Like rawExchange, but reports a reset instead of hiding it. */
+function exchange(
+  port: number,
+  chunks: { data: string; delayMs?: number }[],
+): Promise<{ received: string; error?: string }> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    let error: string | undefined;
+    socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+    socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
+    socket.on('close', () => resolve({ received, error }));
+    socket.on('connect', async () => {
+      for (const chunk of chunks) {
+        if (chunk.delayMs !== undefined) await new Promise((r) => setTimeout(r, chunk.delayMs));
+        if (socket.destroyed) return;
+        socket.write(chunk.data);
+      }
+    });
+  });
+}
+
 async function listen(server: http.Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as net.AddressInfo).port;
@@ -143,6 +165,34 @@ describe('HTTP server limits', () => {
     }
   });
 
+  it('keeps room for new clients: near MAX_CONNECTIONS the longest idle connections are closed', async () => {
+    const { server, port } = await serverWith({ maxConnections: 32 });
+    const sockets: net.Socket[] = [];
+    try {
+      // As many silent connections as the cap allows, most of them idle for a while.
+      for (let i = 0; i < 32; i++) {
+        if (i === 28) await new Promise((r) => setTimeout(r, 600));
+        const socket = net.connect(port, '127.0.0.1');
+        socket.on('error', () => undefined);
+        await new Promise((r) => socket.once('connect', r));
+        sockets.push(socket);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      const answers = [];
+      for (let i = 0; i < 5; i++) {
+        answers.push(
+          (await fetch(`http://127.0.0.1:${port}/health`, { headers: { Connection: 'close' } })).status,
+        );
+      }
+      expect(answers).toEqual([200, 200, 200, 200, 200]);
+      expect(sockets.filter((s) => s.destroyed || s.readableEnded).length).toBeGreaterThan(0);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   it('400s a request without a Host header', async () => {
     const { server, port } = await serverWith({});
     try {
@@ -180,6 +230,51 @@ describe('startServer and shutdown', () => {
     expect(log.lines().map((l) => l.msg)).toEqual(
       expect.arrayContaining(['shutting down: draining in-flight requests', 'stopped']),
     );
+  });
+
+  it('answers all of 50 in-flight slow clients and uploads, resets none, closes idle keep-alive ones', async () => {
+    const running = await startServer(
+      defaultConfig({ artifactsDir: BUNDLES_DIR, defaultModel: 'tweets-mini', port: 0, host: '127.0.0.1' }),
+      captureLogger('silent').logger,
+    );
+    const port = Number(new URL(running.url).port);
+    const json = JSON.stringify({ text: 'Forest fire near La Ronge' });
+    const csv = 'id,text\r\n1,Forest fire near La Ronge\r\n2,What a lovely day\r\n';
+    const multipart = `--b\r\nContent-Disposition: form-data; name="file"; filename="t.csv"\r\nContent-Type: text/csv\r\n\r\n${csv}\r\n--b--\r\n`;
+    const requests = Array.from({ length: 50 }, (_, i) => {
+      const upload = i % 2 === 1;
+      const body = upload ? multipart : json;
+      const head = upload
+        ? `POST /predict HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: ${body.length}\r\n\r\n`
+        : `POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+      return exchange(port, [
+        { data: head + body.slice(0, 20) },
+        { data: body.slice(20, 60), delayMs: 300 },
+        { data: body.slice(60), delayMs: 300 },
+      ]);
+    });
+    // Keep-alive clients that were answered before the shutdown and now sit idle.
+    const idle = Array.from({ length: 5 }, () =>
+      exchange(port, [{ data: 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n' }]),
+    );
+    await new Promise((r) => setTimeout(r, 150));
+    // Connected as the shutdown starts: still in the listen backlog when it begins.
+    const late = Array.from({ length: 10 }, () =>
+      exchange(port, [
+        {
+          data: `POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${json.length}\r\n\r\n${json}`,
+        },
+      ]),
+    );
+    const started = Date.now();
+    const code = running.shutdown('test');
+    const answers = [...(await Promise.all(requests)), ...(await Promise.all(late))];
+    expect(answers.filter((a) => a.error !== undefined)).toEqual([]);
+    expect(answers.map((a) => a.received.slice(0, 12))).toEqual(Array(60).fill('HTTP/1.1 200'));
+    expect(answers.every((a) => /Connection: close/i.test(a.received))).toBe(true);
+    expect((await Promise.all(idle)).map((a) => a.error)).toEqual(Array(5).fill(undefined));
+    expect(await code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(8000);
   });
 
   it('cuts connections still open after SHUTDOWN_TIMEOUT_MS (exit code 1)', async () => {

@@ -18,11 +18,16 @@ import { bodyKindOf, hasBody } from './body';
 import { isOpenPath } from './security';
 
 /**
- * Peak extra resident memory per body byte, measured on the default model (scripts/soak.js and the
- * docker-smoke memory step exercise them): a CSV of 512 mostly empty columns is the worst (parsed
- * cells and the echoed output), a JSON batch of 1,000 texts with 50 explanation terms each next.
+ * Peak extra resident memory, measured on the default model (scripts/memory-check.js sends the
+ * cases): a JSON batch of 1,000 texts near MAX_BODY_BYTES with 50 explanation terms each takes
+ * ~41 MB (45 per body byte). A CSV's cost follows its cells and rows more than its bytes (512
+ * mostly empty columns: ~280-430 MB for 5 MB; 10,000 rows of one text column: ~60 MB for 3.8 MB),
+ * so CSV bodies reserve per byte before they are read and per row and cell once they are
+ * (csvWorkBytes, reserveMore).
  */
-export const BYTES_PER_BODY_BYTE = { csv: 60, other: 45 } as const;
+export const BYTES_PER_BODY_BYTE = { csv: 6, other: 45 } as const;
+export const BYTES_PER_CSV_ROW = 3 * 1024;
+export const BYTES_PER_CSV_CELL = 80;
 /** What any request costs beyond its body: parsers, the response, the request objects. */
 export const BASE_REQUEST_BYTES = 256 * 1024;
 /** Of the container's memory, what Sift plans to use; the rest is the allocator's and V8's slack. */
@@ -31,19 +36,35 @@ const MIN_BUDGET_BYTES = 16 * 1024 * 1024;
 /** cgroup v1 reports "no limit" as a huge number (PAGE_COUNTER_MAX pages). */
 const UNLIMITED = 2 ** 60;
 
-/** The container's memory limit in bytes, or undefined when none is set (cgroup v2, then v1). */
-export function cgroupMemoryLimit(root = '/sys/fs/cgroup'): number | undefined {
-  for (const file of [`${root}/memory.max`, `${root}/memory/memory.limit_in_bytes`]) {
+/**
+ * The memory limit of this process's cgroup in bytes, or undefined when none is set: cgroup v2
+ * (`0::/path` in /proc/self/cgroup → memory.max), then v1 (`N:memory:/path` →
+ * memory.limit_in_bytes); in a container the own cgroup is the mount's root.
+ */
+export function cgroupMemoryLimit(root = '/sys/fs/cgroup', self = '/proc/self/cgroup'): number | undefined {
+  let membership = '';
+  try {
+    membership = readFileSync(self, 'utf8');
+  } catch {
+    // Not Linux, or no procfs: only the root files below can say.
+  }
+  const v2 = /^0::(\/.*)$/m.exec(membership)?.[1];
+  const v1 = /^\d+:(?:[^:]*,)?memory(?:,[^:]*)?:(\/.*)$/m.exec(membership)?.[1];
+  const candidates = [
+    ...(v2 !== undefined ? [`${root}${v2 === '/' ? '' : v2}/memory.max`] : []),
+    `${root}/memory.max`,
+    ...(v1 !== undefined ? [`${root}/memory${v1 === '/' ? '' : v1}/memory.limit_in_bytes`] : []),
+    `${root}/memory/memory.limit_in_bytes`,
+  ];
+  for (const file of candidates) {
     let text: string;
     try {
       text = readFileSync(file, 'utf8').trim();
     } catch {
       continue;
     }
-    if (text === 'max') return undefined;
     const value = Number(text);
-    if (Number.isFinite(value) && value > 0 && value < UNLIMITED) return value;
-    return undefined;
+    if (text !== 'max' && Number.isFinite(value) && value > 0 && value < UNLIMITED) return value;
   }
   return undefined;
 }
@@ -66,6 +87,41 @@ export function estimateRequestBytes(req: Request, config: Readonly<Config>): nu
   const max = csv ? config.maxUploadBytes : config.maxBodyBytes;
   const bytes = Number.isFinite(declared) && declared >= 0 && !encoded ? Math.min(declared, max) : max;
   return BASE_REQUEST_BYTES + bytes * (csv ? BYTES_PER_BODY_BYTE.csv : BYTES_PER_BODY_BYTE.other);
+}
+
+/**
+ * The working memory a CSV body will need beyond its bytes, from a scan of the raw bytes for line
+ * feeds and every delimiter Sift reads (`,` `;` tab `|`): an upper bound whatever the encoding or the
+ * delimiter turns out to be (quoted separators count too). Linear and allocation-free.
+ */
+export function csvWorkBytes(bytes: Uint8Array): number {
+  let rows = 1;
+  let cells = 1;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (c === 10) {
+      rows++;
+      cells++;
+    } else if (c === 44 || c === 59 || c === 9 || c === 124) cells++;
+  }
+  return rows * BYTES_PER_CSV_ROW + cells * BYTES_PER_CSV_CELL;
+}
+
+const TICKET = Symbol('admission ticket');
+
+/**
+ * Add `bytes` to the request's reservation once its body shows what it needs (no waiting: a
+ * request already holds a reservation, and waiting while holding could deadlock): a 413 when it
+ * could never fit, a 503 with Retry-After when it does not fit now. No-op without admission.
+ */
+export function reserveMore(res: Response, bytes: number): void {
+  const ticket = (res.locals as Record<symbol, Ticket | undefined>)[TICKET];
+  ticket?.grow(bytes);
+}
+
+interface Ticket {
+  grow(bytes: number): void;
+  release(): void;
 }
 
 export interface AdmissionLimits {
@@ -109,17 +165,22 @@ export class Admission {
 
   /** Resolves with the release function once admitted; rejects with a 503 or 413 HttpError. */
   acquire(bytes: number): Promise<() => void> {
+    return this.admit(bytes).then((ticket) => () => ticket.release());
+  }
+
+  private tooLarge(bytes: number): HttpError {
+    this.rejected++;
+    return new HttpError(
+      413,
+      'payload_too_large',
+      `this request may need ~${mb(bytes)} MB of working memory and this server has ${mb(this.limits.budgetBytes)} MB for requests; send a smaller body (fewer rows or columns)`,
+    );
+  }
+
+  /** Like acquire, with a ticket that can grow (reserveMore). */
+  admit(bytes: number): Promise<Ticket> {
     const { budgetBytes, maxQueued, queueTimeoutMs } = this.limits;
-    if (bytes > budgetBytes) {
-      this.rejected++;
-      return Promise.reject(
-        new HttpError(
-          413,
-          'payload_too_large',
-          `this request may need ~${mb(bytes)} MB of working memory and this server has ${mb(budgetBytes)} MB for requests; send a smaller body (fewer rows or columns)`,
-        ),
-      );
-    }
+    if (bytes > budgetBytes) return Promise.reject(this.tooLarge(bytes));
     if (this.queue.length === 0 && this.fits(bytes)) return Promise.resolve(this.take(bytes));
     if (this.queue.length >= maxQueued) {
       this.rejected++;
@@ -159,16 +220,29 @@ export class Admission {
     return this.inFlight < this.limits.maxInFlight && this.reserved + bytes <= this.limits.budgetBytes;
   }
 
-  private take(bytes: number): () => void {
+  private take(bytes: number): Ticket {
     this.inFlight++;
     this.reserved += bytes;
+    let held = bytes;
     let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.inFlight--;
-      this.reserved -= bytes;
-      this.drain();
+    return {
+      grow: (more: number) => {
+        if (released || more <= 0) return;
+        if (held + more > this.limits.budgetBytes) throw this.tooLarge(held + more);
+        if (this.reserved + more > this.limits.budgetBytes) {
+          this.rejected++;
+          throw overloaded('the server does not have the memory for this request right now; retry shortly');
+        }
+        held += more;
+        this.reserved += more;
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.inFlight--;
+        this.reserved -= held;
+        this.drain();
+      },
     };
   }
 
@@ -191,10 +265,11 @@ const mb = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(0);
 export function admissionMiddleware(admission: Admission, config: Readonly<Config>): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     if (!hasBody(req) || isOpenPath(req.path)) return next();
-    admission.acquire(estimateRequestBytes(req, config)).then(
-      (release) => {
-        res.once('finish', release);
-        res.once('close', release);
+    admission.admit(estimateRequestBytes(req, config)).then(
+      (ticket) => {
+        (res.locals as Record<symbol, Ticket>)[TICKET] = ticket;
+        res.once('finish', ticket.release);
+        res.once('close', ticket.release);
         next();
       },
       (error: unknown) => {

@@ -42,7 +42,10 @@ export function errorHandler(): ErrorRequestHandler {
     const shown = toPublicError(error);
     res.locals.errorCode = shown.code;
     const log = req.log ?? undefined;
-    if (shown.status >= 500) {
+    if (error instanceof HttpError && error.code === 'overloaded') {
+      // Shedding load is the server working as designed: one line, no stack, per refusal.
+      log?.warn({ code: shown.code, status: shown.status }, 'request refused: at capacity');
+    } else if (shown.status >= 500) {
       log?.error({ err: error, status: shown.status }, 'request error');
     } else {
       log?.debug({ code: shown.code, status: shown.status, message: shown.message }, 'client error');

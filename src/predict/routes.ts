@@ -15,6 +15,7 @@ import {
   readBody,
   uploadedFile,
 } from '../http/body';
+import { csvWorkBytes, reserveMore } from '../http/admission';
 import { OPEN_FORM, wantsHtml } from '../http/security';
 import type { InputRow, LoadedModel, ModelRegistry } from '../model/types';
 import { formErrors, typedValues } from '../web/form';
@@ -122,7 +123,14 @@ export function createPredictRouter(deps: AppDeps): Router {
     return readCsvOptions(req.query as Record<string, unknown>, fromForm);
   }
 
-  function readTable(bytes: Buffer, inputs: ModelInputs, req: Request, charset?: string): PredictRequest {
+  function readTable(
+    bytes: Buffer,
+    inputs: ModelInputs,
+    req: Request,
+    res: Response,
+    charset?: string,
+  ): PredictRequest {
+    reserveMore(res, csvWorkBytes(bytes));
     try {
       const table = parseCsv(bytes, inputs, limits, { delimiter: csvOptions(req).delimiter, charset });
       return { shape: 'csv', rows: table.rows, table };
@@ -140,7 +148,7 @@ export function createPredictRouter(deps: AppDeps): Router {
   ): PredictRequest {
     const { inputs } = model.card;
     const upload = uploadedFile(res);
-    if (upload !== undefined) return readTable(upload.buffer, inputs, req);
+    if (upload !== undefined) return readTable(upload.buffer, inputs, req, res);
     if (payload !== undefined) {
       return { shape: payload.shape, rows: rowsFromItems(payload.items, inputs, limits) };
     }
@@ -149,7 +157,7 @@ export function createPredictRouter(deps: AppDeps): Router {
       case 'multipart':
         return { shape: 'single', rows: [rowFromForm(req.body as FormFields, inputs, limits)] };
       case 'csv':
-        return readTable(req.body as Buffer, inputs, req, charsetOf(req));
+        return readTable(req.body as Buffer, inputs, req, res, charsetOf(req));
       case 'text':
         return { shape: 'single', rows: [rowFromText(req.body as string, inputs, limits)] };
       default:

@@ -8,6 +8,7 @@
  * `explain=true` and `top_terms=N` may ride there too. In Sift's own JSON shapes the body's
  * `model`, `explain` and `top_terms` win over the header.
  */
+import { csvWorkBytes, reserveMore } from '../http/admission';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express, { Router } from 'express';
 import type { AppDeps } from '../app';
@@ -169,6 +170,7 @@ export function createSageMakerRouter(deps: AppDeps): Router {
       const params = parseMediaType(req.get('content-type'))?.params ?? {};
       // The Content-Type parameter wins over the custom attribute.
       const { delimiter } = readCsvOptions(Object.fromEntries(attributes), pick(params, 'delimiter'));
+      if (req.res !== undefined) reserveMore(req.res, csvWorkBytes(req.body as Buffer));
       const parsed = parseSageMakerCsv(req.body as Buffer, inputs, params, delimiter);
       const rows = validateRawRows(parsed.rows, inputs, limits, {
         unknownFields: 'ignore',

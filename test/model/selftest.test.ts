@@ -11,6 +11,17 @@ import { BUNDLES, copyBundle, scratchDir } from './helpers';
 
 const TWEETS = join(BUNDLES, 'tweets-mini');
 
+/** The bundle in `dir` loads but is not served, for `reason`. */
+async function expectRefused(dir: string, reason: RegExp): Promise<void> {
+  const tampered = await loadModel(dir);
+  try {
+    expect(tampered.status().ready).toBe(false);
+    expect(tampered.status().reason).toMatch(reason);
+  } finally {
+    await tampered.close();
+  }
+}
+
 describe('self-test', () => {
   const scratch = scratchDir();
   let model: SiftModel;
@@ -102,13 +113,7 @@ describe('self-test', () => {
     const onnx = readFileSync(file);
     onnx.writeFloatLE(coefficients[0][column] + 2, offset);
     writeFileSync(file, onnx);
-    const tampered = await loadModel(dir);
-    try {
-      expect(tampered.status().ready).toBe(false);
-      expect(tampered.status().reason).toMatch(reason);
-    } finally {
-      await tampered.close();
-    }
+    await expectRefused(dir, reason);
   });
 
   it('refuses a model.onnx with a consistent change (w and −w) in a column no golden row uses', async () => {
@@ -131,13 +136,7 @@ describe('self-test', () => {
     tamperedBytes.writeFloatLE(coefficients[1][column] - 2, offsetOf(coefficients[1][column]));
     const dir = copyBundle(TWEETS, join(scratch.dir, 'onnx-consistent'));
     writeFileSync(join(dir, 'model.onnx'), tamperedBytes);
-    const tampered = await loadModel(dir);
-    try {
-      expect(tampered.status().ready).toBe(false);
-      expect(tampered.status().reason).toMatch(/probe row .*model\.onnx and classifier\.json disagree/);
-    } finally {
-      await tampered.close();
-    }
+    await expectRefused(dir, /probe row .*model\.onnx and classifier\.json disagree/);
   });
 
   it.each([
@@ -153,12 +152,6 @@ describe('self-test', () => {
         rows[1][column] += 2;
       },
     });
-    const tampered = await loadModel(dir);
-    try {
-      expect(tampered.status().ready).toBe(false);
-      expect(tampered.status().reason).toMatch(reason);
-    } finally {
-      await tampered.close();
-    }
+    await expectRefused(dir, reason);
   });
 });
