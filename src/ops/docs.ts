@@ -75,8 +75,12 @@ interface OperationObject {
 
 type Schema = Record<string, unknown>;
 
-const markdown = new MarkdownIt({ html: false, linkify: false, typographer: false });
-const inline = (text: string): string => markdown.renderInline(text);
+let markdown: InstanceType<typeof MarkdownIt> | undefined;
+/** Inline Markdown → HTML; the parser is made on first use (GET /docs is rare), not at start-up. */
+const inline = (text: string): string => {
+  markdown ??= new MarkdownIt({ html: false, linkify: false, typographer: false });
+  return markdown.renderInline(text);
+};
 
 const slug = (text: string): string =>
   text

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import {
   type RunningServer,
   type WatchedPage,
@@ -38,6 +38,16 @@ async function open(options: Parameters<typeof openPage>[1] = {}): Promise<Watch
   const watched = await openPage(browser, { viewport: { width: 1280, height: 900 }, ...options });
   opened.push(watched);
   return watched;
+}
+
+/** The model picker: a POST with the form (the typed text comes along), so the URL stays /index. */
+async function switchModel(page: Page, name: string): Promise<void> {
+  await page.getByLabel('Model', { exact: true }).selectOption(name);
+  await Promise.all([
+    page.waitForResponse((r) => r.url() === `${server.url}/index` && r.request().method() === 'POST'),
+    page.getByRole('button', { name: 'Switch' }).click(),
+  ]);
+  await page.waitForLoadState();
 }
 
 afterEach(async () => {
@@ -100,12 +110,7 @@ describe('the form and the result page', () => {
     await expect(page.getByLabel('Keyword').inputValue()).resolves.toBe('wildfire');
 
     // Switching the model keeps the typed text too.
-    await page.getByLabel('Model', { exact: true }).selectOption('sentiment-mini');
-    await Promise.all([
-      page.waitForResponse((r) => r.url() === `${server.url}/index` && r.request().method() === 'POST'),
-      page.getByRole('button', { name: 'Switch' }).click(),
-    ]);
-    await page.waitForLoadState();
+    await switchModel(page, 'sentiment-mini');
     await expect(page.locator('#model-select').inputValue()).resolves.toBe('sentiment-mini');
     await expect(page.getByLabel('Tweet').inputValue()).resolves.toBe(
       'Forest fire near La Ronge Sask. Canada, residents asked to evacuate',
@@ -184,13 +189,7 @@ describe('model picker, examples and metric switch', () => {
   it('switches model with the picker', async () => {
     const { page } = await open();
     await page.goto(`${server.url}/index`);
-    await page.getByLabel('Model', { exact: true }).selectOption('sentiment-mini');
-    // A POST with the form (the typed text comes along), so the URL stays /index.
-    await Promise.all([
-      page.waitForResponse((r) => r.url() === `${server.url}/index` && r.request().method() === 'POST'),
-      page.getByRole('button', { name: 'Switch' }).click(),
-    ]);
-    await page.waitForLoadState();
+    await switchModel(page, 'sentiment-mini');
     await expect(page.locator('h1').innerText()).resolves.toBe('Airline sentiment (mini)');
     expect(await page.locator('#predict-form textarea').count()).toBe(1);
     expect(await page.locator('#predict-form input[type=text]').count()).toBe(0);
