@@ -98,29 +98,55 @@ def main(argv: list[str] | None = None) -> int:
     if args.onnx is not None and not args.classes:
         parser.error("--onnx needs --classes (labels in the graph's column order)")
     if args.onnx is not None:
-        return _export_onnx(args, joblib)
+        vectorizer = joblib.load(args.vectorizer)
+        model_object = joblib.load(args.model_object) if args.model_object else None
+        return _run(
+            args,
+            lambda: feature_spec_of(vectorizer).fields,
+            lambda common: export_onnx_bundle(
+                vectorizer,
+                args.onnx,
+                args.out,
+                classes=_class_values(args.classes),
+                model_object=model_object,
+                output=args.output,
+                post_transform=args.post_transform,
+                **common,
+            ),
+            "cannot serve this ONNX model",
+        )
     pipeline = joblib.load(args.pipeline)
+    return _run(
+        args,
+        lambda: inspect_pipeline(pipeline)[0].fields,
+        lambda common: export_bundle(pipeline, args.out, **common),
+        "unsupported pipeline",
+    )
+
+
+def _run(args: argparse.Namespace, fields_of, export, refusal: str) -> int:
+    """Reads the options both kinds of export share, exports, and reports; exit status as documented."""
     try:
-        spec, _ = inspect_pipeline(pipeline)
+        fields = fields_of()
         examples = []
         if args.examples:
             with open(args.examples, encoding="utf-8") as handle:
                 examples = json.load(handle)
-        golden = _golden_rows(args.golden_csv, args.golden_rows, spec.fields) if args.golden_csv else []
-        result = export_bundle(
-            pipeline,
-            args.out,
-            name=args.name,
-            title=args.title,
-            description=args.description,
-            class_names=args.class_names,
-            inputs=_pairs(args.input_labels, "--input-labels") or None,
-            examples=examples,
-            golden_inputs=golden,
-            created_at=args.created_at,
+        golden = _golden_rows(args.golden_csv, args.golden_rows, fields) if args.golden_csv else []
+        result = export(
+            {
+                "name": args.name,
+                "title": args.title,
+                "description": args.description,
+                "class_names": args.class_names,
+                "inputs": _pairs(args.input_labels, "--input-labels") or None,
+                "examples": examples,
+                "golden_inputs": golden,
+                "created_at": args.created_at,
+            }
         )
     except UnsupportedModelError as error:
-        print(f"export_sklearn: unsupported pipeline: {error}", file=sys.stderr)
+        print(f"export_sklearn: {refusal}: {error}", file=sys.stderr)
         return 2
     except ValueError as error:
         print(f"export_sklearn: {error}", file=sys.stderr)
@@ -139,46 +165,6 @@ def _class_values(text: str) -> list:
         return [int(p) for p in parts]
     except ValueError:
         return parts
-
-
-def _export_onnx(args: argparse.Namespace, joblib: object) -> int:
-    vectorizer = joblib.load(args.vectorizer)  # type: ignore[attr-defined]
-    model_object = joblib.load(args.model_object) if args.model_object else None  # type: ignore[attr-defined]
-    try:
-        spec = feature_spec_of(vectorizer)
-        examples = []
-        if args.examples:
-            with open(args.examples, encoding="utf-8") as handle:
-                examples = json.load(handle)
-        golden = _golden_rows(args.golden_csv, args.golden_rows, spec.fields) if args.golden_csv else []
-        result = export_onnx_bundle(
-            vectorizer,
-            args.onnx,
-            args.out,
-            name=args.name,
-            classes=_class_values(args.classes),
-            model_object=model_object,
-            output=args.output,
-            post_transform=args.post_transform,
-            title=args.title,
-            description=args.description,
-            class_names=args.class_names,
-            inputs=_pairs(args.input_labels, "--input-labels") or None,
-            examples=examples,
-            golden_inputs=golden,
-            created_at=args.created_at,
-        )
-    except UnsupportedModelError as error:
-        print(f"export_sklearn: cannot serve this ONNX model: {error}", file=sys.stderr)
-        return 2
-    except ValueError as error:
-        print(f"export_sklearn: {error}", file=sys.stderr)
-        return 1
-    print(
-        f"wrote {result['out_dir']}: {result['task']} {result['estimator']} (kind onnx), {result['width']} features, "
-        f"fields {', '.join(result['fields'])}, classes {result['classes']}"
-    )
-    return 0
 
 
 if __name__ == "__main__":

@@ -698,17 +698,22 @@ def generate_case(case: Case, out_root: str, created_at: str, train: list[Synthe
         "cases": reference_outputs(pipeline, rows),
     }
     write_json(os.path.join(directory, "expected.json"), expected)
+    return _index_entry(case.name, case.description, result, len(rows), case.stemming)
+
+
+def _index_entry(name: str, description: str, result: dict, cases: int, stemming: bool) -> dict:
+    """One case of index.json."""
     return {
-        "name": case.name,
-        "description": case.description,
+        "name": name,
+        "description": description,
         "task": result["task"],
         "estimator": result["estimator"],
         "output": result["output"],
         "post_transform": result["post_transform"],
         "fields": result["fields"],
         "width": result["width"],
-        "cases": len(rows),
-        "stemming": case.stemming,
+        "cases": cases,
+        "stemming": stemming,
     }
 
 
@@ -768,18 +773,7 @@ def generate_torch_case(out_root: str, created_at: str, train: list[SyntheticRow
         os.path.join(directory, "expected.json"),
         {"name": TORCH_CASE, "description": "PyTorch's own probabilities", "sklearn_version": sklearn.__version__, "cases": cases},
     )
-    return {
-        "name": TORCH_CASE,
-        "description": "bring your own ONNX: PyTorch MLP",
-        "task": result["task"],
-        "estimator": result["estimator"],
-        "output": result["output"],
-        "post_transform": result["post_transform"],
-        "fields": result["fields"],
-        "width": result["width"],
-        "cases": len(rows),
-        "stemming": False,
-    }
+    return _index_entry(TORCH_CASE, "bring your own ONNX: PyTorch MLP", result, len(rows), False)
 
 
 def _pipeline_text(pipeline: Pipeline) -> str:

@@ -173,8 +173,8 @@ describe('corrupt bundles at start-up', () => {
     ['model.onnx is missing', (b) => rmSync(path.join(b, 'model.onnx')), 'model.onnx: missing'],
     [
       'card.json is from a newer format',
-      (b) => editJson(path.join(b, 'card.json'), (card) => (card.format_version = 2)),
-      'card.json: format_version 2 is newer than this server supports (1); upgrade Sift',
+      (b) => editJson(path.join(b, 'card.json'), (card) => (card.format_version = 3)),
+      'card.json: format_version 3 is newer than this server supports (2); upgrade Sift',
     ],
   ];
 
