@@ -48,6 +48,7 @@ from sklearn.ensemble import (  # noqa: E402
     VotingClassifier,
 )
 from sklearn.neural_network import MLPClassifier  # noqa: E402
+from sklearn.calibration import CalibratedClassifierCV  # noqa: E402
 from sklearn.svm import SVC  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 from sklearn.feature_extraction.text import (  # noqa: E402
@@ -241,6 +242,8 @@ def _nonlinear_kinds() -> list[Kind]:
         Kind("tree-hist-gradient-boosting", lambda: Pipeline([("vec", TfidfVectorizer(min_df=3, max_features=800)), ("dense", Densify()), ("clf", HistGradientBoostingClassifier(max_iter=30, random_state=0))]), "binary"),
         Kind("mlp-relu", lambda: Pipeline([("vec", TfidfVectorizer(min_df=2, max_features=8000)), ("clf", MLPClassifier(hidden_layer_sizes=(32,), max_iter=40, random_state=0))]), "sentiment"),
         Kind("mlp-tanh-binary", lambda: Pipeline([("vec", TfidfVectorizer(min_df=2, max_features=8000)), ("clf", MLPClassifier(hidden_layer_sizes=(16,), activation="tanh", max_iter=40, random_state=0))]), "binary"),
+        Kind("calibrated-sigmoid-linearsvc", lambda: Pipeline([("vec", TfidfVectorizer(ngram_range=(1, 2), min_df=2)), ("clf", CalibratedClassifierCV(LinearSVC(random_state=0), method="sigmoid", cv=3))]), "binary"),
+        Kind("calibrated-isotonic-gb", lambda: Pipeline([("vec", TfidfVectorizer(min_df=2, max_features=2000)), ("clf", CalibratedClassifierCV(GradientBoostingClassifier(n_estimators=20, random_state=0), method="isotonic", cv=3))]), "sentiment"),
         Kind(
             "voting-soft-lr-mlp",
             lambda: Pipeline(
@@ -428,7 +431,8 @@ def check_kind(kind: Kind, data: Dataset, texts: int, node: str, cli: str, keep:
         # Stem every token of the training and comparison texts in one CLI call each.
         prime(pipeline, X)
         prime(pipeline, _fit_input(rows, kind))
-        pipeline.fit(X, _targets(data, kind, len(train_rows)))
+        # An array: CalibratedClassifierCV counts each class with y == class.
+        pipeline.fit(X, np.asarray(_targets(data, kind, len(train_rows))))
         folder = os.path.join(keep, kind.name) if keep else tempfile.mkdtemp(prefix=f"sift-parity-{kind.name}-")
         exported = export_bundle(pipeline, folder, name=kind.name, golden_inputs=rows[:5])
         expected = reference_outputs(pipeline, rows, float32_features=False)

@@ -179,6 +179,28 @@ def _golden(args: argparse.Namespace, spec) -> list[dict[str, str]]:
     return golden
 
 
+def _common(args: argparse.Namespace, spec) -> dict:
+    """The card options both kinds of export take."""
+    return {
+        "name": args.name,
+        "title": args.title,
+        "description": args.description,
+        "class_names": args.class_names,
+        "inputs": _pairs(args.input_labels, "--input-labels") or None,
+        "examples": _examples(args),
+        "golden_inputs": _golden(args, spec),
+        "created_at": args.created_at,
+    }
+
+
+def _written(result, golden_rows: int) -> str:
+    return (
+        f"wrote {result['out_dir']}: {result['task']} {result['estimator']} "
+        f"({result['output']}, {result['post_transform']}), {result['width']} features, "
+        f"fields {', '.join(result['fields'])}, classes {result['classes']}, {golden_rows} golden rows"
+    )
+
+
 def _class_values(text: str) -> list:
     parts = [p.strip() for p in text.split(",") if p.strip()]
     try:
@@ -196,33 +218,22 @@ def _export_onnx(args: argparse.Namespace) -> str:
     vectorizer = _load(args.vectorizer)
     model_object = _load(args.model_object) if args.model_object else None
     try:
-        spec = feature_spec_of(vectorizer)
-        golden = _golden(args, spec)
+        common = _common(args, feature_spec_of(vectorizer))
         result = export_onnx_bundle(
             vectorizer,
             args.onnx,
             args.out,
-            name=args.name,
             classes=_class_values(args.classes),
             model_object=model_object,
             output=args.output,
             post_transform=args.post_transform,
-            title=args.title,
-            description=args.description,
-            class_names=args.class_names,
-            inputs=_pairs(args.input_labels, "--input-labels") or None,
-            examples=_examples(args),
-            golden_inputs=golden,
-            created_at=args.created_at,
+            **common,
         )
     except UnsupportedModelError as error:
         raise _Refused(f"This ONNX model cannot be served faithfully: {error}") from error
     except ValueError as error:
         raise ExportFailure(f"{error}. Fix that argument and run the export again.") from error
-    return (
-        f"wrote {result['out_dir']}: {result['task']} {result['estimator']} (kind onnx), {result['width']} features, "
-        f"fields {', '.join(result['fields'])}, classes {result['classes']}, {len(golden)} golden rows"
-    )
+    return _written(result, len(common["golden_inputs"]))
 
 
 def _export(args: argparse.Namespace) -> str:
@@ -240,8 +251,7 @@ def _export(args: argparse.Namespace) -> str:
     pipeline = _load(args.pipeline)
     try:
         spec, _ = inspect_pipeline(pipeline)
-        examples = _examples(args)
-        golden = _golden(args, spec)
+        common = _common(args, spec)
         metrics = None
         if args.eval_csv:
             classes = list(getattr(getattr(pipeline, "best_estimator_", pipeline), "classes_", []))
@@ -251,28 +261,12 @@ def _export(args: argparse.Namespace) -> str:
                     "metrics= to sift_sklearn.export_bundle."
                 )
             metrics = _eval_metrics(pipeline, spec, classes, args.eval_csv, args.label_column, args.train_size)
-        result = export_bundle(
-            pipeline,
-            args.out,
-            name=args.name,
-            title=args.title,
-            description=args.description,
-            class_names=args.class_names,
-            inputs=_pairs(args.input_labels, "--input-labels") or None,
-            examples=examples,
-            golden_inputs=golden,
-            metrics=metrics,
-            created_at=args.created_at,
-        )
+        result = export_bundle(pipeline, args.out, metrics=metrics, **common)
     except UnsupportedModelError as error:
         raise _Refused(f"This pipeline cannot be served exactly: {error}. {refusal_advice(str(error))}") from error
     except ValueError as error:
         raise ExportFailure(f"{error}. Fix that argument and run the export again.") from error
-    summary = (
-        f"wrote {result['out_dir']}: {result['task']} {result['estimator']} "
-        f"({result['output']}, {result['post_transform']}), {result['width']} features, "
-        f"fields {', '.join(result['fields'])}, classes {result['classes']}, {len(golden)} golden rows"
-    )
+    summary = _written(result, len(common["golden_inputs"]))
     if metrics is not None:
         summary += f", held-out accuracy {metrics['accuracy']:.3f} on {metrics['test_size']} rows"
     return summary

@@ -50,6 +50,7 @@ from sklearn.ensemble import (  # noqa: E402
     VotingClassifier,
 )
 from sklearn.neural_network import MLPClassifier  # noqa: E402
+from sklearn.calibration import CalibratedClassifierCV  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 
 from sift_sklearn import SiftStemTokenizer, StemmerUnavailableError, export_bundle, inspect_pipeline, prime  # noqa: E402
@@ -571,6 +572,33 @@ def _nonlinear_cases() -> list[Case]:
             "sentiment",
         ),
         Case(
+            "calibrated-sigmoid-linearsvc",
+            "TF-IDF word 1-2 → CalibratedClassifierCV(LinearSVC, sigmoid, 3 folds), binary",
+            lambda: Pipeline(
+                [
+                    ("vec", TfidfVectorizer(ngram_range=(1, 2), max_features=1500)),
+                    ("clf", CalibratedClassifierCV(LinearSVC(random_state=0), method="sigmoid", cv=3)),
+                ]
+            ),
+            "disaster",
+        ),
+        Case(
+            "calibrated-isotonic-forest-multiclass",
+            "TF-IDF → CalibratedClassifierCV(RandomForest 10 trees, isotonic, 3 folds), 3 classes",
+            lambda: Pipeline(
+                [
+                    ("vec", TfidfVectorizer(max_features=1000)),
+                    (
+                        "clf",
+                        CalibratedClassifierCV(
+                            RandomForestClassifier(n_estimators=10, max_depth=8, random_state=0), method="isotonic", cv=3
+                        ),
+                    ),
+                ]
+            ),
+            "sentiment_array",
+        ),
+        Case(
             "voting-soft-lr-forest",
             "TF-IDF → soft VotingClassifier(LogisticRegression, RandomForest 10 trees, weights 2:1)",
             lambda: Pipeline(
@@ -601,6 +629,9 @@ def _target(rows: list[SyntheticRow], target: str) -> Any:
         return [("not_disaster", "disaster")[r.disaster] for r in rows]
     if target == "sentiment":
         return [r.sentiment for r in rows]
+    if target == "sentiment_array":
+        # CalibratedClassifierCV counts classes with y == class: a list of strings would not do.
+        return np.array([r.sentiment for r in rows])
     if target == "sentiment_int":
         return [SENTIMENTS.index(r.sentiment) for r in rows]
     if target == "multilabel":
@@ -698,17 +729,22 @@ def generate_case(case: Case, out_root: str, created_at: str, train: list[Synthe
         "cases": reference_outputs(pipeline, rows),
     }
     write_json(os.path.join(directory, "expected.json"), expected)
+    return _index_entry(case.name, case.description, result, len(rows), case.stemming)
+
+
+def _index_entry(name: str, description: str, result: dict, cases: int, stemming: bool) -> dict:
+    """One case of index.json."""
     return {
-        "name": case.name,
-        "description": case.description,
+        "name": name,
+        "description": description,
         "task": result["task"],
         "estimator": result["estimator"],
         "output": result["output"],
         "post_transform": result["post_transform"],
         "fields": result["fields"],
         "width": result["width"],
-        "cases": len(rows),
-        "stemming": case.stemming,
+        "cases": cases,
+        "stemming": stemming,
     }
 
 
@@ -768,18 +804,7 @@ def generate_torch_case(out_root: str, created_at: str, train: list[SyntheticRow
         os.path.join(directory, "expected.json"),
         {"name": TORCH_CASE, "description": "PyTorch's own probabilities", "sklearn_version": sklearn.__version__, "cases": cases},
     )
-    return {
-        "name": TORCH_CASE,
-        "description": "bring your own ONNX: PyTorch MLP",
-        "task": result["task"],
-        "estimator": result["estimator"],
-        "output": result["output"],
-        "post_transform": result["post_transform"],
-        "fields": result["fields"],
-        "width": result["width"],
-        "cases": len(rows),
-        "stemming": False,
-    }
+    return _index_entry(TORCH_CASE, "bring your own ONNX: PyTorch MLP", result, len(rows), False)
 
 
 def _pipeline_text(pipeline: Pipeline) -> str:

@@ -181,20 +181,14 @@ def export_onnx_bundle(
     output: str | None = None,
     post_transform: str = "none",
     estimator: str | None = None,
-    title: str | None = None,
-    description: str = "",
-    class_names: Any = None,
-    inputs: Any = None,
     examples: Sequence[Mapping] | None = None,
     golden_inputs: Sequence[Mapping] | None = None,
-    metrics: Mapping | None = None,
-    data: Mapping | None = None,
     training: Mapping | None = None,
-    created_at: str | None = None,
-    positive_class: int | None = None,
-    threshold: float | None = None,
+    **card: Any,
 ) -> ExportResult:
-    """Checks and writes a kind-onnx bundle around a user's ONNX classifier (see the module doc)."""
+    """Checks and writes a kind-onnx bundle around a user's ONNX classifier (see the module doc).
+    `card`: title, description, class_names, inputs, metrics, data, created_at, positive_class,
+    threshold, as for export_bundle."""
     check_name(name)
     spec = feature_spec_of(vectorizer)
     model = onnx.load(onnx_model) if isinstance(onnx_model, str) else onnx_model
@@ -245,17 +239,9 @@ def export_onnx_bundle(
         onnx_classifier_json(converted, spec.width),
         golden,
         name=name,
-        title=title,
-        description=description,
-        class_names=class_names,
-        inputs=inputs,
         examples=examples_list,
-        metrics=metrics,
-        data=data,
         training={**(training or {}), "onnx": {"producer": producer, "scored_by": "onnxruntime" if by_runtime is not None else "model object"}},
-        created_at=created_at,
-        positive_class=positive_class,
-        threshold=threshold,
+        **card,
     )
 
 

@@ -139,7 +139,10 @@ def _kind(estimator: Any) -> str:
         return "nb"
     raise UnsupportedModelError(
         f"unsupported classifier {name}: Sift serves LogisticRegression, SGDClassifier, LinearSVC, "
-        "RidgeClassifier, MultinomialNB, ComplementNB and OneVsRestClassifier of those"
+        "RidgeClassifier, MultinomialNB, ComplementNB and OneVsRestClassifier of those in process, and "
+        "DecisionTree, RandomForest, ExtraTrees, GradientBoosting, HistGradientBoosting, XGBClassifier, "
+        "MLPClassifier and soft VotingClassifier through ONNX; for anything else export your own ONNX "
+        "graph and bring it with export_sklearn.py --vectorizer … --onnx …"
     )
 
 

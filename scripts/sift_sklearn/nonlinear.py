@@ -9,7 +9,8 @@ probabilities (first maximum, as scikit-learn), never from a `label` output.
 
 Supported: DecisionTree / RandomForest / ExtraTrees / GradientBoosting / HistGradientBoosting
 classifiers (trees.py), XGBClassifier, MLPClassifier, soft VotingClassifier of supported members
-(linear members with logistic or softmax outputs too).
+(linear members with logistic or softmax outputs too), CalibratedClassifierCV (sigmoid, isotonic)
+over any of those or a linear classifier.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from onnx import TensorProto, helper
 
 from .classifiers import extract_linear_layer, label_value, probe_features
 from .errors import UnsupportedModelError
+from .onnx_graph import checked_model
 from .trees import Ensemble, sklearn_tree_ensemble, xgboost_ensemble
 
 __all__ = ["Converted", "convert_nonlinear", "is_nonlinear", "GraphBuilder", "NONLINEAR_NAMES"]
@@ -35,9 +37,7 @@ TREE_NAMES = (
     "HistGradientBoostingClassifier",
 )
 NONLINEAR_NAMES = TREE_NAMES + ("XGBClassifier", "MLPClassifier", "VotingClassifier", "SVC", "CalibratedClassifierCV")
-ONNX_OPSET = 15
-ONNX_ML_OPSET = 3
-_IR_VERSION = 8
+ONNX_ML_OPSET = 3  # TreeEnsembleClassifier 3 (LinearClassifier is the same in every version)
 
 
 def is_nonlinear(clf: Any) -> bool:
@@ -79,6 +79,10 @@ class Converted:
     emit: Callable[[GraphBuilder, str], str]  # appends nodes; returns the float32 [N, C] output
     used_features: list[int] | None = None  # columns the model can read (None: all)
     notes: list[str] = field(default_factory=list)
+    # What CalibratedClassifierCV feeds its calibrators (sklearn's _compute_predictions): the
+    # decision_function as [N, k] columns, or predict_proba (binary: its second column only).
+    decision: Callable[[Any], np.ndarray] | None = None
+    emit_decision: Callable[[GraphBuilder, str], str] | None = None
 
 
 def _classes(clf: Any) -> list:
@@ -92,7 +96,7 @@ def _classes(clf: Any) -> list:
 
 # -- tree ensembles ------------------------------------------------------------------------------
 
-def _emit_ensemble(ensemble: Ensemble) -> Callable[[GraphBuilder, str], str]:
+def _emit_ensemble(ensemble: Ensemble, raw: bool = False) -> Callable[[GraphBuilder, str], str]:
     def emit(g: GraphBuilder, features: str) -> str:
         x = features
         if ensemble.missing_absent:
@@ -136,6 +140,8 @@ def _emit_ensemble(ensemble: Ensemble) -> Callable[[GraphBuilder, str], str]:
         )[1]
         # Base scores outside the operator: onnxruntime's two-class rule rewrites base_values.
         total = g.op("Add", [scores, g.constant("base", ensemble.base.astype(np.float32))])
+        if raw:
+            return total
         if ensemble.post == "logistic":
             return g.op("Sigmoid", [total])
         if ensemble.post == "softmax":
@@ -145,8 +151,31 @@ def _emit_ensemble(ensemble: Ensemble) -> Callable[[GraphBuilder, str], str]:
     return emit
 
 
+def _second_column_when_binary(g: GraphBuilder, values: str, classes: int) -> str:
+    if classes != 2:
+        return values
+    return g.op("Slice", [values, g.constant("from", np.array([1]), TensorProto.INT64), g.constant("to", np.array([2]), TensorProto.INT64), g.constant("axis", np.array([1]), TensorProto.INT64)])
+
+
+def _proba_decision(converted: Converted) -> Converted:
+    """decision = predict_proba (binary: its second column), for estimators without decision_function."""
+    classes = len(converted.classes)
+    converted.decision = lambda x: converted.probabilities(x)[:, 1:] if classes == 2 else converted.probabilities(x)
+    converted.emit_decision = lambda g, f: _second_column_when_binary(g, converted.emit(g, f), classes)
+    return converted
+
+
 def _convert_ensemble(clf: Any, ensemble: Ensemble) -> Converted:
-    return Converted(ensemble.estimator, _classes(clf), ensemble.probabilities, _emit_ensemble(ensemble), ensemble.used_features)
+    converted = Converted(ensemble.estimator, _classes(clf), ensemble.probabilities, _emit_ensemble(ensemble), ensemble.used_features)
+    if not hasattr(clf, "decision_function"):
+        return _proba_decision(converted)
+    if getattr(clf, "loss", "") == "exponential":
+        return converted  # its trees are written doubled: no plain decision_function to calibrate
+    classes = len(converted.classes)
+    converted.decision = lambda x: ensemble.scores(x)[:, 1:] if classes == 2 else ensemble.scores(x)
+    raw = _emit_ensemble(ensemble, raw=True)
+    converted.emit_decision = lambda g, f: _second_column_when_binary(g, raw(g, f), classes)
+    return converted
 
 
 # -- MLP -----------------------------------------------------------------------------------------
@@ -204,7 +233,7 @@ def _convert_mlp(clf: Any) -> Converted:
             a = g.op("Softmax", [a], axis=1)
         return g.op("Cast", [a], to=TensorProto.FLOAT)
 
-    return Converted(name, classes, probabilities, emit, None)
+    return _proba_decision(Converted(name, classes, probabilities, emit, None))
 
 
 # -- linear members (of a VotingClassifier) --------------------------------------------------------
@@ -232,6 +261,140 @@ def _convert_linear_member(clf: Any, width: int) -> Converted:
         return scores
 
     return Converted(layer.estimator, layer.classes, layer.values, emit, None)
+
+
+def _linear_decision(clf: Any, width: int) -> Converted:
+    """A linear base estimator's decision_function (calibration input): z, binary → d = z[1]."""
+    layer = extract_linear_layer(clf, width).as_float32()
+    if layer.multilabel:
+        raise UnsupportedModelError(f"{layer.estimator}: multi-label models cannot be calibrated here")
+    classes = len(layer.classes)
+
+    def decision(features: Any) -> np.ndarray:
+        z = layer.raw(features)
+        return z[:, 1:] if classes == 2 else z
+
+    def emit(g: GraphBuilder, features: str) -> str:
+        _, scores = g.op(
+            "LinearClassifier",
+            [features],
+            domain="ai.onnx.ml",
+            outputs=2,
+            coefficients=[float(v) for v in layer.coefficients.astype(np.float32).ravel()],
+            intercepts=[float(v) for v in layer.intercepts.astype(np.float32)],
+            classlabels_ints=list(range(classes)),
+            post_transform="NONE",
+        )
+        return _second_column_when_binary(g, scores, classes)
+
+    def no_probabilities(_: Any) -> np.ndarray:
+        raise UnsupportedModelError(f"{layer.estimator} is only supported here as a calibrated base")
+
+    return Converted(layer.estimator, layer.classes, no_probabilities, emit, None, decision=decision, emit_decision=emit)
+
+
+def _calibrator(calibrator: Any, where: str) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[GraphBuilder, str], str]]:
+    """One fitted calibrator: numpy (float64, as sklearn) and the graph (float64 [N, 1] in and out)."""
+    name = type(calibrator).__name__
+    if name == "_SigmoidCalibration":
+        a, b = float(calibrator.a_), float(calibrator.b_)
+        numpy = lambda t: 1.0 / (1.0 + np.exp(a * t + b))  # noqa: E731 - expit(-(a t + b))
+
+        def emit(g: GraphBuilder, t: str) -> str:
+            z = g.op("Add", [g.op("Mul", [t, g.constant("a", np.float64(-a), TensorProto.DOUBLE)]), g.constant("b", np.float64(-b), TensorProto.DOUBLE)])
+            return g.op("Sigmoid", [z])
+
+        return numpy, emit
+    if name == "IsotonicRegression":
+        if getattr(calibrator, "out_of_bounds", "clip") != "clip" or not getattr(calibrator, "increasing_", True) in (True, False):
+            raise UnsupportedModelError(f"{where}: IsotonicRegression with out_of_bounds={calibrator.out_of_bounds!r} is not supported")
+        x = np.asarray(calibrator.X_thresholds_, dtype=np.float64)
+        y = np.asarray(calibrator.y_thresholds_, dtype=np.float64)
+        if len(x) > 1 and not np.all(np.diff(x) > 0):
+            raise UnsupportedModelError(f"{where}: isotonic thresholds are not strictly increasing")
+
+        def numpy(t: np.ndarray) -> np.ndarray:
+            return np.asarray(calibrator.predict(t), dtype=np.float64)
+
+        def emit(g: GraphBuilder, t: str) -> str:
+            if len(x) == 1:
+                return g.op("Add", [g.op("Mul", [t, g.constant("zero", np.float64(0), TensorProto.DOUBLE)]), g.constant("y", np.float64(y[0]), TensorProto.DOUBLE)])
+            # y0 + Σ slope_i · (clip(t, x_i, x_{i+1}) − x_i): np.interp's value, clipped at both ends.
+            low, high = x[:-1].reshape(1, -1), x[1:].reshape(1, -1)
+            slopes = (np.diff(y) / np.diff(x)).reshape(1, -1)
+            clipped = g.op("Min", [g.op("Max", [t, g.constant("low", low, TensorProto.DOUBLE)]), g.constant("high", high, TensorProto.DOUBLE)])
+            parts = g.op("Mul", [g.op("Sub", [clipped, g.constant("low", low, TensorProto.DOUBLE)]), g.constant("slopes", slopes, TensorProto.DOUBLE)])
+            total = g.op("ReduceSum", [parts, g.constant("axes", np.array([1]), TensorProto.INT64)], keepdims=1)
+            return g.op("Add", [total, g.constant("y0", np.float64(y[0]), TensorProto.DOUBLE)])
+
+        return numpy, emit
+    raise UnsupportedModelError(f"{where}: calibrator {name} is not supported")
+
+
+def _convert_calibrated(clf: Any, width: int, dense: bool) -> Converted:
+    name = type(clf).__name__
+    classes = _classes(clf)
+    parts = []
+    for index, calibrated in enumerate(clf.calibrated_classifiers_):
+        base = getattr(calibrated, "estimator", None) or getattr(calibrated, "base_estimator", None)
+        where = f"{name}.calibrated_classifiers_[{index}]"
+        try:
+            member = _convert(base, width, dense, inner=False)
+        except UnsupportedModelError:
+            member = _linear_decision(base, width)
+        if member.decision is None or member.emit_decision is None:
+            raise UnsupportedModelError(f"{where}: {member.estimator} cannot be calibrated here (exponential loss)")
+        positions = [classes.index(label_value(c)) for c in base.classes_]
+        calibrators = [_calibrator(c, where) for c in calibrated.calibrators]
+        parts.append((member, positions, calibrators))
+    count = len(classes)
+
+    def probabilities(features: Any) -> np.ndarray:
+        total = np.zeros((features.shape[0], count))
+        for member, positions, calibrators in parts:
+            decision = member.decision(features)
+            proba = np.zeros((features.shape[0], count))
+            for column, position, (numpy, _) in zip(decision.T, positions, calibrators):
+                proba[:, position + 1 if count == 2 else position] = numpy(column)
+            if count == 2:
+                proba[:, 0] = 1.0 - proba[:, 1]
+            else:
+                denominator = proba.sum(axis=1, keepdims=True)
+                proba = np.divide(proba, denominator, out=np.full_like(proba, 1.0 / count), where=denominator != 0)
+            total += proba
+        return total / len(parts)
+
+    def emit(g: GraphBuilder, features: str) -> str:
+        members = []
+        one = g.constant("one", np.float64(1.0), TensorProto.DOUBLE)
+        for member, positions, calibrators in parts:
+            decision = g.op("Cast", [member.emit_decision(g, features)], to=TensorProto.DOUBLE)
+            columns = {}
+            for k, (position, (_, emit_one)) in enumerate(zip(positions, calibrators)):
+                column = g.op("Slice", [decision, g.constant("from", np.array([k]), TensorProto.INT64), g.constant("to", np.array([k + 1]), TensorProto.INT64), g.constant("axis", np.array([1]), TensorProto.INT64)])
+                columns[position + 1 if count == 2 else position] = emit_one(g, column)
+            if count == 2:
+                members.append(g.op("Concat", [g.op("Sub", [one, columns[1]]), columns[1]], axis=1))
+                continue
+            zero = g.op("Mul", [g.op("Slice", [decision, g.constant("from", np.array([0]), TensorProto.INT64), g.constant("to", np.array([1]), TensorProto.INT64), g.constant("axis", np.array([1]), TensorProto.INT64)]), g.constant("zero", np.float64(0), TensorProto.DOUBLE)])
+            proba = g.op("Concat", [columns.get(k, zero) for k in range(count)], axis=1)
+            # A row whose calibrated values are all 0 becomes uniform, as in sklearn.
+            denominator = g.op("ReduceSum", [proba, g.constant("axes", np.array([1]), TensorProto.INT64)], keepdims=1)
+            is_zero = g.op("Equal", [denominator, g.constant("zero", np.float64(0), TensorProto.DOUBLE)])
+            uniform = g.constant("uniform", np.float64(1.0 / count), TensorProto.DOUBLE)
+            safe = g.op("Where", [is_zero, one, denominator])
+            members.append(g.op("Where", [is_zero, uniform, g.op("Div", [proba, safe])]))
+        mean = members[0] if len(members) == 1 else g.op("Mul", [g.op("Sum", members), g.constant("share", np.float64(1.0 / len(members)), TensorProto.DOUBLE)])
+        return g.op("Cast", [mean], to=TensorProto.FLOAT)
+
+    used: list[int] | None = []
+    for member, _, _ in parts:
+        if member.used_features is None:
+            used = None
+            break
+        used = sorted(set(used or []) | set(member.used_features))
+    methods = sorted({type(c).__name__.strip("_") for cc in clf.calibrated_classifiers_ for c in cc.calibrators})
+    return Converted(f"{name}({parts[0][0].estimator}, {'/'.join(methods)})", classes, probabilities, emit, used)
 
 
 def _convert_voting(clf: Any, width: int, dense: bool) -> Converted:
@@ -283,11 +446,8 @@ def _convert(clf: Any, width: int, dense: bool, inner: bool = False) -> Converte
             "internal cross-validation, then pairwise coupling) are not reproduced exactly by an ONNX "
             "SVMClassifier; use LinearSVC or LogisticRegression, or export your own ONNX with --onnx"
         )
-    if name == "CalibratedClassifierCV":
-        raise UnsupportedModelError(
-            "CalibratedClassifierCV is not supported yet; serve its base estimator, or export the "
-            "calibrated model as ONNX yourself and bring it with --onnx"
-        )
+    if name == "CalibratedClassifierCV" and module.startswith("sklearn."):
+        return _convert_calibrated(clf, width, dense)
     if inner:
         return _convert_linear_member(clf, width)
     raise UnsupportedModelError(f"unsupported classifier {module}.{name}")
@@ -343,12 +503,4 @@ def build_nonlinear_onnx(converted: Converted, width: int, name: str) -> onnx.Mo
         [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", len(converted.classes)])],
         initializer=g.initializers,
     )
-    model = helper.make_model(
-        graph,
-        opset_imports=[helper.make_opsetid("", ONNX_OPSET), helper.make_opsetid("ai.onnx.ml", ONNX_ML_OPSET)],
-        producer_name="sift-export",
-        producer_version="2",
-    )
-    model.ir_version = _IR_VERSION
-    onnx.checker.check_model(model, full_check=True)
-    return model
+    return checked_model(graph, ONNX_ML_OPSET, "2")

@@ -15,7 +15,7 @@ from onnx import TensorProto, helper
 
 from .classifiers import LinearLayer
 
-__all__ = ["build_onnx_model", "ONNX_OPSET", "ONNX_ML_OPSET"]
+__all__ = ["build_onnx_model", "checked_model", "ONNX_OPSET", "ONNX_ML_OPSET"]
 
 ONNX_OPSET = 15
 ONNX_ML_OPSET = 1
@@ -102,11 +102,16 @@ def build_onnx_model(layer: LinearLayer, width: int, name: str) -> onnx.ModelPro
         ],
         initializer=initializers,
     )
+    return checked_model(graph, ONNX_ML_OPSET, "1")
+
+
+def checked_model(graph: onnx.GraphProto, ml_opset: int, producer_version: str) -> onnx.ModelProto:
+    """The model around `graph` (default opset ONNX_OPSET, IR 8), after onnx.checker's full check."""
     model = helper.make_model(
         graph,
-        opset_imports=[helper.make_opsetid("", ONNX_OPSET), helper.make_opsetid("ai.onnx.ml", ONNX_ML_OPSET)],
+        opset_imports=[helper.make_opsetid("", ONNX_OPSET), helper.make_opsetid("ai.onnx.ml", ml_opset)],
         producer_name="sift-export",
-        producer_version="1",
+        producer_version=producer_version,
     )
     model.ir_version = _IR_VERSION
     onnx.checker.check_model(model, full_check=True)

@@ -29,18 +29,10 @@ import {
   type LinearLayer,
 } from './linear';
 import type { ModelCard } from './schema';
-import { occlusionExplanations } from './occlusion';
+import { describeRanked, occlusionExplanations } from './occlusion';
 import { runSelfTest, type InferencePath, type PathPrediction, type SelfTestReport } from './selftest';
 import { openClassifierSession, type ClassifierSession, type OnnxThreadOptions } from './session';
-import type {
-  Explanation,
-  InputRow,
-  LoadedModel,
-  ModelStatus,
-  PredictOptions,
-  RowPrediction,
-  TermContribution,
-} from './types';
+import type { Explanation, InputRow, LoadedModel, ModelStatus, PredictOptions, RowPrediction } from './types';
 
 export interface ModelOptions {
   onnxThreads?: OnnxThreadOptions;
@@ -238,22 +230,10 @@ export class SiftModel implements LoadedModel {
   explain(row: VectorizedRow, classIndex: number, topTerms = DEFAULT_TOP_TERMS): Explanation {
     const layer = this.linear();
     const n = Math.max(0, Math.floor(topTerms));
-    const { toward, against } = contributions(layer, row, classIndex, n);
-    const describe = ({
-      column,
-      contribution,
-    }: {
-      column: number;
-      contribution: number;
-    }): TermContribution => ({
-      ...this.vectorizer.describeColumn(column),
-      contribution,
-    });
     return {
       method: 'exact',
       classIndex,
-      toward: toward.map(describe),
-      against: against.map(describe),
+      ...describeRanked((c) => this.vectorizer.describeColumn(c), contributions(layer, row, classIndex, n)),
       intercept: layer.intercepts[classIndex],
     };
   }

@@ -170,16 +170,28 @@ export function contributions(
   classIndex: number,
   n: number,
 ): { toward: ColumnContribution[]; against: ColumnContribution[] } {
-  const toward: ColumnContribution[] = [];
-  const against: ColumnContribution[] = [];
   const c = layer.classes;
+  const scored: ColumnContribution[] = [];
   for (let i = 0; i < row.indices.length; i++) {
     const column = row.indices[i];
-    const contribution = row.values[i] * layer.weightsByColumn[column * c + classIndex];
-    if (contribution > 0) toward.push({ column, contribution });
-    else if (contribution < 0) against.push({ column, contribution });
+    scored.push({ column, contribution: row.values[i] * layer.weightsByColumn[column * c + classIndex] });
   }
-  toward.sort((a, b) => b.contribution - a.contribution || a.column - b.column);
-  against.sort((a, b) => a.contribution - b.contribution || a.column - b.column);
+  return rankContributions(scored, n);
+}
+
+/**
+ * The `n` largest positive contributions (largest first) and the `n` most negative ones (most
+ * negative first); zeros are dropped, ties ordered by column.
+ */
+export function rankContributions(
+  scored: readonly ColumnContribution[],
+  n: number,
+): { toward: ColumnContribution[]; against: ColumnContribution[] } {
+  const toward = scored
+    .filter((s) => s.contribution > 0)
+    .sort((a, b) => b.contribution - a.contribution || a.column - b.column);
+  const against = scored
+    .filter((s) => s.contribution < 0)
+    .sort((a, b) => a.contribution - b.contribution || a.column - b.column);
   return { toward: toward.slice(0, n), against: against.slice(0, n) };
 }

@@ -6,6 +6,7 @@
  * MAX_ROWS_PER_RUN rows (each then chunked under the model's dense-input byte budget).
  */
 import type { SparseRow } from '../features/vectorizer';
+import { rankContributions, type ColumnContribution } from './linear';
 import type { Explanation, TermContribution } from './types';
 
 /** Perturbed rows per session call: bounds the memory an explained 1,000-row batch can take. */
@@ -15,6 +16,18 @@ export interface OcclusionSubject {
   /** Sorted columns the model can read; a column outside it contributes exactly 0. Null: all. */
   readonly usedFeatures: Int32Array | null;
   describeColumn(column: number): Omit<TermContribution, 'contribution'>;
+}
+
+/** Ranked column contributions → the terms the API shows. */
+export function describeRanked(
+  describeColumn: OcclusionSubject['describeColumn'],
+  ranked: { toward: readonly ColumnContribution[]; against: readonly ColumnContribution[] },
+): { toward: TermContribution[]; against: TermContribution[] } {
+  const describe = ({ column, contribution }: ColumnContribution): TermContribution => ({
+    ...describeColumn(column),
+    contribution,
+  });
+  return { toward: ranked.toward.map(describe), against: ranked.against.map(describe) };
 }
 
 export type RunRows = (rows: readonly SparseRow[]) => Promise<readonly { values: ArrayLike<number> }[]>;
@@ -83,27 +96,10 @@ export async function occlusionExplanations(
   return rows.map((_, r) => {
     const classIndex = classIndices[r];
     const scored = columns[r].map((column, k) => ({ column, contribution: dropped[r][k] }));
-    const describe = ({
-      column,
-      contribution,
-    }: {
-      column: number;
-      contribution: number;
-    }): TermContribution => ({
-      ...subject.describeColumn(column),
-      contribution,
-    });
-    const toward = scored
-      .filter((s) => s.contribution > 0)
-      .sort((a, b) => b.contribution - a.contribution || a.column - b.column);
-    const against = scored
-      .filter((s) => s.contribution < 0)
-      .sort((a, b) => a.contribution - b.contribution || a.column - b.column);
     return {
       method: 'occlusion',
       classIndex,
-      toward: toward.slice(0, n).map(describe),
-      against: against.slice(0, n).map(describe),
+      ...describeRanked((c) => subject.describeColumn(c), rankContributions(scored, n)),
       intercept: baseline.values[classIndex],
     };
   });

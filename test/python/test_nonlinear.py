@@ -221,3 +221,20 @@ def test_torch_example_writes_a_servable_bundle(tmp_path):
     classifier = json.loads((tmp_path / "bundle" / "classifier.json").read_text())
     assert classifier["kind"] == "onnx" and classifier["estimator"].startswith("PyTorch MLP")
     assert len(json.loads((tmp_path / "bundle" / "card.json").read_text())["golden"]) > 0
+
+
+@pytest.mark.parametrize("method", ["sigmoid", "isotonic"])
+@pytest.mark.parametrize("base", ["linearsvc", "forest", "mlp"])
+def test_calibrated_classifiers(tmp_path, method, base):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.svm import LinearSVC
+
+    estimator = {
+        "linearsvc": LinearSVC(random_state=0),
+        "forest": RandomForestClassifier(n_estimators=5, random_state=0),
+        "mlp": MLPClassifier(hidden_layer_sizes=(4,), max_iter=30, random_state=0),
+    }[base]
+    labels = np.array(SENTIMENT if base == "forest" else BINARY)
+    classifier, card = _export(tmp_path, CalibratedClassifierCV(estimator, method=method, cv=2), labels)
+    assert classifier["estimator"].startswith("CalibratedClassifierCV(")
+    assert card["golden"]
