@@ -239,7 +239,7 @@ def _export_onnx(args: argparse.Namespace) -> str:
 def _export(args: argparse.Namespace) -> str:
     import sklearn
 
-    from sift_sklearn import UnsupportedModelError, export_bundle, inspect_pipeline
+    from sift_sklearn import StemmerUnavailableError, UnsupportedModelError, export_bundle, inspect_pipeline
     from sift_sklearn.advice import ExportFailure, refusal_advice
     from sift_sklearn.versions import sklearn_version_warning
 
@@ -262,6 +262,11 @@ def _export(args: argparse.Namespace) -> str:
                 )
             metrics = _eval_metrics(pipeline, spec, classes, args.eval_csv, args.label_column, args.train_size)
         result = export_bundle(pipeline, args.out, metrics=metrics, **common)
+    except StemmerUnavailableError as error:
+        raise ExportFailure(
+            f"The pipeline stems its words with the server's own stemmer, which could not run: {error}. "
+            "Then run the export again."
+        ) from error
     except UnsupportedModelError as error:
         raise _Refused(f"This pipeline cannot be served exactly: {error}. {refusal_advice(str(error))}") from error
     except ValueError as error:

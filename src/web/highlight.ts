@@ -95,7 +95,8 @@ export function wordKey(word: string): string {
 
 /**
  * The text as the analyzers see it (keyed, whitespace runs as one space, a space on each side for
- * char_wb's padding), with the token each character came from (-1: whitespace or padding).
+ * char_wb's padding), with the word each character came from: the index of the first token with
+ * that key, since occurrences fold together anyway (-1: whitespace or padding).
  */
 interface KeyedText {
   chars: string;
@@ -109,7 +110,20 @@ function tokenize(text: string): Token[] {
   });
 }
 
-function keyedText(text: string, tokens: readonly Token[]): KeyedText {
+/** For each token, the index of the first token with the same key. */
+function firstOccurrences(tokens: readonly Token[]): Int32Array {
+  const first = new Map<string, number>();
+  return Int32Array.from(tokens, (token, i) => {
+    const seen = first.get(token.key);
+    if (seen !== undefined) return seen;
+    first.set(token.key, i);
+    return i;
+  });
+}
+
+function keyedText(text: string, tokens: readonly Token[], word: Int32Array): KeyedText {
+  // Texts repeat their characters: key each distinct one once.
+  const keys = new Map<string, string>();
   const chars: string[] = [' '];
   const owners: number[] = [-1];
   let t = 0;
@@ -123,11 +137,15 @@ function keyedText(text: string, tokens: readonly Token[]): KeyedText {
         owners.push(-1);
       }
     } else {
-      const key = wordKey(cp);
+      let key = keys.get(cp);
+      if (key === undefined) {
+        key = wordKey(cp);
+        keys.set(cp, key);
+      }
       // By UTF-16 unit, so positions in `chars` line up with `owner`.
       for (let i = 0; i < key.length; i++) {
         chars.push(key[i]);
-        owners.push(inToken ? t : -1);
+        owners.push(inToken ? word[t] : -1);
       }
     }
     offset += cp.length;
@@ -193,8 +211,8 @@ interface Lookup {
   tokens: readonly Token[];
   keyed: KeyedText;
   index: ReadonlyMap<string, number[]>;
-  /** key of a word token → the stems it could have produced. */
-  stemsOf: (token: Token) => readonly string[];
+  /** A stem → the word tokens that stem to it. */
+  stemmed: ReadonlyMap<string, readonly number[]>;
 }
 
 function charShares(lookup: Lookup, key: string): Shares {
@@ -211,10 +229,7 @@ function wordShares(lookup: Lookup, key: string): Shares {
     );
     let shares = spanShares(lookup.keyed, whole, part.length, 1);
     if (shares.size === 0) {
-      const stemmed: number[] = [];
-      lookup.tokens.forEach((token, i) => {
-        if (token.isWord && lookup.stemsOf(token).includes(part)) stemmed.push(i);
-      });
+      const stemmed = lookup.stemmed.get(part) ?? [];
       shares = new Map(stemmed.map((i) => [i, 1 / stemmed.length]));
     }
     if (shares.size > 0) found.push(shares);
@@ -245,7 +260,8 @@ export function foldTerms(
   options: FoldOptions = {},
 ): FoldResult {
   const tokens = tokenize(text);
-  const keyed = keyedText(text, tokens);
+  const word = firstOccurrences(tokens);
+  const keyed = keyedText(text, tokens, word);
   const usable = terms.filter((t) => Number.isFinite(t.contribution) && t.contribution !== 0);
   const wanted = new Set<string>();
   for (const term of usable) {
@@ -253,16 +269,26 @@ export function foldTerms(
     if (key !== '') wanted.add(key);
     for (const part of key.split(' ')) if (part !== '') wanted.add(part);
   }
-  const stemCache = new Map<string, readonly string[]>();
-  const stemsOf = (token: Token): readonly string[] => {
-    let stems = stemCache.get(token.key);
-    if (stems === undefined) {
-      stems = options.stems?.(token.key) ?? [];
-      stemCache.set(token.key, stems);
-    }
-    return stems;
-  };
-  const lookup: Lookup = { tokens, keyed, index: occurrenceIndex(keyed.chars, wanted), stemsOf };
+  const stemmed = new Map<string, number[]>();
+  const stem = options.stems;
+  if (stem !== undefined) {
+    const stemsOfKey = new Map<string, readonly string[]>();
+    tokens.forEach((token, i) => {
+      if (!token.isWord) return;
+      let stems = stemsOfKey.get(token.key);
+      if (stems === undefined) {
+        stems = [...new Set(stem(token.key))].filter((form) => wanted.has(form));
+        stemsOfKey.set(token.key, stems);
+      }
+      if (word[i] !== i) return; // the word's first occurrence stands for all of them
+      for (const form of stems) {
+        const list = stemmed.get(form);
+        if (list === undefined) stemmed.set(form, [i]);
+        else list.push(i);
+      }
+    });
+  }
+  const lookup: Lookup = { tokens, keyed, index: occurrenceIndex(keyed.chars, wanted), stemmed };
 
   const words = new Map<
     string,

@@ -200,6 +200,7 @@ export function buildResultView(model: LoadedModel, inputs: InputRow, prediction
   let unplacedCount = 0;
   let hasHighlights = false;
   const listed: ListedWord[] = [];
+  const descriptions = new Map<object, string | undefined>();
   const fields: EchoedField[] = card.inputs.map((input) => {
     const value = inputs[input.name] ?? '';
     const terms: HighlightTerm[] =
@@ -217,7 +218,16 @@ export function buildResultView(model: LoadedModel, inputs: InputRow, prediction
       label: input.label,
       empty: value.trim() === '',
       multiline: input.multiline,
-      segments: segments.map((s) => ({ ...s, description: describeSegment(s, className) })),
+      // Occurrences of a word share its terms: describe each word once.
+      segments: segments.map((s) => {
+        const key = s.terms ?? s;
+        let description = descriptions.get(key);
+        if (description === undefined && !descriptions.has(key)) {
+          description = describeSegment(s, className);
+          descriptions.set(key, description);
+        }
+        return { ...s, description };
+      }),
     };
   });
 
