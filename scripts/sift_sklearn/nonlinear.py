@@ -433,9 +433,11 @@ def _convert(clf: Any, width: int, dense: bool, inner: bool = False) -> Converte
         return _convert_voting(clf, width, dense)
     if name == "SVC":
         raise UnsupportedModelError(
-            "SVC(probability=True) is not supported: libsvm's probabilities (Platt scaling fitted by "
-            "internal cross-validation, then pairwise coupling) are not reproduced exactly by an ONNX "
-            "SVMClassifier; use LinearSVC or LogisticRegression, or export your own ONNX with --onnx"
+            "SVC(probability=True) is not supported: onnxruntime's SVMClassifier reproduces its "
+            "probabilities (libsvm's pairwise coupling), but SVC.predict is not "
+            "their argmax (libsvm votes over the pairwise decisions), so Sift's labels would differ from "
+            "sklearn's on some rows; use LinearSVC or LogisticRegression (optionally in CalibratedClassifierCV), "
+            "or export your own ONNX with --onnx"
         )
     if name == "CalibratedClassifierCV" and module.startswith("sklearn."):
         return _convert_calibrated(clf, width, dense)
