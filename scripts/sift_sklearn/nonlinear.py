@@ -245,22 +245,23 @@ def _convert_linear_member(clf: Any, width: int) -> Converted:
             f"{layer.estimator} ({layer.post_transform}) inside a VotingClassifier is not supported; "
             "use LogisticRegression or a supported non-linear member"
         )
-    post = layer.post_transform
+    post = "LOGISTIC" if layer.post_transform == "logistic" else "SOFTMAX"
+    return Converted(layer.estimator, layer.classes, layer.values, lambda g, f: _emit_linear(g, f, layer, post), None)
 
-    def emit(g: GraphBuilder, features: str) -> str:
-        _, scores = g.op(
-            "LinearClassifier",
-            [features],
-            domain="ai.onnx.ml",
-            outputs=2,
-            coefficients=[float(v) for v in layer.coefficients.astype(np.float32).ravel()],
-            intercepts=[float(v) for v in layer.intercepts.astype(np.float32)],
-            classlabels_ints=list(range(len(layer.classes))),
-            post_transform="LOGISTIC" if post == "logistic" else "SOFTMAX",
-        )
-        return scores
 
-    return Converted(layer.estimator, layer.classes, layer.values, emit, None)
+def _emit_linear(g: GraphBuilder, features: str, layer: Any, post_transform: str) -> str:
+    """An ai.onnx.ml LinearClassifier of the layer's float32 weights; returns its scores output."""
+    _, scores = g.op(
+        "LinearClassifier",
+        [features],
+        domain="ai.onnx.ml",
+        outputs=2,
+        coefficients=[float(v) for v in layer.coefficients.astype(np.float32).ravel()],
+        intercepts=[float(v) for v in layer.intercepts.astype(np.float32)],
+        classlabels_ints=list(range(len(layer.classes))),
+        post_transform=post_transform,
+    )
+    return scores
 
 
 def _linear_decision(clf: Any, width: int) -> Converted:
@@ -275,17 +276,7 @@ def _linear_decision(clf: Any, width: int) -> Converted:
         return z[:, 1:] if classes == 2 else z
 
     def emit(g: GraphBuilder, features: str) -> str:
-        _, scores = g.op(
-            "LinearClassifier",
-            [features],
-            domain="ai.onnx.ml",
-            outputs=2,
-            coefficients=[float(v) for v in layer.coefficients.astype(np.float32).ravel()],
-            intercepts=[float(v) for v in layer.intercepts.astype(np.float32)],
-            classlabels_ints=list(range(classes)),
-            post_transform="NONE",
-        )
-        return _second_column_when_binary(g, scores, classes)
+        return _second_column_when_binary(g, _emit_linear(g, features, layer, "NONE"), classes)
 
     def no_probabilities(_: Any) -> np.ndarray:
         raise UnsupportedModelError(f"{layer.estimator} is only supported here as a calibrated base")
@@ -442,9 +433,11 @@ def _convert(clf: Any, width: int, dense: bool, inner: bool = False) -> Converte
         return _convert_voting(clf, width, dense)
     if name == "SVC":
         raise UnsupportedModelError(
-            "SVC(probability=True) is not supported: libsvm's probabilities (Platt scaling fitted by "
-            "internal cross-validation, then pairwise coupling) are not reproduced exactly by an ONNX "
-            "SVMClassifier; use LinearSVC or LogisticRegression, or export your own ONNX with --onnx"
+            "SVC(probability=True) is not supported: onnxruntime's SVMClassifier reproduces its "
+            "probabilities (libsvm's pairwise coupling), but SVC.predict is not "
+            "their argmax (libsvm votes over the pairwise decisions), so Sift's labels would differ from "
+            "sklearn's on some rows; use LinearSVC or LogisticRegression (optionally in CalibratedClassifierCV), "
+            "or export your own ONNX with --onnx"
         )
     if name == "CalibratedClassifierCV" and module.startswith("sklearn."):
         return _convert_calibrated(clf, width, dense)

@@ -87,6 +87,42 @@ describe('kind onnx bundles', () => {
     expect(res.text).not.toContain('exact for a linear model');
   });
 
+  it("answer a CSV upload and the SageMaker protocol with the JSON API's probabilities", async () => {
+    const t = buildTestApp(registry);
+    const csv = `id,text,keyword\r\n1,"${FIRE.text}",wildfire\r\n2,What a lovely day,sunny\r\n`;
+    const res = await request(t.app).post(`/models/${XGB}/predict`).attach('file', Buffer.from(csv), 'x.csv');
+    if (res.status !== 200) throw new Error(res.text);
+    const lines = res.text.trim().split('\r\n');
+    const header = lines[0].split(',');
+    const p1 = Number(lines[1].split(',').at(header.indexOf('probability_1') - header.length));
+    const json = await request(t.app).post(`/models/${XGB}/predict`).send(FIRE);
+    const probabilities = (json.body as { probabilities: Record<string, number> }).probabilities;
+    expect(p1).toBeCloseTo(probabilities['1'], 6);
+    const sagemaker = await request(t.app)
+      .post('/invocations')
+      .set('X-Amzn-SageMaker-Custom-Attributes', `model=${XGB}`)
+      .send({ instances: [FIRE] });
+    expect(sagemaker.status).toBe(200);
+    expect(JSON.stringify(sagemaker.body)).toContain(String(probabilities['1']));
+  });
+
+  it('apply a tuned threshold strictly: p(positive) equal to it is not positive', async () => {
+    const [reference] = await registry.get(XGB)!.predict([FIRE]);
+    const p = reference.values[1];
+    for (const [threshold, expected] of [
+      [p, 0],
+      [p - 1e-6, 1],
+    ] as const) {
+      const dir = join(scratch.dir, `threshold-${expected}`);
+      copyBundle(join(PARITY, XGB), dir, { card: (card) => void (card.threshold = threshold) });
+      const model = await loadModel(dir);
+      const [prediction] = await model.predict([FIRE]);
+      expect(prediction.values[1]).toBe(p);
+      expect(prediction.classIndex).toBe(expected);
+      await model.close();
+    }
+  });
+
   it('are not served when a golden example disagrees', async () => {
     const dir = join(scratch.dir, 'broken');
     copyBundle(join(PARITY, XGB), dir, {

@@ -176,3 +176,18 @@ def test_fingerprint_counts_records_not_lines(tmp_path):
     assert result["rows"] == 2
     assert result["file"] == f"{tmp_path.name}/train.csv"
     assert len(result["sha256"]) == 64
+
+
+def test_xgboost_tutorial_task_ships_a_kind_onnx_bundle(data_dir, tmp_path):
+    pytest.importorskip("xgboost")
+    output = _train("disaster-tweets-xgboost", data_dir, tmp_path / "a")
+    assert "held-out metrics" in output and "fitted the fixed pipeline" in output
+    files = _files(tmp_path / "a")
+    classifier = json.loads(files["classifier.json"])
+    assert classifier["kind"] == "onnx" and classifier["estimator"] == "XGBClassifier"
+    card = json.loads(files["card.json"])
+    assert card["name"] == "disaster-tweets-xgboost" and card["metrics"]["test_size"] == 24
+    assert card["training"]["settings"]["classifier"]["estimator"] == "XGBClassifier"
+    assert "xgboost" in card["versions"] and card["golden"]
+    _train("disaster-tweets-xgboost", data_dir, tmp_path / "b")
+    assert _files(tmp_path / "b") == files
