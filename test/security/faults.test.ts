@@ -122,7 +122,7 @@ describe('a model that fails at run time', () => {
       const ready = await live.http().get('/ready');
       expectAnswer(ready, 503);
       expect((ready.body as { reasons: string[] }).reasons[0]).toMatch(
-        /^model "sentiment-mini" is not ready: self-test: golden example 0 \(linear\): value \d is [\d.e-]+, sklearn says 0\.333/,
+        /^model "sentiment-mini" is not ready: self-test: golden example 0 \(linear, one row per call\): value \d is [\d.e-]+, sklearn says 0\.333/,
       );
       const page = await live.http().get('/index?model=sentiment-mini');
       expectAnswer(page, 200);
