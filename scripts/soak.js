@@ -158,8 +158,13 @@ function runWindow(base, options) {
         timeout: 10,
         requests: requests(),
       },
-      (error, result) => (error ? reject(error) : resolve(result)),
+      (error, result) => (error ? reject(error) : resolve({ ...result, errorCodes })),
     );
+    const errorCodes = {};
+    instance.on('reqError', (error) => {
+      const code = error.code ?? error.message;
+      errorCodes[code] = (errorCodes[code] ?? 0) + 1;
+    });
     instance.on('error', reject);
   });
 }
@@ -245,6 +250,7 @@ async function overloadPhase(base, child, options, problems) {
     requests: result.requests.total,
     statuses: counts,
     resetsOrTimeouts: result.errors + result.timeouts,
+    errorCodes: result.errorCodes,
     p50: result.latency.p50,
     p99: result.latency.p99,
     probes: probes.length,
@@ -254,7 +260,7 @@ async function overloadPhase(base, child, options, problems) {
     eventLoop: await eventLoopDelayMs(base),
   };
   console.log(
-    `  ${row.requests} requests ${JSON.stringify(counts)}, resets/timeouts ${row.resetsOrTimeouts}, ` +
+    `  ${row.requests} requests ${JSON.stringify(counts)}, resets/timeouts ${row.resetsOrTimeouts} ${JSON.stringify(result.errorCodes)}, ` +
       `p50 ${row.p50} ms p99 ${row.p99} ms; /health worst ${worstProbe} ms over ${probes.length} probes; ` +
       `rss ${row.rssMb.toFixed(1)} MB, event-loop p99 ${row.eventLoop.p99.toFixed(2)} ms`,
   );
