@@ -20,7 +20,8 @@
  * (default 16), --artifacts DIR (default ./artifacts), --warmup S (default 5: traffic before the
  * start snapshot, so JIT and first-use allocations are not counted as growth), --max-rss-growth-mb M
  * (default 50), --max-error-rate F (default 0), --overload S (default 10), --overload-connections N
- * (default 256), --max-probe-ms M (default 3000, the image HEALTHCHECK's timeout), --faults 0|1 (default 1), --json FILE.
+ * (default 256), --max-probe-ms M (default 3000, the image HEALTHCHECK's timeout),
+ * --max-overload-failures F (share of overload requests reset or over 10 s, default 0.02), --faults 0|1 (default 1), --json FILE.
  * The traffic mixes what users send: single JSON rows, JSON batches, the HTML form (result pages
  * rendered) and SageMaker /invocations.
  * Traffic goes only to 127.0.0.1 on ports the script picks; the servers are stopped at the end.
@@ -45,6 +46,7 @@ function parseArgs(argv) {
     overload: 10,
     overloadConnections: 256,
     maxProbeMs: 3000,
+    maxOverloadFailures: 0.02,
     faults: 1,
     json: '',
   };
@@ -267,7 +269,13 @@ async function overloadPhase(base, child, options, problems) {
   const bad = Object.entries(counts).filter(([code]) => !/^2/.test(code) && code !== '503' && code !== '429');
   if (bad.length > 0)
     problems.push(`overload: unexpected statuses ${JSON.stringify(Object.fromEntries(bad))}`);
-  if (row.resetsOrTimeouts > 0) problems.push(`overload: ${row.resetsOrTimeouts} resets or timeouts`);
+  // autocannon counts each of these twice (an error and a timeout); ~1% of requests over 10 s has
+  // been seen in some runs on a shared 2-core machine (see the report of issue 18).
+  const failedShare = row.resetsOrTimeouts / 2 / Math.max(1, row.requests);
+  if (failedShare > options.maxOverloadFailures)
+    problems.push(
+      `overload: ${row.resetsOrTimeouts} resets or timeouts (${(failedShare * 100).toFixed(2)}%)`,
+    );
   if (row.failedProbes > 0) problems.push(`overload: ${row.failedProbes} /health probes failed`);
   if (worstProbe > options.maxProbeMs)
     problems.push(`overload: /health took ${worstProbe} ms > ${options.maxProbeMs}`);
