@@ -165,6 +165,34 @@ interface InProcessJson {
   batches: { batch: number; explain?: boolean; textsPerSecond?: number; texts_per_s?: number }[];
 }
 
+/** Sift's core in process (inprocess.ts, a child process): texts/s per batch size. */
+function siftInProcess(
+  root: string,
+  run: { artifactsDir: string; model: string; rowsFile: string; seconds: number },
+  batchSizes: string,
+  explainBatchSizes: string,
+): InProcessJson {
+  return runJsonChild(
+    process.execPath,
+    [
+      join(__dirname, 'inprocess.js'),
+      '--artifacts',
+      resolve(root, run.artifactsDir),
+      '--model',
+      run.model,
+      '--rows',
+      run.rowsFile,
+      '--seconds',
+      String(run.seconds),
+      '--batch-sizes',
+      batchSizes,
+      '--explain-batch-sizes',
+      explainBatchSizes,
+    ],
+    root,
+  ) as InProcessJson;
+}
+
 async function startAll(specs: readonly ServerSpec[]): Promise<Map<string, RunningServer>> {
   const started = new Map<string, RunningServer>();
   const outcomes = await Promise.allSettled(
@@ -259,25 +287,17 @@ async function measureLight(c: LightContext): Promise<{ light: Measurement[]; mo
   } finally {
     await Promise.all([...servers.values()].map((s) => s.stop()));
   }
-  const inProcess = runJsonChild(
-    process.execPath,
-    [
-      join(__dirname, 'inprocess.js'),
-      '--artifacts',
-      resolve(root, options.lightArtifactsDir),
-      '--model',
-      options.lightModel,
-      '--rows',
-      rowsFile,
-      '--seconds',
-      String(options.inProcessSeconds),
-      '--batch-sizes',
-      '1',
-      '--explain-batch-sizes',
-      '',
-    ],
+  const inProcess = siftInProcess(
     root,
-  ) as InProcessJson;
+    {
+      artifactsDir: options.lightArtifactsDir,
+      model: options.lightModel,
+      rowsFile,
+      seconds: options.inProcessSeconds,
+    },
+    '1',
+    '',
+  );
   const perSecond = inProcess.batches.find((b) => b.batch === 1)?.textsPerSecond ?? 0;
   return { light, modelMicros: perSecond > 0 ? 1e6 / perSecond : null };
 }
@@ -481,25 +501,17 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
   log('in process: Sift core and scikit-learn...');
   const inProcess: InProcessSample[] = [];
   const batchSizes = [1, TARGET_BATCH].join(',');
-  const sift = runJsonChild(
-    process.execPath,
-    [
-      join(__dirname, 'inprocess.js'),
-      '--artifacts',
-      resolve(root, options.artifactsDir),
-      '--model',
-      options.model,
-      '--rows',
-      rowsFile,
-      '--seconds',
-      String(options.inProcessSeconds),
-      '--batch-sizes',
-      batchSizes,
-      '--explain-batch-sizes',
-      '1',
-    ],
+  const sift = siftInProcess(
     root,
-  ) as InProcessJson;
+    {
+      artifactsDir: options.artifactsDir,
+      model: options.model,
+      rowsFile,
+      seconds: options.inProcessSeconds,
+    },
+    batchSizes,
+    '1',
+  );
   for (const b of sift.batches) {
     inProcess.push({
       engine: 'sift',

@@ -9,16 +9,7 @@ const http = require('node:http');
 const port = Number(process.env.PORT ?? 3002);
 const LIMIT = 1024 * 1024;
 
-// The same shape and size as Sift's single-row answer (src/predict/format.ts), as express-constant.js.
-const ANSWER = {
-  model: 'disaster-tweets',
-  label: 1,
-  label_name: 'Real disaster',
-  probabilities: { 0: 0.12345679, 1: 0.87654321 },
-  coverage: { total: 14, known: 12, ratio: 0.8571428571428571 },
-  low_signal: false,
-};
-const ROW = { ...ANSWER, model: undefined };
+const { ANSWER, ROW } = require('./answer');
 
 function send(res, status, value) {
   const body = JSON.stringify(value);
