@@ -27,6 +27,11 @@ export interface BenchOptions {
   realRows: number;
   /** Seconds after the last load before the "settled" RSS sample. */
   settleSeconds: number;
+  /** The light pipeline (word 1–2 TF-IDF + LR) for the CPU-per-request comparison, one process each. */
+  lightArtifactsDir: string;
+  lightModel: string;
+  /** Connection counts of the light comparison ([] skips it). */
+  lightConnections: number[];
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -55,6 +60,9 @@ run on this machine; prints a Markdown table and writes bench/results/latest.{md
                           mostly idle (other users' work), spending at most S seconds in total
   --out DIR               where the results go (default bench/results)
   --render FILE           print (and write as latest.*) the report of a saved run-*.json
+  --light-artifacts DIR   bundles for the light-pipeline CPU comparison (default test/fixtures/bundles)
+  --light-model NAME      its word 1-2 TF-IDF + LogisticRegression bundle (default sentiment-mini)
+  --light-connections 1,8,32,128  connection counts of that comparison
   --settle S              seconds of quiet after the load before the "settled" RSS sample
                           (default 15: V8 gives back the garbage of the load when idle)
 `;
@@ -79,6 +87,9 @@ const DEFAULTS: BenchOptions = {
   realRows: 2000,
   waitIdleSeconds: 0,
   settleSeconds: 15,
+  lightArtifactsDir: 'test/fixtures/bundles',
+  lightModel: 'sentiment-mini',
+  lightConnections: [1, 8, 32, 128],
 };
 
 const QUICK: Partial<BenchOptions> = {
@@ -90,6 +101,7 @@ const QUICK: Partial<BenchOptions> = {
   inProcessSeconds: 0.5,
   realRows: 500,
   settleSeconds: 5,
+  lightConnections: [32],
 };
 
 function positiveList(name: string, raw: string): number[] {
@@ -191,6 +203,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case 'settle':
         options.settleSeconds = positiveNumber(name, value, true);
+        break;
+      case 'light-artifacts':
+        options.lightArtifactsDir = value;
+        break;
+      case 'light-model':
+        options.lightModel = value;
+        break;
+      case 'light-connections':
+        options.lightConnections = positiveList(name, value);
         break;
       case 'render':
         options.render = value;

@@ -42,7 +42,7 @@ const inAny =
     parts.some((part) => f.url.includes(part));
 
 /** Sift's request path in slices; the first rule a stack meets from its leaf up wins. */
-const SIFT_PHASES: readonly PhaseRule[] = [
+export const SIFT_PHASES: readonly PhaseRule[] = [
   { phase: 'V8 garbage collection', matches: (f) => f.functionName === '(garbage collector)' },
   { phase: 'onnxruntime session.run (main thread)', matches: inFile('/node_modules/onnxruntime-') },
   {

@@ -11,6 +11,14 @@ export const SERVERS = {
   express1: 'bare express (1 worker)',
 } as const;
 
+/** The light-pipeline comparison (issue 14): one process each, the same word 1–2 TF-IDF + LR bundle. */
+export const LIGHT = {
+  sift: 'light: sift (1 process)',
+  express: 'light: bare express (1 process)',
+  http: 'light: raw node:http (1 process)',
+  seeds: 'light: flask+sklearn (gunicorn -w 1)',
+} as const;
+
 /** The connection count the targets are judged at. */
 export const TARGET_CONNECTIONS = 32;
 export const TARGET_BATCH = 1000;
@@ -119,6 +127,64 @@ export function checkTargets(results: Omit<BenchResults, 'targets'>): TargetChec
       pass: startup ? startup.medianMs < 1500 : null,
     });
   }
+  checks.push(...checkCpuTargets(results));
+  return checks;
+}
+
+const micros = (m: Measurement) => `${fixed(m.serverCpuMicrosPerRequest, 0)} µs`;
+
+/** Issue 14: server CPU per request, one process each, and the one-worker p99, at 32 connections. */
+function checkCpuTargets(results: Omit<BenchResults, 'targets'>): TargetCheck[] {
+  const light = results.light ?? [];
+  const at = (server: string) => find(light, server, TARGET_CONNECTIONS);
+  const sift = at(LIGHT.sift);
+  const express = at(LIGHT.express);
+  const http = at(LIGHT.http);
+  const seeds = at(LIGHT.seeds);
+  const checks: TargetCheck[] = [];
+  const push = (target: string, measured: () => [string, boolean] | undefined) => {
+    const outcome = measured();
+    checks.push(
+      outcome === undefined
+        ? { target, measured: 'not measured', pass: null }
+        : { target, measured: outcome[0], pass: outcome[1] },
+    );
+  };
+  const c = `${TARGET_CONNECTIONS} connections`;
+  push(`light pipeline: Sift server CPU/request ≤ 0.75× bare Express's (${c})`, () => {
+    if (!sift || !express) return undefined;
+    const r = ratio(sift.serverCpuMicrosPerRequest, express.serverCpuMicrosPerRequest);
+    return [`${fixed(r, 2)}× (${micros(sift)} vs ${micros(express)})`, r <= 0.75];
+  });
+  push(`light pipeline: Flask + scikit-learn CPU/request ≥ 5× Sift's (${c})`, () => {
+    if (!sift || !seeds) return undefined;
+    const r = ratio(seeds.serverCpuMicrosPerRequest, sift.serverCpuMicrosPerRequest);
+    return [`${fixed(r, 2)}× (${micros(seeds)} vs ${micros(sift)})`, r >= 5];
+  });
+  push(`light pipeline: Sift CPU/request ≤ 1.5× raw node:http + the model's own time (${c})`, () => {
+    const model = results.lightModelMicros;
+    if (!sift || !http || model === undefined || model === null) return undefined;
+    const budget = 1.5 * http.serverCpuMicrosPerRequest + model;
+    return [
+      `${micros(sift)} vs ${fixed(budget, 0)} µs (1.5 × ${micros(http)} + model ${fixed(model, 0)} µs)`,
+      sift.serverCpuMicrosPerRequest <= budget,
+    ];
+  });
+  const sift1 = find(results.single, SERVERS.sift1, TARGET_CONNECTIONS);
+  const express1 = find(results.single, SERVERS.express1, TARGET_CONNECTIONS);
+  push(`default model: Sift CPU/request ≤ 1.25× bare Express's, 1 worker (${c})`, () => {
+    if (!sift1 || !express1) return undefined;
+    const r = ratio(sift1.serverCpuMicrosPerRequest, express1.serverCpuMicrosPerRequest);
+    return [`${fixed(r, 2)}× (${micros(sift1)} vs ${micros(express1)})`, r <= 1.25];
+  });
+  push(`default model: p99 ≤ 1.5× bare Express's p99, 1 worker (${c})`, () => {
+    if (!sift1 || !express1) return undefined;
+    const p = ratio(sift1.load.latencyMs.p99, express1.load.latencyMs.p99);
+    return [
+      `${fixed(p, 2)}× (${fixed(sift1.load.latencyMs.p99, 2)} vs ${fixed(express1.load.latencyMs.p99, 2)} ms; p50 ${fixed(sift1.load.latencyMs.p50, 2)} vs ${fixed(express1.load.latencyMs.p50, 2)} ms)`,
+      p <= 1.5,
+    ];
+  });
   return checks;
 }
 
@@ -194,6 +260,33 @@ export function renderMarkdown(results: BenchResults): string {
   out.push('');
   out.push(table(loadHeader, loadRows(results.single, false)));
   out.push('');
+  const light = results.light ?? [];
+  if (light.length > 0) {
+    out.push(
+      `## Server CPU per request: light pipeline (\`${results.lightModel ?? 'n/a'}\`, word 1–2 TF-IDF + LR), one process each`,
+    );
+    out.push('');
+    const model = results.lightModelMicros;
+    out.push(
+      `The model's own cost in process (vectorize + classify one text): ${model === undefined || model === null ? 'n/a' : `${fixed(model, 0)} µs`}. ` +
+        "'× node:http' is the server CPU per request over raw node:http's at the same connection count.",
+    );
+    out.push('');
+    out.push(
+      table(
+        [...loadHeader.slice(0, -1), '× node:http', CPU_SPLIT],
+        light.map((m) => {
+          const base = find(light, LIGHT.http, m.connections);
+          const cells = loadRows([m], false)[0];
+          const times = base
+            ? `${fixed(ratio(m.serverCpuMicrosPerRequest, base.serverCpuMicrosPerRequest), 2)}×`
+            : 'n/a';
+          return [...cells.slice(0, -1), times, cells[cells.length - 1]];
+        }),
+      ),
+    );
+    out.push('');
+  }
   if (results.explain.length > 0) {
     out.push('## Explanations: single-text with and without `?explain=true`');
     out.push('');

@@ -27,7 +27,7 @@ export interface Environment {
   seedsTrainedOn: string;
 }
 
-export type Scenario = 'single' | 'explain' | 'batch';
+export type Scenario = 'single' | 'explain' | 'batch' | 'light';
 
 export interface Measurement {
   server: string;
@@ -85,6 +85,14 @@ export interface BenchResults {
   single: Measurement[];
   explain: Measurement[];
   batch: Measurement[];
+  /**
+   * Single text on the light pipeline (word 1–2 TF-IDF + LR), one process each: Sift, bare Express,
+   * raw node:http, Flask + scikit-learn. Older saved runs have none.
+   */
+  light?: Measurement[];
+  /** The light model's own cost in process (vectorize + classify one text), µs. */
+  lightModelMicros?: number | null;
+  lightModel?: string;
   inProcess: InProcessSample[];
   memory: MemorySample[];
   startup: StartupSample[];

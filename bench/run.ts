@@ -19,9 +19,17 @@ import { freePort, startServer, type RunningServer, type ServerSpec } from './pr
 import { treeMemory } from './procfs';
 import { runProfile } from './profile';
 import { renderSingleTextChart } from './chart';
-import { checkTargets, renderMarkdown, SERVERS, TARGET_BATCH } from './report';
+import { checkTargets, LIGHT, renderMarkdown, SERVERS, TARGET_BATCH } from './report';
 import type { BenchResults, InProcessSample, Measurement, MemorySample, StartupSample } from './results';
-import { expressServer, pythonCommand, repoRoot, seedsServer, siftServer, snapshotBuild } from './servers';
+import {
+  expressServer,
+  httpServer,
+  pythonCommand,
+  repoRoot,
+  seedsServer,
+  siftServer,
+  snapshotBuild,
+} from './servers';
 
 /** --wait-idle: the machine counts as quiet below this busy share (all cores, servers idle). */
 const QUIET_BUSY_SHARE = 0.15;
@@ -157,6 +165,34 @@ interface InProcessJson {
   batches: { batch: number; explain?: boolean; textsPerSecond?: number; texts_per_s?: number }[];
 }
 
+/** Sift's core in process (inprocess.ts, a child process): texts/s per batch size. */
+function siftInProcess(
+  root: string,
+  run: { artifactsDir: string; model: string; rowsFile: string; seconds: number },
+  batchSizes: string,
+  explainBatchSizes: string,
+): InProcessJson {
+  return runJsonChild(
+    process.execPath,
+    [
+      join(__dirname, 'inprocess.js'),
+      '--artifacts',
+      resolve(root, run.artifactsDir),
+      '--model',
+      run.model,
+      '--rows',
+      run.rowsFile,
+      '--seconds',
+      String(run.seconds),
+      '--batch-sizes',
+      batchSizes,
+      '--explain-batch-sizes',
+      explainBatchSizes,
+    ],
+    root,
+  ) as InProcessJson;
+}
+
 async function startAll(specs: readonly ServerSpec[]): Promise<Map<string, RunningServer>> {
   const started = new Map<string, RunningServer>();
   const outcomes = await Promise.allSettled(
@@ -178,6 +214,92 @@ async function startAll(specs: readonly ServerSpec[]): Promise<Map<string, Runni
 
 function memorySample(server: RunningServer, phase: MemorySample['phase']): MemorySample {
   return { server: server.spec.name, phase, ...treeMemory(server.pid) };
+}
+
+interface LightContext {
+  options: BenchOptions;
+  root: string;
+  serverJs: string;
+  workDir: string;
+  pool: readonly Record<string, string>[];
+  timed: (target: RunningServer, request: MeasureRequest) => Promise<Measurement>;
+}
+
+/**
+ * Server CPU per single-text request on the light pipeline (word 1–2 TF-IDF + LR), one process
+ * each: Sift, bare Express, raw node:http and Flask + scikit-learn on the same bundle, interleaved
+ * per connection count; and the model's own cost in process, the part no server can avoid.
+ */
+async function measureLight(c: LightContext): Promise<{ light: Measurement[]; modelMicros: number | null }> {
+  const { options, root } = c;
+  const bundleDir = resolve(root, options.lightArtifactsDir, options.lightModel);
+  const fields = readCard(bundleDir).inputs.map((i) => i.name);
+  const rows = shapeRows(c.pool as unknown as BenchRow[], fields);
+  const rowsFile = join(c.workDir, 'light-rows.json');
+  writeFileSync(rowsFile, JSON.stringify(rows));
+  const bodies = rows.map((row) => JSON.stringify(row));
+  const specs = [
+    siftServer({
+      root,
+      serverJs: c.serverJs,
+      port: await freePort(),
+      artifactsDir: options.lightArtifactsDir,
+      model: options.lightModel,
+      workers: 1,
+      name: LIGHT.sift,
+    }),
+    expressServer({ root, port: await freePort(), workers: 1, name: LIGHT.express }),
+    httpServer({ root, port: await freePort(), name: LIGHT.http }),
+    seedsServer({
+      root,
+      port: await freePort(),
+      bundleDir,
+      warmRowsFile: rowsFile,
+      workers: 1,
+      name: LIGHT.seeds,
+    }),
+  ];
+  log(`light pipeline ${options.lightModel}: starting ${specs.length} servers, one process each...`);
+  const servers = await startAll(specs);
+  const light: Measurement[] = [];
+  try {
+    await sleep(500);
+    const batchCheck = { body: JSON.stringify({ instances: slice(rows, 0, 3) }), rows: 3 };
+    for (const s of servers.values()) await checkAnswers(s, bodies[0], batchCheck, false);
+    for (const connections of options.lightConnections) {
+      for (const name of [LIGHT.seeds, LIGHT.http, LIGHT.express, LIGHT.sift]) {
+        const m = await c.timed(servers.get(name) as RunningServer, {
+          scenario: 'light',
+          path: '/predict',
+          bodies,
+          connections,
+          batch: 1,
+          explain: false,
+          durationSeconds: options.durationSeconds,
+          warmupSeconds: options.warmupSeconds,
+        });
+        light.push(m);
+        log(
+          `light   ${name.padEnd(38)} c=${String(connections).padEnd(3)} ${m.serverCpuMicrosPerRequest.toFixed(0).padStart(6)} µs/req  p50 ${m.load.latencyMs.p50.toFixed(2)} p99 ${m.load.latencyMs.p99.toFixed(2)} ms`,
+        );
+      }
+    }
+  } finally {
+    await Promise.all([...servers.values()].map((s) => s.stop()));
+  }
+  const inProcess = siftInProcess(
+    root,
+    {
+      artifactsDir: options.lightArtifactsDir,
+      model: options.lightModel,
+      rowsFile,
+      seconds: options.inProcessSeconds,
+    },
+    '1',
+    '',
+  );
+  const perSecond = inProcess.batches.find((b) => b.batch === 1)?.textsPerSecond ?? 0;
+  return { light, modelMicros: perSecond > 0 ? 1e6 / perSecond : null };
 }
 
 async function compare(options: BenchOptions, root: string): Promise<void> {
@@ -283,6 +405,11 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
   let agreement: number | null;
   const quietBudgetMs = options.waitIdleSeconds * 1000;
   let waitedMs = 0;
+  const timed = async (target: RunningServer, request: MeasureRequest) => {
+    if (quietBudgetMs - waitedMs > 0)
+      waitedMs += await waitForQuiet(QUIET_BUSY_SHARE, quietBudgetMs - waitedMs);
+    return measure(generator, target, request);
+  };
   try {
     await sleep(1500); // cluster workers finish loading after the first one answers /ready
     for (const s of servers.values()) memory.push(memorySample(s, 'idle'));
@@ -299,11 +426,6 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
     log(`answers checked; Sift and the seeds agree on ${(agreement * 100).toFixed(1)}% of labels`);
 
     const common = { durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds };
-    const timed = async (target: RunningServer, request: MeasureRequest) => {
-      if (quietBudgetMs - waitedMs > 0)
-        waitedMs += await waitForQuiet(QUIET_BUSY_SHARE, quietBudgetMs - waitedMs);
-      return measure(generator, target, request);
-    };
     const singleOrder = [SERVERS.seeds, SERVERS.express2, SERVERS.sift2, SERVERS.express1, SERVERS.sift1];
     for (const connections of options.connections) {
       for (const name of singleOrder) {
@@ -371,28 +493,25 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
     await Promise.all([...servers.values()].map((s) => s.stop()));
   }
 
+  const { light, modelMicros: lightModelMicros } =
+    options.lightConnections.length > 0
+      ? await measureLight({ options, root, serverJs: build.serverJs, workDir, pool, timed })
+      : { light: [], modelMicros: null };
+
   log('in process: Sift core and scikit-learn...');
   const inProcess: InProcessSample[] = [];
   const batchSizes = [1, TARGET_BATCH].join(',');
-  const sift = runJsonChild(
-    process.execPath,
-    [
-      join(__dirname, 'inprocess.js'),
-      '--artifacts',
-      resolve(root, options.artifactsDir),
-      '--model',
-      options.model,
-      '--rows',
-      rowsFile,
-      '--seconds',
-      String(options.inProcessSeconds),
-      '--batch-sizes',
-      batchSizes,
-      '--explain-batch-sizes',
-      '1',
-    ],
+  const sift = siftInProcess(
     root,
-  ) as InProcessJson;
+    {
+      artifactsDir: options.artifactsDir,
+      model: options.model,
+      rowsFile,
+      seconds: options.inProcessSeconds,
+    },
+    batchSizes,
+    '1',
+  );
   for (const b of sift.batches) {
     inProcess.push({
       engine: 'sift',
@@ -456,7 +575,7 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
   build.remove();
   generator.close();
 
-  const erroneous = [...single, ...explain, ...batch].filter(
+  const erroneous = [...single, ...explain, ...batch, ...light].filter(
     (m) => m.load.socketErrors + m.load.badStatus > 0,
   );
   for (const m of erroneous) {
@@ -513,6 +632,9 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
     single,
     explain,
     batch,
+    light,
+    lightModelMicros,
+    lightModel: `${options.lightArtifactsDir}/${options.lightModel}`,
     inProcess,
     memory,
     startup,

@@ -166,3 +166,17 @@ export function expressServer(o: {
     readyTimeoutMs: 30_000,
   };
 }
+
+/** Raw node:http answering a constant (baselines/http-constant.js): the floor for any Node server. */
+export function httpServer(o: { root: string; port: number; name: string }): ServerSpec {
+  return {
+    name: o.name,
+    command: process.execPath,
+    args: [join(o.root, 'bench', 'baselines', 'http-constant.js')],
+    env: { NODE_ENV: 'production', PORT: String(o.port) },
+    cwd: o.root,
+    port: o.port,
+    readyPath: '/ready',
+    readyTimeoutMs: 30_000,
+  };
+}

@@ -11,37 +11,17 @@
 import path from 'node:path';
 import querystring from 'node:querystring';
 import express from 'express';
-import type pino from 'pino';
-import type { Config } from './config';
-import { type Admission, admissionMiddleware } from './http/admission';
+import type { AppDeps } from './deps';
+import { admissionMiddleware } from './http/admission';
 import { installRequestLogger, requestContext, STATIC_ROUTE } from './http/context';
 import { errorHandler, methodGuard, notFoundHandler, optionsHandler } from './http/errors';
 import { apiKeyAuth, cors, formRateLimiter, rateLimiter, securityHeaderList } from './http/security';
-import type { ModelRegistry } from './model/types';
-import { createMetrics, type Metrics } from './ops/metrics';
+import { createMetrics } from './ops/metrics';
 import { createOpsRouter } from './ops/routes';
 import { createPredictRouter } from './predict/routes';
 import { createKServeRouter } from './protocols/kserve';
 import { createSageMakerRouter } from './protocols/sagemaker';
 import { createWebRouter } from './web/routes';
-
-/** What the server process tells the app about itself. */
-export interface Lifecycle {
-  /** Set on SIGTERM: /ready answers 503 and responses close their connection. */
-  readonly draining: boolean;
-}
-
-export interface AppDeps {
-  config: Readonly<Config>;
-  registry: ModelRegistry;
-  logger: pino.Logger;
-  /** Omitted: createApp builds a fresh registry for this app (process metrics included). */
-  metrics?: Metrics;
-  /** Omitted: never draining (tests). */
-  lifecycle?: Lifecycle;
-  /** Omitted: every request is admitted (tests); the server passes one sized to the container. */
-  admission?: Admission;
-}
 
 /** public/ at the repository root: `../public` from both src/ (ts-jest) and dist/ (node). */
 export const PUBLIC_DIR = path.resolve(__dirname, '..', 'public');

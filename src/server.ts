@@ -14,7 +14,7 @@ import cluster from 'node:cluster';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type pino from 'pino';
-import type { Lifecycle } from './app';
+import type { Lifecycle } from './deps';
 import { forkEarlyWorker, runPrimary, useClusterMetrics } from './cluster';
 import type { Config } from './config';
 import type { ModelRegistry } from './model/types';

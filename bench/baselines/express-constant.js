@@ -19,16 +19,7 @@ const port = Number(process.env.PORT ?? 3001);
 const workers = Number(process.env.WEB_CONCURRENCY ?? 1);
 const added = new Set((process.env.ADD ?? '').split(',').filter((part) => part !== ''));
 
-// The same shape and size as Sift's single-row answer (src/predict/format.ts).
-const ANSWER = Object.freeze({
-  model: 'disaster-tweets',
-  label: 1,
-  label_name: 'Real disaster',
-  probabilities: { 0: 0.12345679, 1: 0.87654321 },
-  coverage: { total: 14, known: 12, ratio: 0.8571428571428571 },
-  low_signal: false,
-});
-const ROW = Object.freeze({ ...ANSWER, model: undefined });
+const { ANSWER, ROW } = require('./answer');
 
 // What Sift (helmet with its CSP, plus its own) sets on a JSON answer, copied from a live response.
 const SIFT_HEADERS = Object.freeze({

@@ -6,7 +6,7 @@
  * the others out of service. GET /models/:name/ready: one model (200 or 503).
  */
 import { type Request, type Response, Router } from 'express';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { notFound } from '../errors';
 import type { ModelRegistry } from '../model/types';
 

@@ -2,7 +2,7 @@
  * Operations endpoints: GET /health, GET /ready, GET /metrics, GET /openapi.json, GET /docs.
  */
 import { type Request, type Response, Router } from 'express';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { renderDocs } from './docs';
 import { createHealthRouter } from './health';
 import { HttpError } from '../errors';

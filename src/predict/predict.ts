@@ -8,7 +8,7 @@
  * waiting for a 10,000-row CSV to finish.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { HttpError, notFound } from '../errors';
 import type { InputRow, LoadedModel, ModelRegistry, PredictOptions, RowPrediction } from '../model/types';
 

@@ -4,7 +4,7 @@
  * csv.ts, predict.ts and format.ts.
  */
 import { type Request, type Response, Router } from 'express';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { HttpError, badRequest, unauthorized } from '../errors';
 import {
   type BodyKind,

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Router } from 'express';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { HttpError, badRequest, methodNotAllowed, notFound, toPublicError } from '../errors';
 import { readBody } from '../http/body';
 import type { InputRow, LoadedModel } from '../model/types';

@@ -11,7 +11,7 @@
 import { csvWorkBytes, reserveMore } from '../http/admission';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express, { Router } from 'express';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { HttpError, methodNotAllowed, serviceUnavailable } from '../errors';
 import { mapBodyError, readBody } from '../http/body';
 import type { InputRow, LoadedModel } from '../model/types';

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ejs from 'ejs';
 import type { Response } from 'express';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
 import type { InputRow, LoadedModel, RowPrediction } from '../model/types';
 import { type IndexQuery, buildIndexView } from './index-view';

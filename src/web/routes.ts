@@ -6,7 +6,7 @@
  * other methods on these paths with 405.
  */
 import { type Request, type Response, Router } from 'express';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { notFound } from '../errors';
 import { loadFailure } from '../predict/predict';
 import { type FormFields, readBody } from '../http/body';

@@ -1,0 +1,27 @@
+/**
+ * What the application is built from (createApp's argument), in a module of its own: the routers
+ * need the type, and importing it from src/app.ts (which imports the routers) made a cycle.
+ */
+import type pino from 'pino';
+import type { Config } from './config';
+import type { Admission } from './http/admission';
+import type { ModelRegistry } from './model/types';
+import type { Metrics } from './ops/metrics';
+
+/** What the server process tells the app about itself. */
+export interface Lifecycle {
+  /** Set on SIGTERM: /ready answers 503 and responses close their connection. */
+  readonly draining: boolean;
+}
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  registry: ModelRegistry;
+  logger: pino.Logger;
+  /** Omitted: createApp builds a fresh registry for this app (process metrics included). */
+  metrics?: Metrics;
+  /** Omitted: never draining (tests). */
+  lifecycle?: Lifecycle;
+  /** Omitted: every request is admitted (tests); the server passes one sized to the container. */
+  admission?: Admission;
+}
