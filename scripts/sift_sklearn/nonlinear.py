@@ -79,6 +79,7 @@ class Converted:
     emit: Callable[[GraphBuilder, str], str]  # appends nodes; returns the float32 [N, C] output
     used_features: list[int] | None = None  # columns the model can read (None: all)
     notes: list[str] = field(default_factory=list)
+    multilabel: bool = False  # sequence models: one sigmoid per label
 
 
 def _classes(clf: Any) -> list:

@@ -78,6 +78,10 @@ def keras_block(
         oov_id = int(word_index[oov_token])
     _check_padding(maxlen, padding, truncating, value)
     pairs = sorted(((str(w), int(i)) for w, i in word_index.items()), key=lambda p: (p[1], p[0]))
+    if num_words:
+        # Ids at or above num_words act exactly like unknown words (oov_id, or dropped): leaving
+        # them out keeps the bundle small without changing a single id.
+        pairs = [p for p in pairs if p[1] < num_words or p[0] == oov_token]
     if any(i < 0 for _, i in pairs):
         raise UnsupportedModelError("word_index has a negative id")
     return {

@@ -15,6 +15,8 @@ export interface SequenceRow {
   readonly tokens: string[];
   /** Their ids (unknown tokens dropped or oov_id), before padding. */
   readonly ids: number[];
+  /** tokens[origin[i]] is the token behind ids[i]. */
+  readonly origin: number[];
   /** The padded row: exactly maxlen ids. */
   readonly padded: number[];
   /** Tokens that have an id other than oov_id (for coverage). */
@@ -60,10 +62,11 @@ export function createSequenceEncoder(block: SequenceBlock, uni: PythonUnicode):
     tokenize,
     encodeRow(row) {
       const tokens = tokenize(row[block.field] ?? '');
-      const ids = tokensToIds(tokens, lookup);
+      const origin: number[] = [];
+      const ids = tokensToIds(tokens, lookup, origin);
       let known = 0;
       for (const id of ids) if (id !== block.oov_id) known++;
-      return { tokens, ids, padded: pad(ids), known };
+      return { tokens, ids, origin, padded: pad(ids), known };
     },
     pad,
     toTensorData(rows) {

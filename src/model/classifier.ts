@@ -28,6 +28,7 @@ import {
   hasTiedMaximum,
   type LinearLayer,
 } from './linear';
+import { multilabelPositives } from './labels';
 import type { ModelCard } from './schema';
 import { occlusionExplanations } from './occlusion';
 import { runSelfTest, type InferencePath, type PathPrediction, type SelfTestReport } from './selftest';
@@ -206,7 +207,10 @@ export class SiftModel implements LoadedModel {
     let classIndex: number;
     let positives: number[];
     if (this.multilabel) {
-      positives = result.positives;
+      // Tuned per-label thresholds replace the model's own rule (z > 0, p > 0.5).
+      const thresholds = this.card.label_thresholds;
+      positives =
+        thresholds === undefined ? result.positives : multilabelPositives(result.values, thresholds);
       classIndex = positives.length > 0 ? positives[0] : -1;
     } else {
       classIndex =
@@ -364,6 +368,7 @@ export class SiftModel implements LoadedModel {
     if (layer === null) {
       // scikit-learn's predict for every non-linear family: the first maximum of predict_proba.
       const argmaxIndex = argmaxFirst(values);
+      if (this.multilabel) return { argmaxIndex, positives: multilabelPositives(values, undefined) };
       return { argmaxIndex, positives: [argmaxIndex] };
     }
     const post = layer.postTransform;

@@ -80,31 +80,43 @@ export async function occlusionExplanations(
     }
   }
   await flush();
-  return rows.map((_, r) => {
-    const classIndex = classIndices[r];
-    const scored = columns[r].map((column, k) => ({ column, contribution: dropped[r][k] }));
-    const describe = ({
-      column,
-      contribution,
-    }: {
-      column: number;
-      contribution: number;
-    }): TermContribution => ({
-      ...subject.describeColumn(column),
-      contribution,
-    });
-    const toward = scored
-      .filter((s) => s.contribution > 0)
-      .sort((a, b) => b.contribution - a.contribution || a.column - b.column);
-    const against = scored
-      .filter((s) => s.contribution < 0)
-      .sort((a, b) => a.contribution - b.contribution || a.column - b.column);
-    return {
-      method: 'occlusion',
-      classIndex,
-      toward: toward.slice(0, n).map(describe),
-      against: against.slice(0, n).map(describe),
-      intercept: baseline.values[classIndex],
-    };
+  return rows.map((_, r) =>
+    rankOcclusions(
+      columns[r].map((column, k) => ({ order: column, contribution: dropped[r][k] })),
+      (column) => subject.describeColumn(column),
+      classIndices[r],
+      baseline.values[classIndices[r]],
+      n,
+    ),
+  );
+}
+
+/**
+ * An occlusion explanation from scored items (`order`: a column, or a token's first position):
+ * the n largest contributions each side, ties in `order`.
+ */
+export function rankOcclusions(
+  scored: readonly { order: number; contribution: number }[],
+  describe: (order: number) => Omit<TermContribution, 'contribution'>,
+  classIndex: number,
+  intercept: number,
+  n: number,
+): Explanation {
+  const term = ({ order, contribution }: { order: number; contribution: number }): TermContribution => ({
+    ...describe(order),
+    contribution,
   });
+  const toward = scored
+    .filter((s) => s.contribution > 0)
+    .sort((a, b) => b.contribution - a.contribution || a.order - b.order);
+  const against = scored
+    .filter((s) => s.contribution < 0)
+    .sort((a, b) => a.contribution - b.contribution || a.order - b.order);
+  return {
+    method: 'occlusion',
+    classIndex,
+    toward: toward.slice(0, n).map(term),
+    against: against.slice(0, n).map(term),
+    intercept,
+  };
 }

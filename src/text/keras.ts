@@ -41,18 +41,25 @@ export interface IdLookup {
   readonly numWords: number | null;
 }
 
-/** The id rule of `texts_to_sequences_generator` for one token list. */
-export function tokensToIds(tokens: readonly string[], lookup: IdLookup): number[] {
+/**
+ * The id rule of `texts_to_sequences_generator` for one token list. With `origin`, the index of the
+ * token behind each id is pushed to it (dropped tokens have no id).
+ */
+export function tokensToIds(tokens: readonly string[], lookup: IdLookup, origin?: number[]): number[] {
   const { index, oovId, numWords } = lookup;
   const ids: number[] = [];
-  for (const token of tokens) {
+  const add = (id: number, t: number): void => {
+    ids.push(id);
+    origin?.push(t);
+  };
+  tokens.forEach((token, t) => {
     const id = index.get(token);
     if (id !== undefined) {
       if (numWords !== null && numWords !== 0 && id >= numWords) {
-        if (oovId !== null) ids.push(oovId);
-      } else ids.push(id);
-    } else if (oovId !== null) ids.push(oovId);
-  }
+        if (oovId !== null) add(oovId, t);
+      } else add(id, t);
+    } else if (oovId !== null) add(oovId, t);
+  });
   return ids;
 }
 
