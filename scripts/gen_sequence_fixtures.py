@@ -11,6 +11,9 @@ for held-out synthetic tweets, the hard strings and edge strings: Keras' tokens,
 and pad_sequences under several padding settings. Vocabulary cases record the documented
 vocabulary-mode rules (sift_sklearn.sequence.block_sequences). Deterministic: identical output on
 every run with the same Python.
+
+Also writes test/fixtures/sequence/bundles/{sequence-mini,topics-mini}: tiny embedding + GRU
+networks (python3-torch) on the synthetic corpus, served by the TypeScript tests.
 """
 from __future__ import annotations
 
@@ -122,9 +125,94 @@ def vocabulary_case(name: str, settings: dict, fit: list[str], texts: list[str])
     return {"name": name, "block": block, "tokens": tokens, "padded": padded}
 
 
+def mini_bundles(out_dir: str) -> None:
+    """Two tiny embedding + GRU networks on the synthetic corpus, as served bundles for the
+    TypeScript tests: sequence-mini (single-label, Keras tokenizer) and topics-mini (multi-label
+    toxic / obscene / insult, plain vocabulary, sigmoid per label, tuned label thresholds)."""
+    import numpy as np
+    import torch
+
+    from sift_sklearn.sequence_export import SEQUENCE_INPUT, export_sequence_bundle
+
+    rows = synthetic_rows(400, seed=21)
+    texts = [r.text for r in rows]
+
+    class Net(torch.nn.Module):
+        def __init__(self, vocabulary: int, classes: int, multilabel: bool) -> None:
+            super().__init__()
+            self.embedding = torch.nn.Embedding(vocabulary, 8, padding_idx=0)
+            self.gru = torch.nn.GRU(8, 8, batch_first=True)
+            self.out = torch.nn.Linear(8, classes)
+            self.multilabel = multilabel
+
+        def logits(self, ids):
+            _, hidden = self.gru(self.embedding(ids))
+            return self.out(hidden[-1])
+
+        def forward(self, ids):
+            z = self.logits(ids)
+            return torch.sigmoid(z) if self.multilabel else torch.softmax(z, dim=1)
+
+    def fit(block: dict, y: np.ndarray, classes: int, multilabel: bool, vocabulary: int) -> Net:
+        torch.manual_seed(0)
+        torch.set_num_threads(1)
+        torch.use_deterministic_algorithms(True)
+        x = torch.from_numpy(np.asarray(block_sequences(block, texts), dtype=np.int64))
+        target = torch.from_numpy(y)
+        net = Net(vocabulary, classes, multilabel)
+        optimiser = torch.optim.Adam(net.parameters(), lr=0.01)
+        loss_fn = torch.nn.BCEWithLogitsLoss() if multilabel else torch.nn.CrossEntropyLoss()
+        for _ in range(15):
+            optimiser.zero_grad()
+            loss_fn(net.logits(x), target.float() if multilabel else target.long()).backward()
+            optimiser.step()
+        return net.eval()
+
+    def export(net: Net, block: dict, out: str, **kwargs) -> None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "net.onnx")
+            torch.onnx.export(
+                net, torch.zeros((2, block["maxlen"]), dtype=torch.int64), path,
+                input_names=[SEQUENCE_INPUT], output_names=["probabilities"],
+                dynamic_axes={SEQUENCE_INPUT: {0: "N"}, "probabilities": {0: "N"}}, opset_version=13,
+            )
+
+            def score(ids):
+                with torch.no_grad():
+                    return net(torch.from_numpy(ids)).numpy()
+
+            export_sequence_bundle(block, path, out, model_object=score, created_at="2024-01-01T00:00:00Z",
+                                   estimator="PyTorch Embedding + GRU", **kwargs)
+
+    tokenizer = Tokenizer(num_words=300, oov_token="<OOV>")
+    tokenizer.fit_on_texts(texts)
+    block = keras_block(tokenizer.to_json(), maxlen=16)
+    net = fit(block, np.asarray([r.disaster for r in rows]), 2, False, 300)
+    export(net, block, os.path.join(out_dir, "sequence-mini"), name="sequence-mini", classes=[0, 1],
+           class_names=["Not a disaster", "Real disaster"], inputs={"text": "Tweet"},
+           examples=[{"title": "Fire", "inputs": {"text": "Forest fire near the town, evacuate"}}])
+
+    import re
+
+    counts: dict[str, int] = {}
+    for text in texts:
+        for token in re.findall(r"(?u)\b\w\w+\b", text.lower()):
+            counts[token] = counts.get(token, 0) + 1
+    words = sorted(counts, key=lambda w: (-counts[w], w))[:250]
+    vocab = vocabulary_block({w: i + 2 for i, w in enumerate(words)}, oov_id=1, pad_id=0, maxlen=12)
+    y = np.asarray([[r.toxic, r.obscene, r.insult] for r in rows])
+    net = fit(vocab, y, 3, True, 252)
+    export(net, vocab, os.path.join(out_dir, "topics-mini"), name="topics-mini", classes=["toxic", "obscene", "insult"],
+           multilabel=True, label_thresholds=[0.5, 0.4, 0.6], inputs={"text": "Comment"},
+           class_names=["Toxic", "Obscene", "Insult"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default=DEFAULT_OUT)
+    parser.add_argument("--no-bundles", action="store_true", help="only the token-id fixtures (no torch needed)")
     args = parser.parse_args()
     fit, texts = _texts()
     import keras_preprocessing
@@ -138,6 +226,8 @@ def main() -> None:
     }
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     write_json(args.out, out)
+    if not args.no_bundles:
+        mini_bundles(os.path.join(os.path.dirname(os.path.abspath(args.out)), "bundles"))
     print(f"wrote {args.out}: {len(KERAS_CASES)} Keras and {len(VOCAB_CASES)} vocabulary cases × {len(texts)} texts")
 
 
