@@ -43,12 +43,13 @@ describe('sequence models', () => {
   });
 
   it('single-label: probabilities sum to 1, the label is their first maximum, coverage counts tokens', async () => {
-    const [p] = await model('sequence-mini').predict([{ text: 'Forest fire near the town, evacuate zzqqx' }]);
+    const m = model('sequence-mini');
+    const words = m.encoder.block.vocabulary.slice(1, 5); // [0] is <OOV>
+    const [p] = await m.predict([{ text: `${words.join(' ')}, zzqqx!` }]);
     expect(p.values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     expect(p.classIndex).toBe(p.values[1] > p.values[0] ? 1 : 0);
     expect(p.positives).toEqual([p.classIndex]);
-    expect(p.coverage.total).toBe(7);
-    expect(p.coverage.known).toBe(6); // zzqqx is <OOV>
+    expect(p.coverage).toEqual({ total: 5, known: 4, ratio: 0.8 }); // zzqqx is <OOV>
   });
 
   it("multi-label: each label is on above the card's own threshold", async () => {
