@@ -153,7 +153,7 @@ def mini_bundles(out_dir: str) -> None:
             z = self.logits(ids)
             return torch.sigmoid(z) if self.multilabel else torch.softmax(z, dim=1)
 
-    def fit(block: dict, y: np.ndarray, classes: int, multilabel: bool, vocabulary: int) -> Net:
+    def fit(block: dict, y: np.ndarray, classes: int, multilabel: bool, vocabulary: int, epochs: int) -> Net:
         torch.manual_seed(0)
         torch.set_num_threads(1)
         torch.use_deterministic_algorithms(True)
@@ -162,7 +162,7 @@ def mini_bundles(out_dir: str) -> None:
         net = Net(vocabulary, classes, multilabel)
         optimiser = torch.optim.Adam(net.parameters(), lr=0.01)
         loss_fn = torch.nn.BCEWithLogitsLoss() if multilabel else torch.nn.CrossEntropyLoss()
-        for _ in range(15):
+        for _ in range(epochs):
             optimiser.zero_grad()
             loss_fn(net.logits(x), target.float() if multilabel else target.long()).backward()
             optimiser.step()
@@ -189,7 +189,7 @@ def mini_bundles(out_dir: str) -> None:
     tokenizer = Tokenizer(num_words=300, oov_token="<OOV>")
     tokenizer.fit_on_texts(texts)
     block = keras_block(tokenizer.to_json(), maxlen=16)
-    net = fit(block, np.asarray([r.disaster for r in rows]), 2, False, 300)
+    net = fit(block, np.asarray([r.disaster for r in rows]), 2, False, 300, 15)
     export(net, block, os.path.join(out_dir, "sequence-mini"), name="sequence-mini", classes=[0, 1],
            class_names=["Not a disaster", "Real disaster"], inputs={"text": "Tweet"},
            examples=[{"title": "Fire", "inputs": {"text": "Forest fire near the town, evacuate"}}])
@@ -203,7 +203,7 @@ def mini_bundles(out_dir: str) -> None:
     words = sorted(counts, key=lambda w: (-counts[w], w))[:250]
     vocab = vocabulary_block({w: i + 2 for i, w in enumerate(words)}, oov_id=1, pad_id=0, maxlen=12)
     y = np.asarray([[r.toxic, r.obscene, r.insult] for r in rows])
-    net = fit(vocab, y, 3, True, 252)
+    net = fit(vocab, y, 3, True, 252, 150)
     export(net, vocab, os.path.join(out_dir, "topics-mini"), name="topics-mini", classes=["toxic", "obscene", "insult"],
            multilabel=True, label_thresholds=[0.5, 0.4, 0.6], inputs={"text": "Comment"},
            class_names=["Toxic", "Obscene", "Insult"])

@@ -67,6 +67,7 @@ describe('sequence models', () => {
       expect(p.positives).toEqual([0, 1, 2].filter((k) => p.values[k] > [0.5, 0.4, 0.6][k]));
       expect(p.classIndex).toBe(p.positives[0] ?? -1);
     }
+    expect(predictions.some((p) => p.positives.length > 0)).toBe(true);
   });
 
   it('explains by leaving each distinct token out: the contribution is the probability drop', async () => {
@@ -115,6 +116,8 @@ describe('sequence models', () => {
       .send({ model: 'topics-mini', text: 'shut up you clown damn' })
       .expect(200);
     expect(page.text).toContain('Obscene');
+    const card = await request(app).get('/index?model=topics-mini').expect(200);
+    expect(card.text).toContain('“Obscene” above 0.4');
   });
 });
 
