@@ -97,8 +97,9 @@ def prepare_graph(
     if isinstance(dims[0], int) and dims[0] > 0:
         raise UnsupportedModelError(f"input {source.name!r} has a fixed batch size {dims[0]}; export it with a dynamic first axis (torch.onnx.export(..., dynamic_axes={{'{source.name}': {{0: 'N'}}}}))")
     if isinstance(dims[1], int) and dims[1] not in (0, width):
-        made = "the vectorizer makes" if input_type == TensorProto.FLOAT else "the padded sequences have"
-        raise UnsupportedModelError(f"input {source.name!r} takes {dims[1]} columns; {made} {width}: export the graph over these inputs")
+        if input_type == TensorProto.FLOAT:
+            raise UnsupportedModelError(f"input {source.name!r} takes {dims[1]} features; the vectorizer makes {width}: export the graph over this vectorizer's features")
+        raise UnsupportedModelError(f"input {source.name!r} takes {dims[1]} ids per row; the padded sequences have maxlen {width}: export the network for that maxlen")
 
     # A ZipMap (a map per row) cannot cross into onnxruntime-node: use the tensor it was made from.
     zipmaps = {n.output[0]: n for n in graph.node if n.op_type == "ZipMap"}

@@ -90,7 +90,7 @@ def test_export_checks_the_network_input_and_outputs(tmp_path):
     card = json.loads((tmp_path / "ok" / "card.json").read_text())
     assert card["task"] == "binary" and len(card["golden"]) > 50
 
-    with pytest.raises(UnsupportedModelError, match="takes 9 columns; the padded sequences have 8"):
+    with pytest.raises(UnsupportedModelError, match="takes 9 ids per row; the padded sequences have maxlen 8"):
         export_sequence_bundle(block, _onnx(softmax, 9, tmp_path / "b.onnx", dynamic=True), str(tmp_path / "b"),
                                model_object=_score(softmax), **common)
     floats = _Net(80, 2, lambda z: torch.softmax(z, dim=1))
