@@ -192,6 +192,26 @@ def _onnxruntime_scores(model: onnx.ModelProto, features: np.ndarray, input_name
     return np.asarray(session.run(["probabilities"], {input_name: features})[0], dtype=np.float64)
 
 
+def agreed_scores(
+    by_runtime: np.ndarray | None, by_object: np.ndarray | None, rows: int, classes: int, hint: str
+) -> np.ndarray:
+    """The golden outputs: onnxruntime's and/or the model object's, which must agree within 1e-5;
+    refused when neither could score (nothing would prove the graph is the model)."""
+    if by_runtime is None and by_object is None:
+        raise UnsupportedModelError(
+            f"nothing can score the golden examples: install onnxruntime for Python (pip install onnxruntime) or {hint}"
+        )
+    values = by_runtime if by_runtime is not None else by_object
+    assert values is not None
+    if values.shape != (rows, classes):
+        raise UnsupportedModelError(f"the model gives probabilities of shape {values.shape} for {rows} rows × {classes} classes")
+    if by_runtime is not None and by_object is not None:
+        difference = float(np.max(np.abs(by_runtime - by_object)))
+        if not difference <= 1e-5:
+            raise UnsupportedModelError(f"onnxruntime and the model object disagree by up to {difference:.3g}: the graph is not this model")
+    return values
+
+
 def _object_scores(model_object: Any, features: np.ndarray) -> np.ndarray:
     if hasattr(model_object, "predict_proba"):
         return np.asarray(model_object.predict_proba(features), dtype=np.float64)
@@ -240,19 +260,7 @@ def export_onnx_bundle(
     features = np.asarray(_dense(spec.transform(golden_rows)), dtype=np.float32)
     by_runtime = _onnxruntime_scores(prepared, features.astype(np.float32))
     by_object = _object_scores(model_object, features) if model_object is not None else None
-    if by_runtime is None and by_object is None:
-        raise UnsupportedModelError(
-            "nothing can score the golden examples: install onnxruntime for Python (pip install onnxruntime) "
-            "or pass the model's own Python object (--model-object)"
-        )
-    values = by_runtime if by_runtime is not None else by_object
-    assert values is not None
-    if values.shape != (len(golden_rows), len(labels)):
-        raise UnsupportedModelError(f"the model gives probabilities of shape {values.shape} for {len(golden_rows)} rows × {len(labels)} classes")
-    if by_runtime is not None and by_object is not None:
-        difference = float(np.max(np.abs(by_runtime - by_object)))
-        if not difference <= 1e-5:
-            raise UnsupportedModelError(f"onnxruntime and the model object disagree by up to {difference:.3g}: the graph is not this model")
+    values = agreed_scores(by_runtime, by_object, len(golden_rows), len(labels), "pass the model's own Python object (--model-object)")
     sums = values.sum(axis=1)
     if not np.all(np.isfinite(values)) or np.any(values < -1e-6) or not np.allclose(sums, 1.0, atol=1e-4):
         raise UnsupportedModelError(

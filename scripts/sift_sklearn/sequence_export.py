@@ -20,7 +20,7 @@ import onnx
 from onnx import TensorProto
 
 from .bundle import ExportResult, card_examples, check_name, onnx_classifier_json, write_bundle
-from .byo import _onnxruntime_scores, prepare_graph
+from .byo import _onnxruntime_scores, agreed_scores, prepare_graph
 from .classifiers import label_value
 from .errors import UnsupportedModelError
 from .hard_strings import HARD_STRINGS
@@ -123,19 +123,10 @@ def export_sequence_bundle(
     ids = np.asarray(block_sequences(block, texts), dtype=np.int64)
     by_runtime = _onnxruntime_scores(prepared, ids, SEQUENCE_INPUT)
     by_object = None if model_object is None else np.asarray(model_object(ids), dtype=np.float64)
-    if by_runtime is None and by_object is None:
-        raise UnsupportedModelError(
-            "nothing can score the golden texts: install onnxruntime for Python (pip install onnxruntime) "
-            "or pass the network's own Python callable (model_object: int64 ids → probabilities)"
-        )
-    values = by_runtime if by_runtime is not None else by_object
-    assert values is not None
-    if values.shape != (len(texts), len(labels)):
-        raise UnsupportedModelError(f"the network gives outputs of shape {values.shape} for {len(texts)} rows × {len(labels)} classes")
-    if by_runtime is not None and by_object is not None:
-        difference = float(np.max(np.abs(by_runtime - by_object)))
-        if not difference <= 1e-5:
-            raise UnsupportedModelError(f"onnxruntime and the Python model disagree by up to {difference:.3g}: the graph is not this model")
+    values = agreed_scores(
+        by_runtime, by_object, len(texts), len(labels),
+        "pass the network's own Python callable (model_object: int64 ids → probabilities)",
+    )
     if not np.all(np.isfinite(values)) or np.any(values < -1e-6) or np.any(values > 1 + 1e-6):
         raise UnsupportedModelError(
             "the chosen output is not probabilities (values in [0, 1]); for logits declare post_transform "

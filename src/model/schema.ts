@@ -20,7 +20,7 @@ const formatVersion = z
  * rather than one schema per element: the same verdict, a fraction of the start-up time. Reports
  * the first bad element by index.
  */
-function largeArray<T>(isElement: (value: unknown) => value is T, expected: string) {
+export function largeArray<T>(isElement: (value: unknown) => value is T, expected: string) {
   return z.custom<T[]>().superRefine((value, ctx) => {
     if (!Array.isArray(value)) {
       ctx.addIssue({ code: 'custom', message: `expected an array of ${expected}` });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { serviceUnavailable } from '../errors';
 import { createSequenceEncoder, type SequenceEncoder, type SequenceRow } from '../features/sequence';
 import { compileUnicode } from '../text/unicode';
-import { BUNDLE_FILES, BundleError, compareVersions, readJsonFile } from './bundle';
+import { BUNDLE_FILES, BundleError, compareVersions, onnxFile, readJsonFile } from './bundle';
 import { multilabelPositives } from './labels';
 import { argmaxFirst } from './linear';
 import type { ModelOptions } from './classifier';
@@ -100,12 +100,7 @@ async function readSequenceBundle(dir: string): Promise<SequenceBundle> {
     readJsonFile(dir, BUNDLE_FILES.unicode, unicodeTablesSchema, problems),
     readJsonFile(dir, BUNDLE_FILES.classifier, classifierSchema, problems),
   ]);
-  const onnxPath = join(dir, BUNDLE_FILES.onnx);
-  try {
-    await access(onnxPath);
-  } catch {
-    problems.push(`${BUNDLE_FILES.onnx}: missing`);
-  }
+  const onnxPath = await onnxFile(dir, problems);
   if (classifier !== undefined && classifier.kind !== 'onnx') {
     problems.push(
       `${BUNDLE_FILES.classifier}: kind: a sequence model's classifier is its network: kind must be onnx`,

@@ -4,26 +4,10 @@
  * Kept beside schema.ts, which it extends: the schema is the authority on the format.
  */
 import { z } from 'zod';
-import { SUPPORTED_FORMAT_VERSION } from './schema';
+import { largeArray, SUPPORTED_FORMAT_VERSION } from './schema';
 
 const isString = (value: unknown): value is string => typeof value === 'string';
 const isId = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
-
-/** Checked in one loop: vocabularies have tens of thousands of entries. */
-function parallelArray<T>(isElement: (value: unknown) => value is T, expected: string) {
-  return z.custom<T[]>().superRefine((value, ctx) => {
-    if (!Array.isArray(value)) {
-      ctx.addIssue({ code: 'custom', message: `expected an array of ${expected}` });
-      return;
-    }
-    for (let i = 0; i < value.length; i++) {
-      if (!isElement(value[i])) {
-        ctx.addIssue({ code: 'custom', path: [i], message: `expected ${expected}` });
-        return;
-      }
-    }
-  });
-}
 
 const LONE_SURROGATE = /\p{Cs}/u;
 const noLoneSurrogate = (s: string): boolean => !LONE_SURROGATE.test(s);
@@ -52,8 +36,8 @@ export const sequenceBlockSchema = z
     kind: z.literal('sequence'),
     tokenizer: z.discriminatedUnion('type', [kerasTokenizerSchema, patternTokenizerSchema]),
     /** vocabulary[i] has id ids[i] (Keras: word_index in id order). */
-    vocabulary: parallelArray(isString, 'strings'),
-    ids: parallelArray(isId, 'non-negative integer ids'),
+    vocabulary: largeArray(isString, 'strings'),
+    ids: largeArray(isId, 'non-negative integer ids'),
     /** Id of unknown tokens (Keras: word_index[oov_token]); null drops them. */
     oov_id: z.number().int().min(0).nullable(),
     maxlen: z.number().int().min(1).max(100_000),
