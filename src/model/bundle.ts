@@ -178,6 +178,14 @@ export function crossCheck(
   return problems;
 }
 
+/** A model.onnx problem as a BundleError line that names the file. */
+export function onnxProblem(dir: string, error: unknown): BundleError {
+  const message = (error as Error).message;
+  return new BundleError(dir, [
+    message.startsWith(BUNDLE_FILES.onnx) ? message : `${BUNDLE_FILES.onnx}: ${message}`,
+  ]);
+}
+
 /** model.onnx's path; "missing" is appended to problems when it is not there. */
 export async function onnxFile(dir: string, problems: string[]): Promise<string> {
   const onnxPath = join(dir, BUNDLE_FILES.onnx);

@@ -17,7 +17,7 @@ import {
   type Vectorizer,
 } from '../features/vectorizer';
 import { compileUnicode } from '../text/unicode';
-import { BUNDLE_FILES, BundleError, readBundle, type Bundle } from './bundle';
+import { BUNDLE_FILES, BundleError, onnxProblem, readBundle, type Bundle } from './bundle';
 import {
   applyPostTransform,
   argmax,
@@ -145,10 +145,7 @@ export class SiftModel implements LoadedModel {
         options.onnxThreads,
       );
     } catch (error) {
-      const message = (error as Error).message;
-      throw new BundleError(bundle.dir, [
-        message.startsWith(BUNDLE_FILES.onnx) ? message : `${BUNDLE_FILES.onnx}: ${message}`,
-      ]);
+      throw onnxProblem(bundle.dir, error);
     }
     const model = new SiftModel(bundle, { vectorizer, layer, session }, options);
     const report = await runSelfTest(model, model.paths);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { serviceUnavailable } from '../errors';
 import { createSequenceEncoder, type SequenceEncoder, type SequenceRow } from '../features/sequence';
 import { compileUnicode } from '../text/unicode';
-import { BUNDLE_FILES, BundleError, compareVersions, onnxFile, readJsonFile } from './bundle';
+import { BUNDLE_FILES, BundleError, compareVersions, onnxFile, onnxProblem, readJsonFile } from './bundle';
 import { multilabelPositives } from './labels';
 import { argmaxFirst } from './linear';
 import type { ModelOptions } from './classifier';
@@ -169,10 +169,7 @@ export class SequenceModel implements LoadedModel {
         options.onnxThreads,
       );
     } catch (error) {
-      const message = (error as Error).message;
-      throw new BundleError(dir, [
-        message.startsWith(BUNDLE_FILES.onnx) ? message : `${BUNDLE_FILES.onnx}: ${message}`,
-      ]);
+      throw onnxProblem(dir, error);
     }
     const model = new SequenceModel(bundle, session);
     const report = await runSelfTest(model, ['onnx']);
