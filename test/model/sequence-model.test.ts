@@ -116,6 +116,18 @@ describe('sequence models', () => {
       .send({ model: 'topics-mini', text: 'shut up you clown damn' })
       .expect(200);
     expect(page.text).toContain('Obscene');
+    const oip = await request(app)
+      .post('/v2/models/topics-mini/infer')
+      .send({
+        inputs: [{ name: 'text', shape: [2], datatype: 'BYTES', data: ['you idiot', 'what a lovely day'] }],
+      })
+      .expect(200);
+    expect(oip.body.outputs.length).toBeGreaterThan(0);
+    const kserve = await request(app)
+      .post('/v1/models/sequence-mini:predict')
+      .send({ instances: ['Forest fire near the town', 'I love fruits'] })
+      .expect(200);
+    expect(kserve.body.predictions).toHaveLength(2);
     const card = await request(app).get('/index?model=topics-mini').expect(200);
     expect(card.text).toContain('“Obscene” above 0.4');
   });
