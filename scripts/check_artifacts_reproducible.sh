@@ -79,4 +79,21 @@ for entry in "${TASKS[@]}"; do
     status=1
   fi
 done
+
+# The sequence reference model (Keras tokenizer + PyTorch LSTM): byte-identical on every run.
+task=disaster-tweets-lstm
+committed="artifacts/$task"
+created_at=$("$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1], encoding="utf-8"))["created_at"])' "$committed/card.json")
+echo "== $task: retraining with scripts/train_sequence.py (created_at pinned to $created_at)"
+if ! "$PYTHON" scripts/train_sequence.py --task "$task" --data "$DATA_DIR/disaster-tweets/train.csv" --out "$tmp/$task" \
+  --created-at "$created_at" >"$tmp/$task.log" 2>&1; then
+  tail -n 40 "$tmp/$task.log"
+  echo "FAIL: scripts/train_sequence.py failed for $task (log above)"
+  status=1
+elif diff -r -q "$committed" "$tmp/$task"; then
+  echo "OK: $committed is exactly what train_sequence.py produces"
+else
+  echo "FAIL: $committed differs from what train_sequence.py produces now (torch/keras_preprocessing version or CPU?)"
+  status=1
+fi
 exit "$status"

@@ -11,6 +11,7 @@ committed=$(mktemp -d)
 trap 'rm -rf test/fixtures && cp -a "$committed/fixtures" test/fixtures && rm -rf "$committed"' EXIT
 cp -a test/fixtures "$committed/fixtures"
 /usr/bin/python3 scripts/gen_parity_fixtures.py --require-stemmer
+/usr/bin/python3 scripts/gen_sequence_fixtures.py
 if diff -r -q "$committed/fixtures" test/fixtures >/dev/null; then
   echo "parity fixtures: reproducible byte for byte"
   exit 0

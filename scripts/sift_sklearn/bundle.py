@@ -185,7 +185,7 @@ def _golden(pipeline: Any, spec: FeatureSpec, layer: LinearLayer | Converted, ro
 
 
 def _multilabel(layer: LinearLayer | Converted) -> bool:
-    return isinstance(layer, LinearLayer) and layer.multilabel
+    return bool(getattr(layer, "multilabel", False))
 
 
 def _task(layer: LinearLayer | Converted) -> str:
@@ -236,7 +236,7 @@ def onnx_classifier_json(converted: Converted, width: int) -> dict:
         "kind": "onnx",
         "estimator": converted.estimator,
         "output": "probabilities",
-        "multilabel": False,
+        "multilabel": converted.multilabel,
         "width": width,
         "classes": len(converted.classes),
         "explanation": "occlusion",
@@ -380,8 +380,11 @@ def write_bundle(
     positive_class: int | None = None,
     threshold: float | None = None,
     extra_versions: Mapping[str, str] | None = None,
+    feature_file: tuple[str, dict] | None = None,
+    label_thresholds: Sequence[float] | None = None,
 ) -> ExportResult:
-    """card.json (built here), vectorizer.json, unicode.json, classifier.json and model.onnx."""
+    """card.json (built here), vectorizer.json (or `feature_file`: a sequence model's
+    sequence.json), unicode.json, classifier.json and model.onnx."""
     fields = spec.fields
     versions = {**_versions(), **(extra_versions or {})}
     task = _task(layer)
@@ -399,6 +402,10 @@ def write_bundle(
         card["threshold"] = 0.5 if threshold is None else float(threshold)
     elif positive_class is not None or threshold is not None:
         raise ValueError("positive_class and threshold apply to binary models only")
+    if label_thresholds is not None:
+        if task != "multilabel":
+            raise ValueError("label_thresholds apply to multi-label models only")
+        card["label_thresholds"] = [float(t) for t in label_thresholds]
     card.update(
         {
             "metrics": _sorted_keys(metrics) if metrics is not None else None,
@@ -410,8 +417,9 @@ def write_bundle(
             "golden": golden,
         }
     )
+    features_name, features_body = feature_file or ("vectorizer.json", _vectorizer_json(spec, versions))
     files = {
-        "vectorizer.json": dumps(_vectorizer_json(spec, versions)).encode("utf-8"),
+        features_name: dumps(features_body).encode("utf-8"),
         "unicode.json": dumps(_unicode_json(unicode_tables())).encode("utf-8"),
         "classifier.json": dumps(classifier).encode("utf-8"),
         "model.onnx": model.SerializeToString(),

@@ -57,10 +57,24 @@ def _elem_type(value_info: onnx.ValueInfoProto) -> int | None:
     return value_info.type.tensor_type.elem_type if kind == "tensor_type" else None
 
 
+_TYPE_NAMES = {TensorProto.FLOAT: "float32", TensorProto.INT64: "int64"}
+
+
 def prepare_graph(
-    model: onnx.ModelProto, width: int, classes: int, output: str | None = None, post_transform: str = "none"
+    model: onnx.ModelProto,
+    width: int,
+    classes: int,
+    output: str | None = None,
+    post_transform: str = "none",
+    *,
+    input_name: str = "features",
+    input_type: int = TensorProto.FLOAT,
 ) -> onnx.ModelProto:
-    """The user's graph with input `features` and output `probabilities` [N, classes]; refusals say why."""
+    """The user's graph with input `input_name` ([N, width] of `input_type`: float32 features, or
+    int64 token ids of a sequence model) and output `probabilities` [N, classes]; refusals say why.
+    post_transform `sigmoid` applies σ per column (multi-label logits)."""
+    type_name = _TYPE_NAMES[input_type]
+    what = "feature matrix" if input_type == TensorProto.FLOAT else "matrix of token ids (maxlen columns)"
     model = onnx.ModelProto.FromString(model.SerializeToString())
     graph = model.graph
     for opset in model.opset_import:
@@ -72,17 +86,20 @@ def prepare_graph(
     initializers = {i.name for i in graph.initializer}
     inputs = [i for i in graph.input if i.name not in initializers]
     if len(inputs) != 1:
-        raise UnsupportedModelError(f"the graph has {len(inputs)} inputs ({[i.name for i in inputs]}); Sift feeds one float32 [N, {width}] feature matrix")
+        raise UnsupportedModelError(f"the graph has {len(inputs)} inputs ({[i.name for i in inputs]}); Sift feeds one {type_name} [N, {width}] {what}")
     source = inputs[0]
-    if _elem_type(source) != TensorProto.FLOAT:
-        raise UnsupportedModelError(f"input {source.name!r} is not a float32 tensor; export the graph with a float32 input")
+    if _elem_type(source) != input_type:
+        found = _TYPE_NAMES.get(_elem_type(source) or 0, "another type")
+        raise UnsupportedModelError(f"input {source.name!r} is {found}, not a {type_name} tensor; export the graph with a {type_name} input")
     dims = _dims(source)
     if len(dims) != 2:
         raise UnsupportedModelError(f"input {source.name!r} has shape {dims}; expected [N, {width}]")
     if isinstance(dims[0], int) and dims[0] > 0:
         raise UnsupportedModelError(f"input {source.name!r} has a fixed batch size {dims[0]}; export it with a dynamic first axis (torch.onnx.export(..., dynamic_axes={{'{source.name}': {{0: 'N'}}}}))")
     if isinstance(dims[1], int) and dims[1] not in (0, width):
-        raise UnsupportedModelError(f"input {source.name!r} takes {dims[1]} features; the vectorizer makes {width}: export the graph over this vectorizer's features")
+        if input_type == TensorProto.FLOAT:
+            raise UnsupportedModelError(f"input {source.name!r} takes {dims[1]} features; the vectorizer makes {width}: export the graph over this vectorizer's features")
+        raise UnsupportedModelError(f"input {source.name!r} takes {dims[1]} ids per row; the padded sequences have maxlen {width}: export the network for that maxlen")
 
     # A ZipMap (a map per row) cannot cross into onnxruntime-node: use the tensor it was made from.
     zipmaps = {n.output[0]: n for n in graph.node if n.op_type == "ZipMap"}
@@ -117,10 +134,20 @@ def prepare_graph(
     for node in graph.node:
         for i, name in enumerate(node.input):
             if name == source.name:
-                node.input[i] = "features"
+                node.input[i] = input_name
     if chosen == source.name:
         raise UnsupportedModelError("the probabilities output is the input itself")
     nodes = [n for n in graph.node if n.op_type != "ZipMap"]
+    # A graph whose own output is already called `probabilities` (torch.onnx.export with
+    # output_names=["probabilities"]): rename that tensor so the final Identity keeps the name.
+    if any("probabilities" in n.output for n in nodes):
+        for node in nodes:
+            for names in (node.input, node.output):
+                for i, tensor in enumerate(names):
+                    if tensor == "probabilities":
+                        names[i] = "sift_graph_probabilities"
+        if chosen == "probabilities":
+            chosen = "sift_graph_probabilities"
     if post_transform == "softmax":
         nodes.append(helper.make_node("Softmax", [chosen], ["sift_softmax"], name="sift_softmax", axis=1))
         chosen = "sift_softmax"
@@ -135,12 +162,15 @@ def prepare_graph(
             helper.make_node("Concat", ["sift_p0", "sift_p1"], ["sift_binary"], name="sift_binary", axis=1),
         ]
         chosen = "sift_binary"
+    elif post_transform == "sigmoid":
+        nodes.append(helper.make_node("Sigmoid", [chosen], ["sift_sigmoid"], name="sift_sigmoid"))
+        chosen = "sift_sigmoid"
     elif post_transform != "none":
-        raise ValueError(f"post_transform must be none, softmax or logistic, not {post_transform!r}")
+        raise ValueError(f"post_transform must be none, softmax, logistic or sigmoid, not {post_transform!r}")
     nodes.append(helper.make_node("Identity", [chosen], ["probabilities"], name="sift_probabilities"))
     del graph.node[:]
     graph.node.extend(nodes)
-    new_input = helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", width])
+    new_input = helper.make_tensor_value_info(input_name, input_type, ["N", width])
     kept_inputs = [i for i in graph.input if i.name in initializers]
     del graph.input[:]
     graph.input.extend([new_input, *kept_inputs])
@@ -153,13 +183,33 @@ def prepare_graph(
     return model
 
 
-def _onnxruntime_scores(model: onnx.ModelProto, features: np.ndarray) -> np.ndarray | None:
+def _onnxruntime_scores(model: onnx.ModelProto, features: np.ndarray, input_name: str = "features") -> np.ndarray | None:
     try:
         import onnxruntime  # type: ignore[import-not-found]
     except ImportError:
         return None
     session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    return np.asarray(session.run(["probabilities"], {"features": features.astype(np.float32)})[0], dtype=np.float64)
+    return np.asarray(session.run(["probabilities"], {input_name: features})[0], dtype=np.float64)
+
+
+def agreed_scores(
+    by_runtime: np.ndarray | None, by_object: np.ndarray | None, rows: int, classes: int, hint: str
+) -> np.ndarray:
+    """The golden outputs: onnxruntime's and/or the model object's, which must agree within 1e-5;
+    refused when neither could score (nothing would prove the graph is the model)."""
+    if by_runtime is None and by_object is None:
+        raise UnsupportedModelError(
+            f"nothing can score the golden examples: install onnxruntime for Python (pip install onnxruntime) or {hint}"
+        )
+    values = by_runtime if by_runtime is not None else by_object
+    assert values is not None
+    if values.shape != (rows, classes):
+        raise UnsupportedModelError(f"the model gives probabilities of shape {values.shape} for {rows} rows × {classes} classes")
+    if by_runtime is not None and by_object is not None:
+        difference = float(np.max(np.abs(by_runtime - by_object)))
+        if not difference <= 1e-5:
+            raise UnsupportedModelError(f"onnxruntime and the model object disagree by up to {difference:.3g}: the graph is not this model")
+    return values
 
 
 def _object_scores(model_object: Any, features: np.ndarray) -> np.ndarray:
@@ -202,21 +252,9 @@ def export_onnx_bundle(
     if not golden_rows:
         raise ValueError("golden examples are needed to prove the bundle: pass golden inputs (or examples)")
     features = np.asarray(_dense(spec.transform(golden_rows)), dtype=np.float32)
-    by_runtime = _onnxruntime_scores(prepared, features)
+    by_runtime = _onnxruntime_scores(prepared, features.astype(np.float32))
     by_object = _object_scores(model_object, features) if model_object is not None else None
-    if by_runtime is None and by_object is None:
-        raise UnsupportedModelError(
-            "nothing can score the golden examples: install onnxruntime for Python (pip install onnxruntime) "
-            "or pass the model's own Python object (--model-object)"
-        )
-    values = by_runtime if by_runtime is not None else by_object
-    assert values is not None
-    if values.shape != (len(golden_rows), len(labels)):
-        raise UnsupportedModelError(f"the model gives probabilities of shape {values.shape} for {len(golden_rows)} rows × {len(labels)} classes")
-    if by_runtime is not None and by_object is not None:
-        difference = float(np.max(np.abs(by_runtime - by_object)))
-        if not difference <= 1e-5:
-            raise UnsupportedModelError(f"onnxruntime and the model object disagree by up to {difference:.3g}: the graph is not this model")
+    values = agreed_scores(by_runtime, by_object, len(golden_rows), len(labels), "pass the model's own Python object (--model-object)")
     sums = values.sum(axis=1)
     if not np.all(np.isfinite(values)) or np.any(values < -1e-6) or not np.allclose(sums, 1.0, atol=1e-4):
         raise UnsupportedModelError(

@@ -83,6 +83,7 @@ class Converted:
     # decision_function as [N, k] columns, or predict_proba (binary: its second column only).
     decision: Callable[[Any], np.ndarray] | None = None
     emit_decision: Callable[[GraphBuilder, str], str] | None = None
+    multilabel: bool = False  # sequence models: one sigmoid per label
 
 
 def _classes(clf: Any) -> list:

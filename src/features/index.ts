@@ -8,3 +8,4 @@ export {
   type VectorizedRow,
   type Vectorizer,
 } from './vectorizer';
+export { createSequenceEncoder, type SequenceEncoder, type SequenceRow } from './sequence';

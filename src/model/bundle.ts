@@ -178,6 +178,25 @@ export function crossCheck(
   return problems;
 }
 
+/** A model.onnx problem as a BundleError line that names the file. */
+export function onnxProblem(dir: string, error: unknown): BundleError {
+  const message = (error as Error).message;
+  return new BundleError(dir, [
+    message.startsWith(BUNDLE_FILES.onnx) ? message : `${BUNDLE_FILES.onnx}: ${message}`,
+  ]);
+}
+
+/** model.onnx's path; "missing" is appended to problems when it is not there. */
+export async function onnxFile(dir: string, problems: string[]): Promise<string> {
+  const onnxPath = join(dir, BUNDLE_FILES.onnx);
+  try {
+    await access(onnxPath);
+  } catch {
+    problems.push(`${BUNDLE_FILES.onnx}: missing`);
+  }
+  return onnxPath;
+}
+
 export async function readBundle(dir: string): Promise<Bundle> {
   const problems: string[] = [];
   const [card, vectorizer, unicode, classifier] = await Promise.all([
@@ -186,12 +205,7 @@ export async function readBundle(dir: string): Promise<Bundle> {
     readJsonFile(dir, BUNDLE_FILES.unicode, unicodeTablesSchema, problems),
     readJsonFile(dir, BUNDLE_FILES.classifier, classifierSchema, problems),
   ]);
-  const onnxPath = join(dir, BUNDLE_FILES.onnx);
-  try {
-    await access(onnxPath);
-  } catch {
-    problems.push(`${BUNDLE_FILES.onnx}: missing`);
-  }
+  const onnxPath = await onnxFile(dir, problems);
   if (card && vectorizer && unicode && classifier)
     problems.push(...crossCheck(card, vectorizer, unicode, classifier));
   if (problems.length > 0 || !card || !vectorizer || !unicode || !classifier)

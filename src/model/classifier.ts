@@ -17,7 +17,7 @@ import {
   type Vectorizer,
 } from '../features/vectorizer';
 import { compileUnicode } from '../text/unicode';
-import { BUNDLE_FILES, BundleError, readBundle, type Bundle } from './bundle';
+import { BUNDLE_FILES, BundleError, onnxProblem, readBundle, type Bundle } from './bundle';
 import {
   applyPostTransform,
   argmax,
@@ -28,6 +28,7 @@ import {
   hasTiedMaximum,
   type LinearLayer,
 } from './linear';
+import { multilabelPositives } from './labels';
 import type { ModelCard } from './schema';
 import { describeRanked, occlusionExplanations } from './occlusion';
 import { runSelfTest, type InferencePath, type PathPrediction, type SelfTestReport } from './selftest';
@@ -136,10 +137,7 @@ export class SiftModel implements LoadedModel {
         options.onnxThreads,
       );
     } catch (error) {
-      const message = (error as Error).message;
-      throw new BundleError(bundle.dir, [
-        message.startsWith(BUNDLE_FILES.onnx) ? message : `${BUNDLE_FILES.onnx}: ${message}`,
-      ]);
+      throw onnxProblem(bundle.dir, error);
     }
     const model = new SiftModel(bundle, { vectorizer, layer, session }, options);
     const report = await runSelfTest(model, model.paths);
@@ -198,7 +196,10 @@ export class SiftModel implements LoadedModel {
     let classIndex: number;
     let positives: number[];
     if (this.multilabel) {
-      positives = result.positives;
+      // Tuned per-label thresholds replace the model's own rule (z > 0, p > 0.5).
+      const thresholds = this.card.label_thresholds;
+      positives =
+        thresholds === undefined ? result.positives : multilabelPositives(result.values, thresholds);
       classIndex = positives.length > 0 ? positives[0] : -1;
     } else {
       classIndex =
@@ -344,6 +345,7 @@ export class SiftModel implements LoadedModel {
     if (layer === null) {
       // scikit-learn's predict for every non-linear family: the first maximum of predict_proba.
       const argmaxIndex = argmaxFirst(values);
+      if (this.multilabel) return { argmaxIndex, positives: multilabelPositives(values, undefined) };
       return { argmaxIndex, positives: [argmaxIndex] };
     }
     const post = layer.postTransform;

@@ -93,14 +93,31 @@ export async function occlusionExplanations(
     }
   }
   await flush();
-  return rows.map((_, r) => {
-    const classIndex = classIndices[r];
-    const scored = columns[r].map((column, k) => ({ column, contribution: dropped[r][k] }));
-    return {
-      method: 'occlusion',
-      classIndex,
-      ...describeRanked((c) => subject.describeColumn(c), rankContributions(scored, n)),
-      intercept: baseline.values[classIndex],
-    };
-  });
+  return rows.map((_, r) =>
+    rankOcclusions(
+      columns[r].map((column, k) => ({ order: column, contribution: dropped[r][k] })),
+      (column) => subject.describeColumn(column),
+      classIndices[r],
+      baseline.values[classIndices[r]],
+      n,
+    ),
+  );
+}
+
+/**
+ * An occlusion explanation from scored items (`order`: a column, or a token's first position):
+ * the n largest contributions each side, ties in `order` (rankContributions, as linear models rank).
+ */
+export function rankOcclusions(
+  scored: readonly { order: number; contribution: number }[],
+  describe: (order: number) => Omit<TermContribution, 'contribution'>,
+  classIndex: number,
+  intercept: number,
+  n: number,
+): Explanation {
+  const ranked = rankContributions(
+    scored.map(({ order, contribution }) => ({ column: order, contribution })),
+    n,
+  );
+  return { method: 'occlusion', classIndex, ...describeRanked(describe, ranked), intercept };
 }

@@ -8,7 +8,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BUNDLE_FILES, BundleError } from './bundle';
-import { loadModel, type ModelOptions, type SiftModel } from './classifier';
+import type { ModelOptions } from './classifier';
+import { loadServedModel, type ServedModel } from './load';
 import { MODEL_NAME_PATTERN } from './schema';
 import type { OnnxThreadOptions } from './session';
 import type { FailedModel, ModelRegistry } from './types';
@@ -29,8 +30,8 @@ export interface SkippedBundle {
 }
 
 export interface SiftRegistry extends ModelRegistry {
-  list(): readonly SiftModel[];
-  get(name: string): SiftModel | undefined;
+  list(): readonly ServedModel[];
+  get(name: string): ServedModel | undefined;
   /** Bundle folders that are not served (failed to load, or a duplicate name), and why. */
   readonly skipped: readonly SkippedBundle[];
   readonly failed: readonly FailedModel[];
@@ -74,14 +75,14 @@ export async function loadRegistry(
     .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
     .map((e) => e.name)
     .sort();
-  const models = new Map<string, SiftModel>();
+  const models = new Map<string, ServedModel>();
   const broken: FailedModel[] = [];
   const skipped: SkippedBundle[] = [];
   // One at a time: loading parses large JSON files and runs the self-test; start-up memory stays flat.
   for (const folder of folders) {
     const dir = join(artifactsDir, folder);
     try {
-      const model = await loadModel(dir, options);
+      const model = await loadServedModel(dir, options);
       const existing = models.get(model.name);
       if (existing !== undefined) {
         await model.close();
@@ -124,7 +125,7 @@ export async function loadRegistry(
     options.defaultModel ||
     (registered.includes(FALLBACK_DEFAULT_MODEL) ? FALLBACK_DEFAULT_MODEL : registered[0]);
 
-  const ordered = names.map((n) => models.get(n) as SiftModel);
+  const ordered = names.map((n) => models.get(n) as ServedModel);
   return {
     defaultModel,
     skipped,

@@ -20,7 +20,7 @@ const formatVersion = z
  * rather than one schema per element: the same verdict, a fraction of the start-up time. Reports
  * the first bad element by index.
  */
-function largeArray<T>(isElement: (value: unknown) => value is T, expected: string) {
+export function largeArray<T>(isElement: (value: unknown) => value is T, expected: string) {
   return z.custom<T[]>().superRefine((value, ctx) => {
     if (!Array.isArray(value)) {
       ctx.addIssue({ code: 'custom', message: `expected an array of ${expected}` });
@@ -189,7 +189,8 @@ export const onnxClassifierSchema = z
     kind: z.literal('onnx'),
     estimator: z.string().min(1),
     output: z.literal('probabilities'),
-    multilabel: z.literal(false),
+    /** Multi-label: one independent probability per label (a sigmoid each), not summing to 1. */
+    multilabel: z.boolean(),
     width: z.number().int().min(1),
     classes: z.number().int().min(2),
     explanation: z.literal('occlusion'),
@@ -266,6 +267,8 @@ export const cardSchema = z
     classes: z.array(z.object({ value: labelValue, name: z.string().min(1) })).min(1),
     positive_class: z.number().int().min(0).optional(),
     threshold: z.number().gt(0).lt(1).optional(),
+    /** Multi-label only: label k applies when its probability is above label_thresholds[k] (default 0.5). */
+    label_thresholds: z.array(z.number().gt(0).lt(1)).optional(),
     metrics: z
       .object({
         accuracy: z.number(),
@@ -299,6 +302,21 @@ export const cardSchema = z
     }
     if (c.positive_class !== undefined && c.positive_class >= c.classes.length) {
       ctx.addIssue({ code: 'custom', path: ['positive_class'], message: 'is not a class index' });
+    }
+    if (c.label_thresholds !== undefined) {
+      if (c.task !== 'multilabel') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['label_thresholds'],
+          message: 'are for multi-label models only',
+        });
+      } else if (c.label_thresholds.length !== c.classes.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['label_thresholds'],
+          message: `has ${c.label_thresholds.length} thresholds for ${c.classes.length} labels`,
+        });
+      }
     }
     c.golden.forEach((g, i) => {
       if (g.values.length !== c.classes.length) {

@@ -18,15 +18,17 @@ export interface ClassifierSessionSpec {
   classes: number;
   /** Name of the values output: `probabilities` or `scores`. */
   valuesOutput: string;
+  /** The one input: `features` float32 (default), or a sequence model's int64 token ids. */
+  input?: { name: string; type: 'float32' | 'int64' };
 }
 
 export interface ClassifierSession {
-  /** Runs rows × width float32 features; returns rows × classes float32 values. */
-  run(features: Float32Array, rows: number): Promise<Float32Array>;
+  /** Runs rows × width inputs (float32 features or int64 ids); returns rows × classes float32 values. */
+  run(features: Float32Array | BigInt64Array, rows: number): Promise<Float32Array>;
   release(): Promise<void>;
 }
 
-const INPUT_NAME = 'features';
+const FEATURES_INPUT = { name: 'features', type: 'float32' } as const;
 
 export async function openClassifierSession(
   modelPath: string,
@@ -62,8 +64,15 @@ export async function openClassifierSession(
       if (features.length !== rows * spec.width) {
         throw new RangeError(`expected ${rows} × ${spec.width} features, got ${features.length} values`);
       }
-      const input = new Tensor('float32', features, [rows, spec.width]);
-      const result = await session.run({ [INPUT_NAME]: input }, [spec.valuesOutput]);
+      const { name, type } = spec.input ?? FEATURES_INPUT;
+      if ((type === 'int64') !== features instanceof BigInt64Array) {
+        throw new TypeError(`input '${name}' takes ${type} values`);
+      }
+      const input =
+        features instanceof BigInt64Array
+          ? new Tensor('int64', features, [rows, spec.width])
+          : new Tensor('float32', features, [rows, spec.width]);
+      const result = await session.run({ [name]: input }, [spec.valuesOutput]);
       const output = result[spec.valuesOutput];
       if (output === undefined || output.type !== 'float32') {
         throw new Error(`model.onnx returned no float32 '${spec.valuesOutput}' output`);
@@ -85,15 +94,13 @@ export async function openClassifierSession(
 }
 
 function checkSignature(session: InferenceSession, spec: ClassifierSessionSpec): void {
-  if (session.inputNames.length !== 1 || session.inputNames[0] !== INPUT_NAME) {
-    throw new Error(
-      `model.onnx: expected one input '${INPUT_NAME}', found [${session.inputNames.join(', ')}]`,
-    );
+  const { name, type } = spec.input ?? FEATURES_INPUT;
+  if (session.inputNames.length !== 1 || session.inputNames[0] !== name) {
+    throw new Error(`model.onnx: expected one input '${name}', found [${session.inputNames.join(', ')}]`);
   }
   const input = session.inputMetadata[0];
   if (input !== undefined && input.isTensor) {
-    if (input.type !== 'float32')
-      throw new Error(`model.onnx: input '${INPUT_NAME}' is ${input.type}, not float32`);
+    if (input.type !== type) throw new Error(`model.onnx: input '${name}' is ${input.type}, not ${type}`);
     const last = input.shape[input.shape.length - 1];
     if (input.shape.length !== 2 || (typeof last === 'number' && last !== spec.width)) {
       throw new Error(

@@ -1,6 +1,14 @@
 /** Python-compatible text processing: the pure building blocks of sklearn's analyzers. */
 export { createAnalyzer, type Analyzer, type AnalyzerOptions } from './analyzer';
 export { CodePointSet, type CodePointRange } from './codepoints';
+export {
+  kerasTokens,
+  padSequence,
+  tokensToIds,
+  type IdLookup,
+  type KerasTokenizerOptions,
+  type PadOptions,
+} from './keras';
 export { pythonLower } from './lowercase';
 export {
   charNgrams,

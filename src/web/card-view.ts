@@ -65,6 +65,11 @@ export function isClassMetric(value: unknown): value is ClassMetric {
 
 function decisionRule(card: ModelCard, output: 'probabilities' | 'scores'): string | undefined {
   if (card.task === 'multilabel') {
+    const thresholds = card.label_thresholds;
+    if (thresholds !== undefined && output === 'probabilities') {
+      const each = card.classes.map((c, k) => `“${c.name}” above ${thresholds[k]}`).join(', ');
+      return `A label applies when its probability is above its own threshold (${each}); several may apply at once.`;
+    }
     return output === 'scores'
       ? 'A label applies when its decision score is above 0.'
       : 'A label applies when its probability is above 0.5; several may apply at once.';
