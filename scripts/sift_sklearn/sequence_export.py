@@ -149,7 +149,7 @@ def export_sequence_bundle(
         if k
     ]
     producer = model.producer_name or "unknown producer"
-    converted = Converted(estimator or f"ONNX ({producer})", labels, lambda _: values, lambda g, f: f, None, [], multilabel)
+    converted = Converted(estimator or f"ONNX ({producer})", labels, lambda _: values, lambda g, f: f, None, multilabel=multilabel)
     examples_list = card_examples(examples, [field])
     result = write_bundle(
         out_dir,
