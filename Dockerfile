@@ -43,7 +43,10 @@ FROM ${NODE_IMAGE}
 LABEL org.opencontainers.image.title="Sift" \
       org.opencontainers.image.description="scikit-learn TF-IDF + linear text classifiers served from TypeScript (ONNX)" \
       org.opencontainers.image.licenses="MIT"
+# MALLOC_MMAP_THRESHOLD_: a fixed threshold keeps glibc from raising it after onnxruntime frees its
+# multi-MB buffers, which left those buffers resident on the heap (4 bundles idle: 184 → 143 MB).
 ENV NODE_ENV=production \
+    MALLOC_MMAP_THRESHOLD_=65536 \
     PORT=3000 \
     ARTIFACTS_DIR=/app/artifacts
 WORKDIR /app

@@ -50,17 +50,23 @@ export function snapshotBuild(root: string): { serverJs: string; remove(): void 
  * The node flags of `npm start` (`node <flags> dist/server.js`), which the image's ENTRYPOINT repeats:
  * the bench runs Sift the way users do.
  */
-export function serverStartFlags(root: string): string[] {
+/** `npm start`'s environment assignments and node flags: "[VAR=value ...] node [flags] dist/server.js". */
+export function serverStartCommand(root: string): { env: Record<string, string>; flags: string[] } {
   const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
     scripts?: Record<string, string>;
   };
   const words = (manifest.scripts?.start ?? '').trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (words.length > 0 && /^[A-Z_][A-Z0-9_]*=/.test(words[0])) {
+    const [name, ...value] = (words.shift() as string).split('=');
+    env[name] = value.join('=');
+  }
   if (words[0] !== 'node' || words[words.length - 1] !== 'dist/server.js') {
     throw new Error(
-      `package.json scripts.start should be "node [flags] dist/server.js", not "${words.join(' ')}"`,
+      `package.json scripts.start should be "[VAR=value ...] node [flags] dist/server.js", not "${words.join(' ')}"`,
     );
   }
-  return words.slice(1, -1);
+  return { env, flags: words.slice(1, -1) };
 }
 
 export interface SiftOptions {
@@ -80,8 +86,9 @@ export function siftServer(o: SiftOptions): ServerSpec {
   return {
     name: o.name,
     command: process.execPath,
-    args: [...serverStartFlags(o.root), ...(o.nodeFlags ?? []), o.serverJs],
+    args: [...serverStartCommand(o.root).flags, ...(o.nodeFlags ?? []), o.serverJs],
     env: {
+      ...serverStartCommand(o.root).env,
       NODE_ENV: 'production',
       PORT: String(o.port),
       HOST: '127.0.0.1',

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { serverStartFlags } from '../../bench/servers';
+import { serverStartCommand } from '../../bench/servers';
 
 const root = join(__dirname, '..', '..');
 
@@ -14,11 +14,18 @@ describe('the server start command', () => {
       scripts: Record<string, string>;
     }
   ).scripts.start;
-  const flags = serverStartFlags(root);
+  const { env, flags } = serverStartCommand(root);
 
   it('npm start runs node with flags on dist/server.js', () => {
-    expect(startScript).toBe(['node', ...flags, 'dist/server.js'].join(' '));
+    const assignments = Object.entries(env).map(([name, value]) => `${name}=${value}`);
+    expect(startScript).toBe([...assignments, 'node', ...flags, 'dist/server.js'].join(' '));
     expect(flags).toContain('--max-semi-space-size=2');
+    expect(env.MALLOC_MMAP_THRESHOLD_).toBe('65536');
+  });
+
+  it('the Dockerfile sets the same environment for the allocator', () => {
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    for (const [name, value] of Object.entries(env)) expect(dockerfile).toContain(`${name}=${value}`);
   });
 
   it('the Dockerfile ENTRYPOINT uses the same flags', () => {
