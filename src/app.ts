@@ -19,6 +19,8 @@ import { errorHandler, methodGuard, notFoundHandler, optionsHandler } from './ht
 import { apiKeyAuth, cors, formRateLimiter, rateLimiter, securityHeaderList } from './http/security';
 import type { ModelRegistry } from './model/types';
 import { createMetrics, type Metrics } from './ops/metrics';
+import { createAdminRouter, type ModelControl } from './ops/admin';
+import type { WorkerVersions } from './ops/health';
 import { createOpsRouter } from './ops/routes';
 import { createPredictRouter } from './predict/routes';
 import { createKServeRouter } from './protocols/kserve';
@@ -41,6 +43,10 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** Omitted: every request is admitted (tests); the server passes one sized to the container. */
   admission?: Admission;
+  /** Reload and default-version control for the admin routes; omitted: the registry's own. */
+  models?: ModelControl;
+  /** Cluster mode: each worker's model versions, for /ready (omitted: this process only). */
+  workers?: () => WorkerVersions[] | undefined;
 }
 
 /** public/ at the repository root: `../public` from both src/ (ts-jest) and dist/ (node). */
@@ -104,6 +110,7 @@ export function createApp(deps: AppDeps): express.Express {
   // The prediction API first: it takes nearly all the traffic, and no other router shares its paths.
   app.use(createPredictRouter(resolved));
   app.use(createOpsRouter(resolved, metrics));
+  app.use(createAdminRouter(resolved));
   app.use(createSageMakerRouter(resolved));
   app.use(createKServeRouter(resolved));
   app.use(createWebRouter(resolved));

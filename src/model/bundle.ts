@@ -3,6 +3,7 @@
  * the field path; a format version newer than this server is refused before anything else is read
  * from that file; the files must agree with each other (width, classes, versions, input fields).
  */
+import { createHash } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { z } from 'zod';
@@ -176,6 +177,21 @@ export function crossCheck(
     problems.push('card.json: threshold: threshold and positive_class are for binary models only');
   }
   return problems;
+}
+
+/**
+ * The bundle's content version: the first 12 hex digits of a SHA-256 over its five files (names and
+ * bytes, in a fixed order). Two folders with the same files have the same version wherever they are;
+ * any changed byte is a new version. Rejects when a file cannot be read.
+ */
+export async function bundleHash(dir: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of Object.values(BUNDLE_FILES).sort()) {
+    const bytes = await readFile(join(dir, file));
+    hash.update(`${file}\0${bytes.length}\0`);
+    hash.update(bytes);
+  }
+  return hash.digest('hex').slice(0, 12);
 }
 
 export async function readBundle(dir: string): Promise<Bundle> {

@@ -17,7 +17,7 @@ import {
   type Vectorizer,
 } from '../features/vectorizer';
 import { compileUnicode } from '../text/unicode';
-import { BUNDLE_FILES, BundleError, readBundle, type Bundle } from './bundle';
+import { BUNDLE_FILES, BundleError, bundleHash, readBundle, type Bundle } from './bundle';
 import {
   applyPostTransform,
   argmax,
@@ -76,6 +76,11 @@ export class SiftModel implements LoadedModel {
   /** kind onnx: the columns the graph can read (null: all); occlusion skips the others. */
   readonly usedFeatures: Int32Array | null;
   readonly dir: string;
+  /** Content hash of the bundle (bundleHash); '' when loaded without one (tests). */
+  version = '';
+  versionLabel: string | undefined;
+  private users = 0;
+  private retired: (() => void) | null = null;
   private session: ClassifierSession | null;
   private state: ModelStatus = { ready: false, reason: 'not self-tested yet' };
   readonly onnxMinRows: number;
@@ -158,6 +163,33 @@ export class SiftModel implements LoadedModel {
 
   status(): ModelStatus {
     return { ...this.state };
+  }
+
+  retain(): () => void {
+    this.users++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.users--;
+      if (this.users === 0 && this.retired !== null) this.retired();
+    };
+  }
+
+  /**
+   * Closes the model once every request that retained it has finished: a reload swapped it out, so
+   * nobody new gets it, and those already running finish on it.
+   */
+  retire(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.retired = resolve;
+      if (this.users === 0) resolve();
+    }).then(() => this.close());
+  }
+
+  /** Requests currently using the model (retain() without release). */
+  get inUse(): number {
+    return this.users;
   }
 
   async predict(rows: readonly InputRow[], options: PredictOptions = {}): Promise<RowPrediction[]> {
@@ -398,5 +430,9 @@ export class SiftModel implements LoadedModel {
 
 /** Reads, validates and loads one bundle folder. Throws BundleError for an invalid bundle. */
 export async function loadModel(dir: string, options: ModelOptions = {}): Promise<SiftModel> {
-  return SiftModel.load(await readBundle(dir), options);
+  const [bundle, version] = await Promise.all([readBundle(dir), bundleHash(dir).catch(() => '')]);
+  const model = await SiftModel.load(bundle, options);
+  model.version = version;
+  model.versionLabel = bundle.card.version;
+  return model;
 }

@@ -11,7 +11,7 @@ export interface Metrics {
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly predictions: Counter<'model' | 'class'>;
-  readonly modelInfo: Gauge<'model' | 'title' | 'task' | 'output' | 'classes' | 'ready'>;
+  readonly modelInfo: Gauge<'model' | 'title' | 'task' | 'output' | 'classes' | 'ready' | 'version'>;
   /**
    * The text GET /metrics answers: this registry, or in cluster mode the sum over every worker
    * (src/cluster.ts replaces it), so a scrape never depends on which worker answered.
@@ -55,7 +55,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const modelInfo = new Gauge({
     name: 'sift_model_info',
     help: 'Loaded models (value 1); the ready label says whether its self-test passed.',
-    labelNames: ['model', 'title', 'task', 'output', 'classes', 'ready'] as const,
+    labelNames: ['model', 'title', 'task', 'output', 'classes', 'ready', 'version'] as const,
     registers: [registry],
     // Every worker reports the same models: summing would count each once per worker.
     aggregator: 'max',
@@ -71,14 +71,46 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
             output: model.output,
             classes: String(model.card.classes.length),
             ready: String(model.status().ready),
+            version: model.version ?? '',
           },
           1,
         );
       }
       // Registered but failed to load: alerting on ready="false" covers them too.
       for (const failed of watched.failed ?? []) {
-        this.set({ model: failed.name, title: '', task: '', output: '', classes: '0', ready: 'false' }, 1);
+        this.set(
+          { model: failed.name, title: '', task: '', output: '', classes: '0', ready: 'false', version: '' },
+          1,
+        );
       }
+    },
+  });
+  // Read from the registry at every scrape: it counts its own reloads.
+  const reloadsOf = () =>
+    watched as
+      | (ModelRegistry & {
+          reloadCounts?: Readonly<Record<string, number>>;
+          reloadRuns?: Readonly<Record<string, number>>;
+        })
+      | undefined;
+  new Counter({
+    name: 'sift_model_reloads_total',
+    help: 'Model reloads (SIGHUP, admin call, WATCH_ARTIFACTS) by result: ok, or rejected (something was not swapped in).',
+    labelNames: ['result'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [result, n] of Object.entries(reloadsOf()?.reloadRuns ?? {})) this.inc({ result }, n);
+    },
+  });
+  new Counter({
+    name: 'sift_model_reload_bundles_total',
+    help: 'Bundles seen by reloads, by outcome: loaded (swapped in), unchanged, rejected (the old one kept serving), removed.',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [outcome, n] of Object.entries(reloadsOf()?.reloadCounts ?? {})) this.inc({ outcome }, n);
     },
   });
   return {
