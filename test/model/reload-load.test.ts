@@ -128,7 +128,6 @@ it(`reloads every ${RELOAD_EVERY_MS / 1000} s under ${RATE} req/s for ${SECONDS}
     const after = process.memoryUsage().rss;
     // Loaded bundles never pile up: memory within 64 MB of the warm baseline (a jest process's noise).
     expect((after - baseline) / 2 ** 20).toBeLessThan(64);
-    // eslint-disable-next-line no-console
     console.log(
       `reload under load: ${answers.length} requests, 0 failed, ${reports.length} reloads ` +
         `(${reports.filter((r) => r.ok).length} swapped, ${reports.filter((r) => !r.ok).length} refused), ` +
