@@ -130,7 +130,7 @@ describe('versions side by side', () => {
   it('serves the last version by default, every version by its own route, and the flat layout beside them', async () => {
     const registry = await versioned();
     try {
-      const { app } = buildTestApp(registry);
+      const { app, log } = buildTestApp(registry);
       const versions = (await request(app).get('/models/tweets-mini/versions')).body as {
         versions: { version: string; label: string; default: boolean }[];
       };
@@ -154,6 +154,15 @@ describe('versions side by side', () => {
         .send({ text: 'fire' });
       expect(missing.status).toBe(404);
       expect(missing.body.error.message).toMatch(/has no version "v9"/);
+      const metadata = await request(app).get('/v2/models/tweets-mini');
+      expect(metadata.body.versions).toEqual([versions.versions[1].version, versions.versions[0].version]);
+      const infer = await request(app)
+        .post('/v2/models/tweets-mini/infer')
+        .send({ inputs: [{ name: 'text', shape: [1], datatype: 'BYTES', data: ['fire'] }] });
+      expect(infer.body.model_version).toBe(versions.versions[1].version);
+      expect(log.lines().find((l) => l.path === '/v2/models/tweets-mini/infer')?.modelVersion).toBe(
+        versions.versions[1].version,
+      );
       const flat = await request(app).post('/models/sentiment-mini/predict').send({ text: 'great' });
       expect(flat.status).toBe(200);
       expect(flat.body.model_version).toBe(registry.get('sentiment-mini')!.version);
