@@ -11,7 +11,7 @@ export interface Metrics {
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly predictions: Counter<'model' | 'class'>;
-  readonly modelInfo: Gauge<'model' | 'title' | 'task' | 'output' | 'classes' | 'ready' | 'version'>;
+  readonly modelInfo: Gauge<'model' | 'title' | 'task' | 'output' | 'classes' | 'version' | 'ready'>;
   /**
    * The text GET /metrics answers: this registry, or in cluster mode the sum over every worker
    * (src/cluster.ts replaces it), so a scrape never depends on which worker answered.
@@ -55,7 +55,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const modelInfo = new Gauge({
     name: 'sift_model_info',
     help: 'Loaded models (value 1); the ready label says whether its self-test passed.',
-    labelNames: ['model', 'title', 'task', 'output', 'classes', 'ready', 'version'] as const,
+    labelNames: ['model', 'title', 'task', 'output', 'classes', 'version', 'ready'] as const,
     registers: [registry],
     // Every worker reports the same models: summing would count each once per worker.
     aggregator: 'max',
@@ -70,8 +70,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
             task: model.card.task,
             output: model.output,
             classes: String(model.card.classes.length),
-            ready: String(model.status().ready),
             version: model.version ?? '',
+            ready: String(model.status().ready),
           },
           1,
         );
@@ -79,7 +79,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       // Registered but failed to load: alerting on ready="false" covers them too.
       for (const failed of watched.failed ?? []) {
         this.set(
-          { model: failed.name, title: '', task: '', output: '', classes: '0', ready: 'false', version: '' },
+          { model: failed.name, title: '', task: '', output: '', classes: '0', version: '', ready: 'false' },
           1,
         );
       }
