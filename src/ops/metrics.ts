@@ -86,33 +86,32 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
   });
   // Read from the registry at every scrape: it counts its own reloads.
-  const reloadsOf = () =>
-    watched as
-      | (ModelRegistry & {
-          reloadCounts?: Readonly<Record<string, number>>;
-          reloadRuns?: Readonly<Record<string, number>>;
-        })
-      | undefined;
-  new Counter({
-    name: 'sift_model_reloads_total',
-    help: 'Model reloads (SIGHUP, admin call, WATCH_ARTIFACTS) by result: ok, or rejected (something was not swapped in).',
-    labelNames: ['result'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [result, n] of Object.entries(reloadsOf()?.reloadRuns ?? {})) this.inc({ result }, n);
-    },
-  });
-  new Counter({
-    name: 'sift_model_reload_bundles_total',
-    help: 'Bundles seen by reloads, by outcome: loaded (swapped in), unchanged, rejected (the old one kept serving), removed.',
-    labelNames: ['outcome'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [outcome, n] of Object.entries(reloadsOf()?.reloadCounts ?? {})) this.inc({ outcome }, n);
-    },
-  });
+  type Counts = Readonly<Record<string, number>>;
+  const reloads = () =>
+    watched as (ModelRegistry & { reloadCounts?: Counts; reloadRuns?: Counts }) | undefined;
+  const countsCounter = (name: string, help: string, label: string, read: () => Counts | undefined) =>
+    new Counter({
+      name,
+      help,
+      labelNames: [label],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [value, n] of Object.entries(read() ?? {})) this.inc({ [label]: value }, n);
+      },
+    });
+  countsCounter(
+    'sift_model_reloads_total',
+    'Model reloads (SIGHUP, admin call, WATCH_ARTIFACTS) by result: ok, or rejected (something was not swapped in).',
+    'result',
+    () => reloads()?.reloadRuns,
+  );
+  countsCounter(
+    'sift_model_reload_bundles_total',
+    'Bundles seen by reloads, by outcome: loaded (swapped in), unchanged, rejected (the old one kept serving), removed.',
+    'outcome',
+    () => reloads()?.reloadCounts,
+  );
   return {
     registry,
     httpRequests,

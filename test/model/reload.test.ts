@@ -216,7 +216,9 @@ describe('versions side by side', () => {
       ]);
       const scrape = await metrics.scrape();
       expect(scrape).toMatch(/sift_model_reloads_total\{result="rejected"\} [1-9]/);
-      expect(scrape).toMatch(/sift_model_info\{model="tweets-mini",[^}]*version="[0-9a-f]{12}"\} 1/);
+      expect(scrape).toMatch(
+        /sift_model_info\{model="tweets-mini",[^}]*version="[0-9a-f]{12}",ready="true"\} 1/,
+      );
     } finally {
       await registry.close();
     }
