@@ -32,6 +32,7 @@ const PREDICTION_COLUMNS = [
   'probability_1',
   'coverage_ratio',
   'low_signal',
+  'model_version',
 ];
 
 const app = useFixtureApp();
