@@ -134,17 +134,22 @@ export function controlModels(
  */
 export function relayReloads(logger: pino.Logger): void {
   const versions = new Map<number, WorkerVersions>();
+  // A worker can die between the check and the write: the error goes to the callback, not to an
+  // 'error' event nobody listens to (which would end the primary).
+  const send = (w: Worker, message: object) => {
+    if (w.isConnected()) w.send(message, () => undefined);
+  };
   const workers = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
   const share = () => {
     const message: ClusterVersionsMessage = {
       type: 'sift:cluster-versions',
       workers: [...versions.values()].sort((a, b) => a.worker - b.worker),
     };
-    for (const w of workers()) if (w.isConnected()) w.send(message);
+    for (const w of workers()) send(w, message);
   };
   const forward = (request: Action, origin?: number) => {
     const message: ReloadMessage = { type: 'sift:reload', request };
-    for (const w of workers()) if (w.id !== origin && w.isConnected()) w.send(message);
+    for (const w of workers()) if (w.id !== origin) send(w, message);
   };
   process.on('SIGHUP', () => {
     logger.info({ workers: workers().length }, 'SIGHUP: reloading the models in every worker');
