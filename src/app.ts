@@ -17,6 +17,7 @@ import { installRequestLogger, requestContext, STATIC_ROUTE } from './http/conte
 import { errorHandler, methodGuard, notFoundHandler, optionsHandler } from './http/errors';
 import { apiKeyAuth, cors, formRateLimiter, rateLimiter, securityHeaderList } from './http/security';
 import { createMetrics } from './ops/metrics';
+import { createAdminRouter } from './ops/admin';
 import { createOpsRouter } from './ops/routes';
 import { createPredictRouter } from './predict/routes';
 import { createKServeRouter } from './protocols/kserve';
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps): express.Express {
   // The prediction API first: it takes nearly all the traffic, and no other router shares its paths.
   app.use(createPredictRouter(resolved));
   app.use(createOpsRouter(resolved, metrics));
+  app.use(createAdminRouter(resolved));
   app.use(createSageMakerRouter(resolved));
   app.use(createKServeRouter(resolved));
   app.use(createWebRouter(resolved));

@@ -26,6 +26,8 @@
  * | TRUST_PROXY              | false          | `false`, `true`, a hop count (`1`) or a comma list of proxy addresses/subnets. Set it behind a load balancer so client IPs (rate limit, logs) are right; leave it off when clients connect directly, or they can spoof `X-Forwarded-For`. |
  * | CORS_ORIGINS             | (empty: off)   | Comma list of origins allowed to call the JSON API from a browser, or `*`. |
  * | API_KEYS                 | (empty: off)   | Comma list of keys, each at least 16 characters; when set, every route but the probes, docs and metrics needs `Authorization: Bearer KEY` or `X-API-Key: KEY`. |
+ * | ADMIN_TOKEN              | (empty: off)   | Turns on POST /admin/models/reload and POST /admin/models/NAME/default; send it as `X-Admin-Token` (at least 16 characters). |
+ * | WATCH_ARTIFACTS          | false          | Reload the models when ARTIFACTS_DIR changes (debounced); SIGHUP and the admin call reload too. |
  * | PROTECT_FORM             | false          | With API_KEYS set, also require a key for the HTML pages and form (otherwise the form stays open: HTML only, one text per request). |
  * | FORM_RATE_LIMIT_PER_MINUTE | 20 with API_KEYS and an open form, else 0 | Predictions per client IP per minute through the form without a key; 0 turns it off. |
  * | EXPLAIN_DEFAULT          | false          | Include explanations in JSON answers unless the request says otherwise. |
@@ -79,6 +81,9 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** Empty: no authentication. */
   readonly apiKeys: readonly string[];
+  /** '' = the admin routes answer 403. */
+  readonly adminToken: string;
+  readonly watchArtifacts: boolean;
   readonly protectForm: boolean;
   readonly explainDefault: boolean;
   readonly httpsOnly: boolean;
@@ -247,6 +252,15 @@ const envSchema = z.object({
   CORS_ORIGINS: corsOrigins,
   API_KEYS: apiKeys,
   PROTECT_FORM: bool(false),
+  ADMIN_TOKEN: z
+    .string()
+    .trim()
+    .optional()
+    .default('')
+    .refine((v) => v === '' || v.length >= MIN_API_KEY_LENGTH, {
+      message: `must be at least ${MIN_API_KEY_LENGTH} characters`,
+    }),
+  WATCH_ARTIFACTS: bool(false),
   EXPLAIN_DEFAULT: bool(false),
   HTTPS_ONLY: bool(false),
   WEB_CONCURRENCY: int(1, 1, 256),
@@ -321,6 +335,8 @@ export function loadConfig(
     corsOrigins: Object.freeze([...e.CORS_ORIGINS]),
     apiKeys: Object.freeze([...e.API_KEYS]),
     protectForm: e.PROTECT_FORM,
+    adminToken: e.ADMIN_TOKEN,
+    watchArtifacts: e.WATCH_ARTIFACTS,
     explainDefault: e.EXPLAIN_DEFAULT,
     httpsOnly: e.HTTPS_ONLY,
     webConcurrency: e.WEB_CONCURRENCY,

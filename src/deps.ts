@@ -5,6 +5,8 @@
 import type pino from 'pino';
 import type { Config } from './config';
 import type { Admission } from './http/admission';
+import type { ModelControl } from './ops/admin';
+import type { WorkerVersions } from './ops/health';
 import type { ModelRegistry } from './model/types';
 import type { Metrics } from './ops/metrics';
 
@@ -24,4 +26,8 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** Omitted: every request is admitted (tests); the server passes one sized to the container. */
   admission?: Admission;
+  /** Reload and default-version control for the admin routes; omitted: the registry's own. */
+  models?: ModelControl;
+  /** Cluster mode: each worker's model versions, for /ready (omitted: this process only). */
+  workers?: () => WorkerVersions[] | undefined;
 }

@@ -122,7 +122,22 @@ export async function startServer(config: Readonly<Config>, logger: pino.Logger)
     { budgetMb: Math.round(admission.limits.budgetBytes / 2 ** 20), maxInFlight: config.maxInFlight },
     'request memory budget',
   );
-  const app = createApp({ config, registry, logger, metrics, lifecycle: lifecycle as Lifecycle, admission });
+  // SIGHUP, the admin routes and WATCH_ARTIFACTS reload the models (src/ops/reload.ts).
+  const { controlModels } = await import('./ops/reload');
+  const models = controlModels(registry, logger, {
+    artifactsDir: config.artifactsDir,
+    watch: config.watchArtifacts,
+  });
+  const app = createApp({
+    config,
+    registry,
+    logger,
+    metrics,
+    lifecycle: lifecycle as Lifecycle,
+    admission,
+    models: models.control,
+    workers: models.workers,
+  });
   const server = createHttpServer(config, app);
   // Responses not yet started when shutdown begins get `Connection: close`, so their keep-alive
   // sockets end with the answer instead of waiting for KEEP_ALIVE_TIMEOUT_MS.
@@ -139,6 +154,7 @@ export async function startServer(config: Readonly<Config>, logger: pino.Logger)
       resolve();
     });
   }).catch(async (error: unknown) => {
+    models.stop();
     await registry.close();
     throw error;
   });
@@ -157,6 +173,7 @@ export async function startServer(config: Readonly<Config>, logger: pino.Logger)
 
   let stopping: Promise<number> | undefined;
   const shutdown = (reason: string): Promise<number> => {
+    models.stop();
     stopping ??= drain(server, registry, active, lifecycle, config.shutdownTimeoutMs, logger, reason);
     return stopping;
   };
@@ -263,6 +280,8 @@ export async function main(
   const logger = createLogger(config);
 
   if (config.webConcurrency > 1 && cluster.isPrimary) {
+    const { relayReloads } = await import('./ops/reload');
+    relayReloads(logger);
     runPrimary(config, logger, early);
     return;
   }

@@ -42,6 +42,8 @@ describe('loadConfig', () => {
       trustProxy: false,
       corsOrigins: [],
       apiKeys: [],
+      adminToken: '',
+      watchArtifacts: false,
       protectForm: false,
       explainDefault: false,
       httpsOnly: false,
@@ -96,6 +98,15 @@ describe('loadConfig', () => {
       httpsOnly: true,
       webConcurrency: 4,
     });
+  });
+
+  it('reads ADMIN_TOKEN (at least 16 characters) and WATCH_ARTIFACTS', () => {
+    const token = 'admin-token-0123456789';
+    expect(loadConfig({ ADMIN_TOKEN: token, WATCH_ARTIFACTS: 'true' })).toMatchObject({
+      adminToken: token,
+      watchArtifacts: true,
+    });
+    expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN: must be at least 16 characters/);
   });
 
   it("reads REQUIRED_MODELS, and turns the open form's rate limit on whenever API_KEYS leaves it open", () => {

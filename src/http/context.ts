@@ -99,6 +99,8 @@ function record(
     bytesOut: Number(res.getHeader('content-length') ?? 0),
     ip: req.ip,
     errorCode: res.locals.errorCode as string | undefined,
+    // The bundle that answered (src/predict/routes.ts setModelVersion): a reload shows in the log.
+    modelVersion: res.locals.modelVersion as string | undefined,
   };
   if (status >= 500) logger.error(entry, 'request failed');
   // Orchestrators probe every few seconds: successful probes would drown the real traffic at info.

@@ -3,6 +3,7 @@
  * the field path; a format version newer than this server is refused before anything else is read
  * from that file; the files must agree with each other (width, classes, versions, input fields).
  */
+import { createHash } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { z } from 'zod';
@@ -26,6 +27,9 @@ export const BUNDLE_FILES = {
   classifier: 'classifier.json',
   onnx: 'model.onnx',
 } as const;
+
+/** A sequence bundle's feature file, in place of vectorizer.json (src/model/sequence-model.ts). */
+export const SEQUENCE_BUNDLE_FILE = 'sequence.json';
 
 export interface Bundle {
   readonly dir: string;
@@ -195,6 +199,29 @@ export async function onnxFile(dir: string, problems: string[]): Promise<string>
     problems.push(`${BUNDLE_FILES.onnx}: missing`);
   }
   return onnxPath;
+}
+
+/**
+ * The bundle's content version: the first 12 hex digits of a SHA-256 over its files (names and
+ * bytes, in a fixed order: the five of a feature bundle, or a sequence bundle's with sequence.json in
+ * place of vectorizer.json). Two folders with the same files have the same version wherever they
+ * are; any changed byte is a new version. Rejects when a file cannot be read.
+ */
+export async function bundleHash(dir: string): Promise<string> {
+  const hash = createHash('sha256');
+  const sequence = await access(join(dir, SEQUENCE_BUNDLE_FILE)).then(
+    () => true,
+    () => false,
+  );
+  const files = Object.values(BUNDLE_FILES).map((file) =>
+    sequence && file === BUNDLE_FILES.vectorizer ? SEQUENCE_BUNDLE_FILE : file,
+  );
+  for (const file of files.sort()) {
+    const bytes = await readFile(join(dir, file));
+    hash.update(`${file}\0${bytes.length}\0`);
+    hash.update(bytes);
+  }
+  return hash.digest('hex').slice(0, 12);
 }
 
 export async function readBundle(dir: string): Promise<Bundle> {

@@ -17,7 +17,8 @@ import {
   type Vectorizer,
 } from '../features/vectorizer';
 import { compileUnicode } from '../text/unicode';
-import { BUNDLE_FILES, BundleError, onnxProblem, readBundle, type Bundle } from './bundle';
+import { ModelLifetime } from './lifetime';
+import { BUNDLE_FILES, BundleError, bundleHash, onnxProblem, readBundle, type Bundle } from './bundle';
 import {
   applyPostTransform,
   argmax,
@@ -69,6 +70,10 @@ export class SiftModel implements LoadedModel {
   /** kind onnx: the columns the graph can read (null: all); occlusion skips the others. */
   readonly usedFeatures: Int32Array | null;
   readonly dir: string;
+  /** Content hash of the bundle (bundleHash); '' when loaded without one (tests). */
+  version = '';
+  versionLabel: string | undefined;
+  private readonly lifetime = new ModelLifetime();
   private session: ClassifierSession | null;
   private state: ModelStatus = { ready: false, reason: 'not self-tested yet' };
   readonly onnxMinRows: number;
@@ -148,6 +153,19 @@ export class SiftModel implements LoadedModel {
 
   status(): ModelStatus {
     return { ...this.state };
+  }
+
+  retain(): () => void {
+    return this.lifetime.retain();
+  }
+
+  /** Closes the model once every request that retained it has finished (ModelLifetime). */
+  retire(): Promise<void> {
+    return this.lifetime.retire(() => this.close());
+  }
+
+  get inUse(): number {
+    return this.lifetime.inUse;
   }
 
   async predict(rows: readonly InputRow[], options: PredictOptions = {}): Promise<RowPrediction[]> {
@@ -380,5 +398,9 @@ export class SiftModel implements LoadedModel {
 
 /** Reads, validates and loads one bundle folder. Throws BundleError for an invalid bundle. */
 export async function loadModel(dir: string, options: ModelOptions = {}): Promise<SiftModel> {
-  return SiftModel.load(await readBundle(dir), options);
+  const [bundle, version] = await Promise.all([readBundle(dir), bundleHash(dir).catch(() => '')]);
+  const model = await SiftModel.load(bundle, options);
+  model.version = version;
+  model.versionLabel = bundle.card.version;
+  return model;
 }

@@ -283,6 +283,8 @@ export const cardSchema = z
       .nullable(),
     data: z.object({ file: z.string(), sha256: z.string(), rows: z.number().int() }).nullable(),
     versions: z.record(z.string(), z.string()),
+    /** The exporter's or user's own version string (shown beside the content hash). */
+    version: z.string().min(1).max(64).optional(),
     created_at: z.string(),
     training: z.record(z.string(), z.unknown()).default({}),
     examples: z.array(z.object({ title: z.string(), inputs: z.record(z.string(), z.string()) })).default([]),

@@ -10,7 +10,16 @@ import { join } from 'node:path';
 import { serviceUnavailable } from '../errors';
 import { createSequenceEncoder, type SequenceEncoder, type SequenceRow } from '../features/sequence';
 import { compileUnicode } from '../text/unicode';
-import { BUNDLE_FILES, BundleError, compareVersions, onnxFile, onnxProblem, readJsonFile } from './bundle';
+import { ModelLifetime } from './lifetime';
+import {
+  BUNDLE_FILES,
+  BundleError,
+  SEQUENCE_BUNDLE_FILE,
+  compareVersions,
+  onnxFile,
+  onnxProblem,
+  readJsonFile,
+} from './bundle';
 import { multilabelPositives } from './labels';
 import { argmaxFirst } from './linear';
 import type { ModelOptions } from './classifier';
@@ -24,7 +33,7 @@ import type { InputRow, LoadedModel, ModelStatus, PredictOptions, RowPrediction 
 
 type RowValues = PathPrediction & { values: Float32Array };
 
-export const SEQUENCE_FILE = 'sequence.json';
+export const SEQUENCE_FILE = SEQUENCE_BUNDLE_FILE;
 /** Rows per ONNX call: bounds one call's int64 input and the LSTM's activations. */
 export const SEQUENCE_ROWS_PER_RUN = 512;
 const DEFAULT_TOP_TERMS = 10;
@@ -130,6 +139,10 @@ export class SequenceModel implements LoadedModel {
   readonly paths: readonly InferencePath[] = ['onnx'];
   readonly layer = null;
   readonly dir: string;
+  /** Content hash of the bundle (bundleHash); '' when loaded without one (tests). */
+  version = '';
+  versionLabel: string | undefined;
+  private readonly lifetime = new ModelLifetime();
   readonly encoder: SequenceEncoder;
   readonly classes: number;
   readonly multilabel: boolean;
@@ -176,6 +189,19 @@ export class SequenceModel implements LoadedModel {
     model.selfTest = report;
     model.state = report.ready ? { ready: true } : { ready: false, reason: report.reason };
     return model;
+  }
+
+  retain(): () => void {
+    return this.lifetime.retain();
+  }
+
+  /** Closes the model once every request that retained it has finished (ModelLifetime). */
+  retire(): Promise<void> {
+    return this.lifetime.retire(() => this.close());
+  }
+
+  get inUse(): number {
+    return this.lifetime.inUse;
   }
 
   status(): ModelStatus {

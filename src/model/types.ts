@@ -80,7 +80,16 @@ export interface LoadedModel {
   readonly name: string;
   readonly card: ModelCard;
   readonly output: 'probabilities' | 'scores';
+  /** The bundle's content hash (12 hex digits): what answered, in responses, logs and metrics. */
+  readonly version?: string;
+  /** The version folder's name (artifacts/NAME/VERSION/) or the card's version string. */
+  readonly versionLabel?: string;
   status(): ModelStatus;
+  /**
+   * Counts one user of the model until the returned function is called: a reload closes a replaced
+   * model only once nobody uses it. Absent: the model is never replaced.
+   */
+  retain?(): () => void;
   /**
    * Rows must already be validated (strings only). Rejects with an error whose `status` is 503
    * when the model is not ready or the runtime fails.
@@ -101,6 +110,18 @@ export interface FailedModel {
   readonly reason: string;
 }
 
+export interface VersionInfo {
+  /** Content hash of the bundle. */
+  version: string;
+  /** Version folder name, or the card's version string. */
+  label?: string;
+  /** The bundle folder, relative to ARTIFACTS_DIR. */
+  folder: string;
+  ready: boolean;
+  /** Served at the model's own routes. */
+  default: boolean;
+}
+
 export interface ModelRegistry {
   /** Always a registered model: loaded, or failed to load (then it answers 503). */
   readonly defaultModel: string;
@@ -109,5 +130,9 @@ export interface ModelRegistry {
   get(name: string): LoadedModel | undefined;
   /** Models whose bundle failed to load; absent means none. */
   readonly failed?: readonly FailedModel[];
+  /** One version of a model (content hash or version label); absent: only the served one is known. */
+  getVersion?(name: string, version: string): LoadedModel | undefined;
+  /** Every loaded version of a model, the served one marked default. */
+  versions?(name: string): VersionInfo[];
   close(): Promise<void>;
 }

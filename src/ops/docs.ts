@@ -105,8 +105,14 @@ export function requestExamples(
   content: Readonly<Record<string, MediaObject>>,
   options: { base: string; model: string },
 ): RequestExample[] {
-  const url = `${options.base}${pathName.replace('{name}', options.model)}`;
+  const url = `${options.base}${pathName.replace('{name}', options.model).replace('{version}', 'VERSION')}`;
   if (method === 'get') return [{ label: 'Request', command: `curl -s ${shellQuote(url)}` }];
+  // The admin routes take no body, only the token.
+  if (pathName.startsWith('/admin/')) {
+    return [
+      { label: 'Request', command: `curl -s -X POST ${shellQuote(url)} -H "X-Admin-Token: $ADMIN_TOKEN"` },
+    ];
+  }
   const examples: RequestExample[] = [];
   const html = pathName === '/index' ? " -H 'Accept: text/html'" : '';
   for (const [type, media] of Object.entries(content)) {

@@ -20,7 +20,24 @@ export interface ModelReadiness {
   default: boolean;
   /** Readiness of the whole server waits for this model. */
   required: boolean;
+  /** Content hash of the bundle serving it (loaded models). */
+  version?: string;
+  version_label?: string;
   reason?: string;
+}
+
+/** One cluster worker's served versions (src/cluster.ts collects them after every reload). */
+export interface WorkerVersions {
+  worker: number;
+  /** Reloads this worker has swapped in. */
+  generation: number;
+  /** Model name → content hash. */
+  versions: Record<string, string>;
+}
+
+/** Model name → content hash of the version this process serves. */
+export function servedVersions(registry: ModelRegistry): Record<string, string> {
+  return Object.fromEntries(registry.list().map((m) => [m.name, m.version ?? '']));
 }
 
 export interface ReadinessReport {
@@ -32,9 +49,14 @@ export interface ReadinessReport {
   reasons: string[];
   /** Bundle folders that are not served (failed to load, or a duplicate name); the log says why. */
   skipped?: string[];
+  /** The last reload (SIGHUP, admin call, WATCH_ARTIFACTS); absent before the first. */
+  reload?: { generation: number; at: string; ok: boolean; rejected: { folder: string; reason: string }[] };
+  /** Cluster mode: every worker's versions, and whether they all serve the same ones. */
+  workers?: WorkerVersions[];
+  workers_agree?: boolean;
 }
 
-type ReadinessDeps = Pick<AppDeps, 'registry' | 'lifecycle'> & {
+type ReadinessDeps = Pick<AppDeps, 'registry' | 'lifecycle' | 'workers'> & {
   config: Pick<AppDeps['config'], 'requiredModels'>;
 };
 
@@ -54,13 +76,18 @@ export function modelReadiness(
   const model = registry.get(name);
   if (model !== undefined) {
     const status = model.status();
+    const version = {
+      ...(model.version ? { version: model.version } : {}),
+      ...(model.versionLabel !== undefined ? { version_label: model.versionLabel } : {}),
+    };
     return status.ready
-      ? { name, state: 'ready', ready: true, ...flags }
+      ? { name, state: 'ready', ready: true, ...flags, ...version }
       : {
           name,
           state: 'not_ready',
           ready: false,
           ...flags,
+          ...version,
           reason: status.reason ?? 'self-test has not passed',
         };
   }
@@ -85,13 +112,32 @@ export function readiness(deps: ReadinessDeps): ReadinessReport {
     return model.ready ? [] : [`model "${name}" is not ready: ${model.reason}`];
   });
   if (deps.lifecycle?.draining === true) reasons.push('the server is shutting down');
-  const skipped = (deps.registry as { skipped?: readonly { folder: string }[] }).skipped ?? [];
+  const { skipped = [], lastReload } = deps.registry as {
+    skipped?: readonly { folder: string }[];
+    lastReload?: ReadinessReport['reload'];
+  };
+  const workers = deps.workers?.();
+  const agree =
+    workers === undefined
+      ? undefined
+      : workers.every((w) => JSON.stringify(w.versions) === JSON.stringify(workers[0].versions));
   return {
     status: reasons.length === 0 ? 'ready' : 'not_ready',
     required,
     models,
     reasons,
     ...(skipped.length > 0 ? { skipped: skipped.map((s) => s.folder) } : {}),
+    ...(lastReload !== undefined
+      ? {
+          reload: {
+            generation: lastReload.generation,
+            at: lastReload.at,
+            ok: lastReload.ok,
+            rejected: lastReload.rejected,
+          },
+        }
+      : {}),
+    ...(workers !== undefined ? { workers, workers_agree: agree } : {}),
   };
 }
 

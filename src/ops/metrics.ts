@@ -11,7 +11,7 @@ export interface Metrics {
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly predictions: Counter<'model' | 'class'>;
-  readonly modelInfo: Gauge<'model' | 'title' | 'task' | 'output' | 'classes' | 'ready'>;
+  readonly modelInfo: Gauge<'model' | 'title' | 'task' | 'output' | 'classes' | 'version' | 'ready'>;
   /**
    * The text GET /metrics answers: this registry, or in cluster mode the sum over every worker
    * (src/cluster.ts replaces it), so a scrape never depends on which worker answered.
@@ -55,7 +55,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const modelInfo = new Gauge({
     name: 'sift_model_info',
     help: 'Loaded models (value 1); the ready label says whether its self-test passed.',
-    labelNames: ['model', 'title', 'task', 'output', 'classes', 'ready'] as const,
+    labelNames: ['model', 'title', 'task', 'output', 'classes', 'version', 'ready'] as const,
     registers: [registry],
     // Every worker reports the same models: summing would count each once per worker.
     aggregator: 'max',
@@ -70,6 +70,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
             task: model.card.task,
             output: model.output,
             classes: String(model.card.classes.length),
+            version: model.version ?? '',
             ready: String(model.status().ready),
           },
           1,
@@ -77,10 +78,40 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       }
       // Registered but failed to load: alerting on ready="false" covers them too.
       for (const failed of watched.failed ?? []) {
-        this.set({ model: failed.name, title: '', task: '', output: '', classes: '0', ready: 'false' }, 1);
+        this.set(
+          { model: failed.name, title: '', task: '', output: '', classes: '0', version: '', ready: 'false' },
+          1,
+        );
       }
     },
   });
+  // Read from the registry at every scrape: it counts its own reloads.
+  type Counts = Readonly<Record<string, number>>;
+  const reloads = () =>
+    watched as (ModelRegistry & { reloadCounts?: Counts; reloadRuns?: Counts }) | undefined;
+  const countsCounter = (name: string, help: string, label: string, read: () => Counts | undefined) =>
+    new Counter({
+      name,
+      help,
+      labelNames: [label],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [value, n] of Object.entries(read() ?? {})) this.inc({ [label]: value }, n);
+      },
+    });
+  countsCounter(
+    'sift_model_reloads_total',
+    'Model reloads (SIGHUP, admin call, WATCH_ARTIFACTS) by result: ok, or rejected (something was not swapped in).',
+    'result',
+    () => reloads()?.reloadRuns,
+  );
+  countsCounter(
+    'sift_model_reload_bundles_total',
+    'Bundles seen by reloads, by outcome: loaded (swapped in), unchanged, rejected (the old one kept serving), removed.',
+    'outcome',
+    () => reloads()?.reloadCounts,
+  );
   return {
     registry,
     httpRequests,

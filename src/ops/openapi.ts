@@ -55,6 +55,14 @@ const STANDARD_ERRORS = {
   '503': errorResponse('The model is not ready or failed at run time.'),
 };
 
+const VERSION_PARAM = {
+  name: 'version',
+  in: 'path',
+  required: true,
+  description: 'A content hash (GET /models/{name}/versions) or a version folder name.',
+  schema: { type: 'string' },
+};
+
 const MODEL_PARAM = {
   name: 'name',
   in: 'path',
@@ -427,6 +435,62 @@ export const OPERATIONS: readonly Operation[] = [
     responses: { '200': { description: 'Outputs.', content: json({ type: 'object' }) }, ...STANDARD_ERRORS },
   },
 
+  {
+    method: 'post',
+    path: '/models/{name}/versions/{version}/predict',
+    tag: 'Predict',
+    summary:
+      'Like POST /models/{name}/predict, answered by one stored version (content hash or version folder).',
+    secured: true,
+    requestBody: PREDICT_BODY,
+    responses: PREDICT_RESPONSES,
+  },
+  {
+    method: 'get',
+    path: '/models/{name}/versions',
+    tag: 'Models',
+    summary: "A model's loaded versions: content hash, label, folder, ready, which one is the default.",
+    secured: true,
+    responses: {
+      '200': { description: 'Versions.', content: json({ type: 'object' }) },
+      '404': STANDARD_ERRORS['404'],
+    },
+  },
+
+  // Model administration (src/ops/admin.ts)
+  {
+    method: 'post',
+    path: '/admin/models/reload',
+    tag: 'Operations',
+    summary:
+      'Read ARTIFACTS_DIR again: new and changed bundles are loaded and self-tested beside the running ones, then swapped in; a failing one is not (the old keeps serving). Needs ADMIN_TOKEN in X-Admin-Token.',
+    secured: true,
+    responses: {
+      '200': {
+        description: 'Everything new was swapped in: the reload report.',
+        content: json({ type: 'object' }),
+      },
+      '401': errorResponse('No or a wrong X-Admin-Token (or API key).'),
+      '403': errorResponse('ADMIN_TOKEN is not set: the admin API is off.'),
+      '409': errorResponse('Some bundle was refused; details is the reload report.'),
+    },
+  },
+  {
+    method: 'post',
+    path: '/admin/models/{name}/versions/{version}/default',
+    tag: 'Operations',
+    summary:
+      "Serve this version at the model's own routes (rollback), until its `default` file changes. Needs ADMIN_TOKEN in X-Admin-Token.",
+    secured: true,
+    responses: {
+      '200': { description: 'The reload report.', content: json({ type: 'object' }) },
+      '401': errorResponse('No or a wrong X-Admin-Token (or API key).'),
+      '403': errorResponse('ADMIN_TOKEN is not set: the admin API is off.'),
+      '404': errorResponse('Unknown model or version.'),
+      '409': errorResponse('That version is not ready.'),
+    },
+  },
+
   // Operations (src/ops)
   {
     method: 'get',
@@ -683,6 +747,7 @@ export function buildOpenApi(
   for (const op of OPERATIONS) {
     const parameters = [
       ...(op.path.includes('{name}') ? [MODEL_PARAM] : []),
+      ...(op.path.includes('{version}') ? [VERSION_PARAM] : []),
       ...(op.query ?? []).map((q) => ({
         name: q.name,
         in: 'query',

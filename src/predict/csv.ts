@@ -236,9 +236,10 @@ function withDelimiterHint<T>(run: () => T, header: readonly string[], delimiter
 /**
  * The columns added to predictions: `predicted_label`, `predicted_label_name` (multi-label:
  * `predicted_labels`, `predicted_label_names`, joined with "|"), one `probability_<class>` (or
- * `score_<class>`) per class, `coverage_ratio`, `low_signal`.
+ * `score_<class>`) per class, `coverage_ratio`, `low_signal`, and `model_version` (the bundle's
+ * content hash) when the model has one.
  */
-export function predictionColumns(model: Pick<LoadedModel, 'card' | 'output'>): string[] {
+export function predictionColumns(model: Pick<LoadedModel, 'card' | 'output' | 'version'>): string[] {
   const multilabel = model.card.task === 'multilabel';
   const kind = model.output === 'scores' ? 'score' : 'probability';
   return [
@@ -247,6 +248,7 @@ export function predictionColumns(model: Pick<LoadedModel, 'card' | 'output'>): 
     ...model.card.classes.map((c) => `${kind}_${String(c.value)}`),
     'coverage_ratio',
     'low_signal',
+    ...(model.version ? ['model_version'] : []),
   ];
 }
 
@@ -266,6 +268,7 @@ export function predictionCells(
     ...prediction.values.map((value) => String(value)),
     String(prediction.coverage.ratio),
     String(json.low_signal),
+    ...(model.version ? [model.version] : []),
   ];
 }
 

@@ -39,11 +39,19 @@ export interface PredictionJson {
 
 export interface SingleJson extends PredictionJson {
   model: string;
+  /** The content hash of the bundle that answered (absent for models without one). */
+  model_version?: string;
 }
 
 export interface BatchJson {
   model: string;
+  model_version?: string;
   predictions: PredictionJson[];
+}
+
+/** `{model_version}` when the model has a version: what answered, in every JSON answer. */
+export function versionField(model: Pick<LoadedModel, 'version'>): { model_version?: string } {
+  return model.version ? { model_version: model.version } : {};
 }
 
 /** The seeds' SageMaker answer: {"output": [{"label", ...}]}. */
@@ -96,12 +104,17 @@ export function formatPrediction(model: LoadedModel, prediction: RowPrediction):
 }
 
 export function formatSingle(result: PredictionResult): SingleJson {
-  return { model: result.model.name, ...formatPrediction(result.model, result.predictions[0]) };
+  return {
+    model: result.model.name,
+    ...versionField(result.model),
+    ...formatPrediction(result.model, result.predictions[0]),
+  };
 }
 
 export function formatBatch(result: PredictionResult): BatchJson {
   return {
     model: result.model.name,
+    ...versionField(result.model),
     predictions: result.predictions.map((p) => formatPrediction(result.model, p)),
   };
 }

@@ -63,9 +63,40 @@ export async function predictRows(
   deps: Pick<AppDeps, 'registry' | 'metrics'>,
   modelName: string | undefined,
   rows: readonly InputRow[],
-  options: PredictOptions = {},
+  options: PredictOptions & { version?: string } = {},
 ): Promise<PredictionResult> {
-  const model = resolveModel(deps.registry, modelName);
+  const model =
+    options.version === undefined
+      ? resolveModel(deps.registry, modelName)
+      : resolveVersion(deps.registry, modelName ?? deps.registry.defaultModel, options.version);
+  // Held until the answer is computed: a reload that replaces this model closes it only then.
+  const release = model.retain?.();
+  try {
+    return await predictWith(deps, model, rows, options);
+  } finally {
+    release?.();
+  }
+}
+
+/**
+ * One stored version of a model (content hash or version label); 404 naming its versions when there
+ * is no such version.
+ */
+export function resolveVersion(registry: ModelRegistry, name: string, version: string): LoadedModel {
+  const model = registry.getVersion?.(name, version);
+  if (model !== undefined) return model;
+  const served = resolveModel(registry, name);
+  throw notFound(
+    `model "${served.name}" has no version "${truncateName(version)}" (served version: ${served.version ?? 'unknown'})`,
+  );
+}
+
+async function predictWith(
+  deps: Pick<AppDeps, 'registry' | 'metrics'>,
+  model: LoadedModel,
+  rows: readonly InputRow[],
+  options: PredictOptions,
+): Promise<PredictionResult> {
   const status = model.status();
   if (!status.ready) throw unavailable(model.name, status.reason ?? 'it has not passed its self-test');
   let predictions: RowPrediction[];

@@ -43,7 +43,7 @@ import {
   rowFromText,
   rowsFromItems,
 } from './input';
-import { predictRows, resolveModel } from './predict';
+import { predictRows, resolveModel, resolveVersion } from './predict';
 
 export const PREDICT_BODY_KINDS: readonly BodyKind[] = ['json', 'form', 'multipart', 'csv', 'text'];
 
@@ -169,11 +169,15 @@ export function createPredictRouter(deps: AppDeps): Router {
     }
   }
 
-  const predict = (pathModel: (req: Request) => string | undefined) =>
+  const predict = (pathModel: (req: Request) => string | undefined, pathVersion?: (req: Request) => string) =>
     async function predictHandler(req: Request, res: Response): Promise<void> {
       const payload = jsonPayload(req);
       const options = readOptions(req, payload, pathModel(req));
-      const model = resolveModel(registry, options.model);
+      const version = pathVersion?.(req);
+      const model =
+        version === undefined
+          ? resolveModel(registry, options.model)
+          : resolveVersion(registry, options.model ?? registry.defaultModel, version);
       let request: PredictRequest;
       try {
         request = readRows(req, res, model, payload);
@@ -194,12 +198,14 @@ export function createPredictRouter(deps: AppDeps): Router {
       const html = openForm || (request.shape === 'single' && wantsHtml(req));
       const explain = html || (options.explain ?? config.explainDefault);
       const result = await predictRows(deps, model.name, request.rows, {
+        ...(version !== undefined ? { version } : {}),
         explain,
         // The page folds every term onto the words of the input, so it needs all of them.
         topTerms: html ? Number.POSITIVE_INFINITY : options.topTerms,
       });
 
       if (config.logInputs) req.log.info({ model: model.name, rows: request.rows }, 'prediction inputs');
+      setModelVersion(res, result.model);
       res.setHeader('Cache-Control', 'no-store');
       res.vary('Accept');
 
@@ -238,6 +244,20 @@ export function createPredictRouter(deps: AppDeps): Router {
     predict((req) => req.params.name as string),
   );
 
+  router.post(
+    '/models/:name/versions/:version/predict',
+    body,
+    predict(
+      (req) => req.params.name as string,
+      (req) => req.params.version as string,
+    ),
+  );
+
+  router.get('/models/:name/versions', (req: Request, res: Response) => {
+    const model = resolveModel(registry, req.params.name as string);
+    res.json({ name: model.name, versions: registry.versions?.(model.name) ?? [] });
+  });
+
   router.get('/models', (_req: Request, res: Response) => {
     const failed = registry.failed ?? [];
     res.json({
@@ -264,6 +284,17 @@ export function createPredictRouter(deps: AppDeps): Router {
   return router;
 }
 
+/**
+ * `X-Model-Version` (content hash, plus the label when there is one): which bundle answered, for
+ * every response shape and protocol.
+ */
+export function setModelVersion(res: Response, model: Pick<LoadedModel, 'version' | 'versionLabel'>): void {
+  if (!model.version) return;
+  res.setHeader('X-Model-Version', model.version);
+  res.locals.modelVersion = model.version;
+  if (model.versionLabel !== undefined) res.setHeader('X-Model-Version-Label', model.versionLabel);
+}
+
 export interface ModelSummary {
   name: string;
   title: string;
@@ -271,6 +302,8 @@ export interface ModelSummary {
   task: string;
   output: 'probabilities' | 'scores';
   default: boolean;
+  version?: string;
+  version_label?: string;
   ready: boolean;
   reason?: string;
   inputs: { name: string; label: string; required: boolean }[];
@@ -286,6 +319,8 @@ export function modelSummary(model: LoadedModel, registry: ModelRegistry): Model
     task: model.card.task,
     output: model.output,
     default: model.name === registry.defaultModel,
+    ...(model.version ? { version: model.version } : {}),
+    ...(model.versionLabel !== undefined ? { version_label: model.versionLabel } : {}),
     ready: status.ready,
     ...(status.reason !== undefined ? { reason: status.reason } : {}),
     inputs: model.card.inputs.map((i) => ({ name: i.name, label: i.label, required: i.required })),

@@ -15,6 +15,7 @@ import type { InputRow, LoadedModel } from '../model/types';
 import { modelReadiness, readiness, registeredNames, requiredModels } from '../ops/health';
 import { formatPrediction } from '../predict/format';
 import { predictRows, resolveModel } from '../predict/predict';
+import { setModelVersion } from '../predict/routes';
 import {
   type RequestOptions,
   describeJsonType as describeJson,
@@ -56,6 +57,7 @@ export function createKServeRouter(deps: AppDeps): Router {
       topTerms: options.topTerms,
     });
     if (config.logInputs) req.log.info({ model: model.name, rows }, 'prediction inputs');
+    setModelVersion(res, result.model);
     res.setHeader('Cache-Control', 'no-store');
     const predictions = result.predictions.map((p) => formatPrediction(model, p));
     res.json(explain ? { explanations: predictions } : { predictions });
@@ -120,7 +122,9 @@ export function createKServeRouter(deps: AppDeps): Router {
   router
     .route('/v2/models/:name')
     .get((req: Request, res: Response) => {
-      res.json(modelMetadata(modelOf(req)));
+      const model = modelOf(req);
+      const versions = (registry.versions?.(model.name) ?? []).map((v) => v.version);
+      res.json(modelMetadata(model, versions));
     })
     .all(notAllowed(['GET', 'HEAD']));
 
@@ -142,8 +146,11 @@ export function createKServeRouter(deps: AppDeps): Router {
       const request = parseInferRequest(req.body, model, limits);
       const result = await predictRows(deps, model.name, request.rows);
       if (config.logInputs) req.log.info({ model: model.name, rows: request.rows }, 'prediction inputs');
+      setModelVersion(res, result.model);
       res.setHeader('Cache-Control', 'no-store');
-      res.json(buildInferResponse(model, request.id ?? randomUUID(), result.predictions, request.outputs));
+      res.json(
+        buildInferResponse(result.model, request.id ?? randomUUID(), result.predictions, request.outputs),
+      );
     })
     .all(notAllowed(['POST']));
 
@@ -152,7 +159,7 @@ export function createKServeRouter(deps: AppDeps): Router {
     const versioned = /^\/v2\/models\/[^/]+\/versions\//.test(req.path);
     throw notFound(
       versioned
-        ? 'model versions are not served: use /v2/models/NAME/... (each model has a single version)'
+        ? 'versioned protocol URLs are not served: /v2/models/NAME/... answers with the default version, POST /models/NAME/versions/VERSION/predict with another'
         : `no KServe endpoint at ${req.method} ${req.path.slice(0, 200)}`,
     );
   });

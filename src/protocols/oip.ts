@@ -60,11 +60,17 @@ export function outputNames(model: Pick<LoadedModel, 'output'>): string[] {
   return ['label', valuesOutputName(model)];
 }
 
-export function modelMetadata(model: Pick<LoadedModel, 'name' | 'card' | 'output'>): ModelMetadata {
+/**
+ * `versions`: the loaded versions' content hashes (the served one first); [] for a model without
+ * one (test doubles).
+ */
+export function modelMetadata(
+  model: Pick<LoadedModel, 'name' | 'card' | 'output' | 'version'>,
+  others: readonly string[] = [],
+): ModelMetadata {
   return {
     name: model.name,
-    // Bundles are not versioned: a name identifies one model.
-    versions: [],
+    versions: model.version ? [model.version, ...others.filter((v) => v !== model.version)] : [],
     platform: OIP_PLATFORM,
     inputs: model.card.inputs.map((input) => ({ name: input.name, datatype: 'BYTES', shape: [-1] })),
     outputs: [
@@ -203,7 +209,7 @@ export function labelText(card: Pick<ModelCard, 'task' | 'classes'>, prediction:
 }
 
 export function buildInferResponse(
-  model: Pick<LoadedModel, 'name' | 'card' | 'output'>,
+  model: Pick<LoadedModel, 'name' | 'card' | 'output' | 'version'>,
   id: string,
   predictions: readonly RowPrediction[],
   requested?: readonly string[],
@@ -225,5 +231,5 @@ export function buildInferResponse(
     },
   ];
   const outputs = requested === undefined ? all : all.filter((tensor) => requested.includes(tensor.name));
-  return { model_name: model.name, id, outputs };
+  return { model_name: model.name, ...(model.version ? { model_version: model.version } : {}), id, outputs };
 }

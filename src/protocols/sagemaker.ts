@@ -32,6 +32,7 @@ import {
 import { readiness } from '../ops/health';
 import { type CsvFormat, csvFormatHeaders, readCsvOptions } from '../predict/csv';
 import { predictRows, resolveModel } from '../predict/predict';
+import { setModelVersion } from '../predict/routes';
 import { parseSageMakerCsv, predictionCsvHeader, predictionCsvRows, toCsv } from './csv';
 import { CUSTOM_ATTRIBUTES_HEADER, parseCustomAttributes } from './custom-attributes';
 import { parseJsonLines, toJsonLines } from './jsonlines';
@@ -126,6 +127,7 @@ export function createSageMakerRouter(deps: AppDeps): Router {
       topTerms: options.topTerms,
     });
     if (config.logInputs) req.log.info({ model: model.name, rows: invocation.rows }, 'prediction inputs');
+    setModelVersion(res, result.model);
 
     res.setHeader('Cache-Control', 'no-store');
     res.vary('Accept');

@@ -26,7 +26,7 @@ const EXPECTED = JSON.parse(readFileSync(path.join(DIR, 'expected.json'), 'utf8'
 >;
 const CHARS = { comma: ',', semicolon: ';', tab: '\t' } as const;
 const ADDED = ['predicted_label', 'predicted_label_name', 'probability_0', 'probability_1'];
-const PREDICTION_COLUMNS = [...ADDED, 'coverage_ratio', 'low_signal'];
+const PREDICTION_COLUMNS = [...ADDED, 'coverage_ratio', 'low_signal', 'model_version'];
 
 const app = useFixtureApp();
 

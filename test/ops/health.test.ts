@@ -28,6 +28,7 @@ const state = (name: string, extra: Record<string, unknown> = {}) => ({
   ready: true,
   default: name === 'tweets-mini',
   required: name === 'tweets-mini',
+  version: expect.stringMatching(/^[0-9a-f]{12}$/),
   ...extra,
 });
 

@@ -9,6 +9,9 @@ import { OPERATIONS, allowedMethods, buildOpenApi } from '../../src/ops/openapi'
 import { buildTestApp, loadFixtureRegistry, type TestApp } from '../helpers/app';
 
 let registry: SiftRegistry;
+/** A route template with the fixture model's name and served version. */
+const concrete = (path: string) =>
+  path.replace('{name}', 'tweets-mini').replace('{version}', registry.get('tweets-mini')!.version);
 let t: TestApp;
 beforeAll(async () => {
   registry = await loadFixtureRegistry();
@@ -40,7 +43,6 @@ describe('GET /openapi.json', () => {
     expect(keyed.paths['/health'].get).not.toHaveProperty('security');
   });
 
-  const concrete = (path: string) => path.replace('{name}', 'tweets-mini');
   const bodies: Record<string, unknown> = {
     '/predict': { text: 'fire' },
     '/models/{name}/predict': { text: 'fire' },
@@ -112,7 +114,7 @@ describe('GET /docs', () => {
     // The bodies behind the examples, sent for real: none is refused.
     for (const op of OPERATIONS) {
       if (op.requestBody === undefined) continue;
-      const url = op.path.replace('{name}', 'tweets-mini');
+      const url = concrete(op.path);
       for (const [type, media] of Object.entries(op.requestBody)) {
         if (media.example === undefined) continue;
         let call = request(t.app).post(url);

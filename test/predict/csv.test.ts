@@ -131,6 +131,7 @@ describe('predictionsToCsv', () => {
       'probability_2',
       'coverage_ratio',
       'low_signal',
+      'model_version',
     ]);
     expect(rows[1][1]).toBe("'=bad");
     const names = ['Toxic', 'Obscene', 'Insult'];

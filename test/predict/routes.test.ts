@@ -280,6 +280,7 @@ describe('CSV', () => {
       'probability_1',
       'coverage_ratio',
       'low_signal',
+      'model_version',
     ]);
     expect(rows).toHaveLength(4);
     expect(rows[1].slice(0, 3)).toEqual(['1', 'Forest fire, near La Ronge', 'wildfire']);
@@ -321,6 +322,7 @@ describe('CSV', () => {
       'probability_positive',
       'coverage_ratio',
       'low_signal',
+      'model_version',
     ]);
   });
 

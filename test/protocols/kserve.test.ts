@@ -188,7 +188,7 @@ describe('Open Inference Protocol (V2)', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       name: 'tweets-mini',
-      versions: [],
+      versions: [registry.get('tweets-mini')!.version],
       platform: 'sift_bundlev1',
       inputs: [
         { name: 'text', datatype: 'BYTES', shape: [-1] },
@@ -312,7 +312,7 @@ describe('Open Inference Protocol (V2)', () => {
     expectError(
       await request(app).get('/v2/models/tweets-mini/versions/1'),
       404,
-      'model versions are not served: use /v2/models/NAME/... (each model has a single version)',
+      'versioned protocol URLs are not served: /v2/models/NAME/... answers with the default version, POST /models/NAME/versions/VERSION/predict with another',
     );
     expectError(await request(app).get('/v2/models/tweets-mini/infer'), 405);
     expectError(await request(app).put('/v2/health/ready'), 405);

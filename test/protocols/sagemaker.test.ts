@@ -231,7 +231,7 @@ describe('POST /invocations with CSV', () => {
     expect(lines).toHaveLength(2);
     const cells = lines[0].split(',');
     expect(cells[0]).toBe(label);
-    expect(cells).toHaveLength(2 + 3 + 2);
+    expect(cells).toHaveLength(2 + 3 + 2 + 1); // + model_version
 
     const withHeader = await request(app)
       .post('/invocations')
@@ -241,7 +241,7 @@ describe('POST /invocations with CSV', () => {
       .send('text\n');
     expect(withHeader.status).toBe(200);
     expect(withHeader.text.split('\n')[0]).toBe(
-      'predicted_label,predicted_label_name,probability_negative,probability_neutral,probability_positive,coverage_ratio,low_signal',
+      'predicted_label,predicted_label_name,probability_negative,probability_neutral,probability_positive,coverage_ratio,low_signal,model_version',
     );
     expect(withHeader.text.trimEnd().split('\n')).toHaveLength(2);
   });
