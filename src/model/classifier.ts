@@ -29,7 +29,7 @@ import {
   hasTiedMaximum,
   type LinearLayer,
 } from './linear';
-import { multilabelPositives } from './labels';
+import { decideLabels, multilabelPositives } from './labels';
 import type { ModelCard } from './schema';
 import { describeRanked, occlusionExplanations } from './occlusion';
 import { runSelfTest, type InferencePath, type PathPrediction, type SelfTestReport } from './selftest';
@@ -211,23 +211,11 @@ export class SiftModel implements LoadedModel {
 
   /** The prediction the web layer sees, for an already vectorized row and its path result. */
   toRowPrediction(row: VectorizedRow, result: RowResult, options: PredictOptions = {}): RowPrediction {
-    let classIndex: number;
-    let positives: number[];
-    if (this.multilabel) {
-      // Tuned per-label thresholds replace the model's own rule (z > 0, p > 0.5).
-      const thresholds = this.card.label_thresholds;
-      positives =
-        thresholds === undefined ? result.positives : multilabelPositives(result.values, thresholds);
-      classIndex = positives.length > 0 ? positives[0] : -1;
-    } else {
-      classIndex =
-        this.threshold === null
-          ? result.argmaxIndex
-          : result.values[this.threshold.positive] > this.threshold.value
-            ? this.threshold.positive
-            : 1 - this.threshold.positive;
-      positives = [classIndex];
-    }
+    const { classIndex, positives } = decideLabels(result, {
+      multilabel: this.multilabel,
+      threshold: this.threshold,
+      labelThresholds: this.card.label_thresholds,
+    });
     const prediction: RowPrediction = {
       classIndex,
       positives,

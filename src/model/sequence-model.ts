@@ -20,7 +20,7 @@ import {
   onnxProblem,
   readJsonFile,
 } from './bundle';
-import { multilabelPositives } from './labels';
+import { decideLabels, multilabelPositives } from './labels';
 import { argmaxFirst } from './linear';
 import type { ModelOptions } from './classifier';
 import { classifierSchema, type ModelCard, type OnnxClassifierSpec } from './schema';
@@ -244,20 +244,11 @@ export class SequenceModel implements LoadedModel {
     row: SequenceRow,
     result: PathPrediction & { values: Float32Array },
   ): RowPrediction {
-    let classIndex: number;
-    let positives: number[];
-    if (this.multilabel) {
-      positives = multilabelPositives(result.values, this.card.label_thresholds);
-      classIndex = positives.length > 0 ? positives[0] : -1;
-    } else {
-      classIndex =
-        this.threshold === null
-          ? result.argmaxIndex
-          : result.values[this.threshold.positive] > this.threshold.value
-            ? this.threshold.positive
-            : 1 - this.threshold.positive;
-      positives = [classIndex];
-    }
+    const { classIndex, positives } = decideLabels(result, {
+      multilabel: this.multilabel,
+      threshold: this.threshold,
+      labelThresholds: this.card.label_thresholds,
+    });
     const total = row.tokens.length;
     return {
       classIndex,
