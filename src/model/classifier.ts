@@ -17,7 +17,7 @@ import {
   type Vectorizer,
 } from '../features/vectorizer';
 import { compileUnicode } from '../text/unicode';
-import { ModelLifetime } from './lifetime';
+import { ServedModelLifetime } from './lifetime';
 import { BUNDLE_FILES, BundleError, bundleHash, onnxProblem, readBundle, type Bundle } from './bundle';
 import {
   applyPostTransform,
@@ -54,7 +54,7 @@ interface RowResult extends PathPrediction {
   values: Float32Array;
 }
 
-export class SiftModel implements LoadedModel {
+export class SiftModel extends ServedModelLifetime implements LoadedModel {
   readonly name: string;
   readonly card: ModelCard;
   readonly output: 'probabilities' | 'scores';
@@ -70,10 +70,6 @@ export class SiftModel implements LoadedModel {
   /** kind onnx: the columns the graph can read (null: all); occlusion skips the others. */
   readonly usedFeatures: Int32Array | null;
   readonly dir: string;
-  /** Content hash of the bundle (bundleHash); '' when loaded without one (tests). */
-  version = '';
-  versionLabel: string | undefined;
-  private readonly lifetime = new ModelLifetime();
   private session: ClassifierSession | null;
   private state: ModelStatus = { ready: false, reason: 'not self-tested yet' };
   readonly onnxMinRows: number;
@@ -90,6 +86,7 @@ export class SiftModel implements LoadedModel {
     parts: { vectorizer: Vectorizer; layer: LinearLayer | null; session: ClassifierSession },
     options: ModelOptions,
   ) {
+    super();
     const spec = bundle.classifier;
     this.dir = bundle.dir;
     this.card = bundle.card;
@@ -153,19 +150,6 @@ export class SiftModel implements LoadedModel {
 
   status(): ModelStatus {
     return { ...this.state };
-  }
-
-  retain(): () => void {
-    return this.lifetime.retain();
-  }
-
-  /** Closes the model once every request that retained it has finished (ModelLifetime). */
-  retire(): Promise<void> {
-    return this.lifetime.retire(() => this.close());
-  }
-
-  get inUse(): number {
-    return this.lifetime.inUse;
   }
 
   async predict(rows: readonly InputRow[], options: PredictOptions = {}): Promise<RowPrediction[]> {

@@ -1,10 +1,17 @@
 /**
- * When a served model may be closed: a reload swaps it out (nobody new gets it), and the requests
- * that retained it before then finish on it. Both kinds of model (feature, sequence) keep one.
+ * What every served model (feature or sequence) has beside its own prediction code: the version
+ * that answers, and when it may be closed — a reload swaps it out (nobody new gets it), and the
+ * requests that retained it before then finish on it.
  */
-export class ModelLifetime {
+export abstract class ServedModelLifetime {
+  /** Content hash of the bundle (bundleHash); '' when loaded without one (tests). */
+  version = '';
+  /** The version folder's name or the card's version string. */
+  versionLabel: string | undefined;
   private users = 0;
   private retired: (() => void) | null = null;
+
+  abstract close(): Promise<void>;
 
   /** Counts one user until the returned function is called (a second call does nothing). */
   retain(): () => void {
@@ -18,12 +25,12 @@ export class ModelLifetime {
     };
   }
 
-  /** Resolves once nobody uses the model any more, then runs `close`. */
-  retire(close: () => Promise<void>): Promise<void> {
+  /** Closes the model once every request that retained it has finished. */
+  retire(): Promise<void> {
     return new Promise<void>((resolve) => {
       this.retired = resolve;
       if (this.users === 0) resolve();
-    }).then(close);
+    }).then(() => this.close());
   }
 
   /** Requests currently using the model (retain() without release). */

@@ -14,7 +14,7 @@
  * hash) are kept, new and changed ones are loaded and self-tested beside the running ones, and the
  * whole view is swapped in one assignment. A changed bundle that fails to load or its self-test is
  * not swapped in: the old one keeps serving and the reload reports it. Replaced models are closed
- * once the requests using them have finished (ModelLifetime).
+ * once the requests using them have finished (ServedModelLifetime).
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';

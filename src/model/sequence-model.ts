@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { serviceUnavailable } from '../errors';
 import { createSequenceEncoder, type SequenceEncoder, type SequenceRow } from '../features/sequence';
 import { compileUnicode } from '../text/unicode';
-import { ModelLifetime } from './lifetime';
+import { ServedModelLifetime } from './lifetime';
 import {
   BUNDLE_FILES,
   BundleError,
@@ -130,7 +130,7 @@ async function readSequenceBundle(dir: string): Promise<SequenceBundle> {
   return { dir, card, sequence, classifier, encoder, onnxPath };
 }
 
-export class SequenceModel implements LoadedModel {
+export class SequenceModel extends ServedModelLifetime implements LoadedModel {
   readonly name: string;
   readonly card: ModelCard;
   readonly output = 'probabilities' as const;
@@ -139,10 +139,6 @@ export class SequenceModel implements LoadedModel {
   readonly paths: readonly InferencePath[] = ['onnx'];
   readonly layer = null;
   readonly dir: string;
-  /** Content hash of the bundle (bundleHash); '' when loaded without one (tests). */
-  version = '';
-  versionLabel: string | undefined;
-  private readonly lifetime = new ModelLifetime();
   readonly encoder: SequenceEncoder;
   readonly classes: number;
   readonly multilabel: boolean;
@@ -153,6 +149,7 @@ export class SequenceModel implements LoadedModel {
   selfTest: SelfTestReport | null = null;
 
   private constructor(bundle: SequenceBundle, session: ClassifierSession) {
+    super();
     this.dir = bundle.dir;
     this.card = bundle.card;
     this.name = bundle.card.name;
@@ -189,19 +186,6 @@ export class SequenceModel implements LoadedModel {
     model.selfTest = report;
     model.state = report.ready ? { ready: true } : { ready: false, reason: report.reason };
     return model;
-  }
-
-  retain(): () => void {
-    return this.lifetime.retain();
-  }
-
-  /** Closes the model once every request that retained it has finished (ModelLifetime). */
-  retire(): Promise<void> {
-    return this.lifetime.retire(() => this.close());
-  }
-
-  get inUse(): number {
-    return this.lifetime.inUse;
   }
 
   status(): ModelStatus {
