@@ -9,6 +9,7 @@ import type { ModelControl } from './ops/admin';
 import type { WorkerVersions } from './ops/health';
 import type { ModelRegistry } from './model/types';
 import type { Metrics } from './ops/metrics';
+import type { PredictionLog } from './monitor/types';
 
 /** What the server process tells the app about itself. */
 export interface Lifecycle {
@@ -30,4 +31,6 @@ export interface AppDeps {
   models?: ModelControl;
   /** Cluster mode: each worker's model versions, for /ready (omitted: this process only). */
   workers?: () => WorkerVersions[] | undefined;
+  /** PREDICTION_LOG: where predictions and feedback are kept (omitted: nothing is logged). */
+  predictionLog?: PredictionLog;
 }
