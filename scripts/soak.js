@@ -12,6 +12,9 @@
  * - overload (--overload S, 0 skips): --overload-connections (256) as fast as they can; answers must
  *   be 2xx or 503/429 (load shed), never a reset or a timeout, while /health keeps answering within
  *   --max-probe-ms; RSS and event-loop delay are reported after it.
+ * - csv (--csv S, 0 skips): --csv-uploads (2) clients upload --csv-rows (10,000) row CSVs back to back
+ *   while /health is polled every 20 ms; reports the /health max and p99 (what a large upload
+ *   costs everyone else on the event loop) and the uploads' latency. Bounded by --max-probe-ms.
  * - faults (--faults 1, 0 skips): a 2-worker cluster under --rate: one worker is SIGKILLed (the
  *   primary must restart it and the service keep answering), then the primary gets SIGTERM under
  *   load and must exit 0 within SHUTDOWN_TIMEOUT_MS.
@@ -21,7 +24,8 @@
  * start snapshot, so JIT and first-use allocations are not counted as growth), --max-rss-growth-mb M
  * (default 50), --max-error-rate F (default 0), --overload S (default 10), --overload-connections N
  * (default 256), --max-probe-ms M (default 3000, the image HEALTHCHECK's timeout),
- * --max-overload-failures F (share of overload requests reset or over 10 s, default 0.02), --faults 0|1 (default 1), --json FILE.
+ * --max-overload-failures F (share of overload requests reset or over 10 s, default 0.02), --faults 0|1 (default 1), --csv S (default 0), --csv-rows N (default 10000),
+ * --csv-uploads N (default 2), --json FILE.
  * The traffic mixes what users send: single JSON rows, JSON batches, the HTML form (result pages
  * rendered) and SageMaker /invocations.
  * Traffic goes only to 127.0.0.1 on ports the script picks; the servers are stopped at the end.
@@ -48,6 +52,9 @@ function parseArgs(argv) {
     maxProbeMs: 3000,
     maxOverloadFailures: 0.02,
     faults: 1,
+    csv: 0,
+    csvRows: 10000,
+    csvUploads: 2,
     json: '',
   };
   for (let i = 0; i < argv.length; i += 2) {
@@ -171,8 +178,8 @@ function runWindow(base, options) {
   });
 }
 
-/** /health every 100 ms while `during` runs: the worst latency and any failure. */
-async function probeWhile(base, during) {
+/** /health every `everyMs` while `during` runs: the worst latency and any failure. */
+async function probeWhile(base, during, everyMs = 100) {
   let running = true;
   const probes = [];
   const poller = (async () => {
@@ -183,7 +190,7 @@ async function probeWhile(base, during) {
         () => 0,
       );
       probes.push({ status, ms: Date.now() - started });
-      await sleep(100);
+      await sleep(everyMs);
     }
   })();
   try {
@@ -279,6 +286,77 @@ async function overloadPhase(base, child, options, problems) {
   if (row.failedProbes > 0) problems.push(`overload: ${row.failedProbes} /health probes failed`);
   if (worstProbe > options.maxProbeMs)
     problems.push(`overload: /health took ${worstProbe} ms > ${options.maxProbeMs}`);
+  return row;
+}
+
+function percentile(values, p) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** A CSV upload of `rows` tweets-like rows, as a user's export would be. */
+function csvBody(rows) {
+  const lines = ['id,text'];
+  for (let i = 0; i < rows; i += 1) {
+    const text = `${TEXTS[i % TEXTS.length]} row ${i}`;
+    lines.push(`${i + 1},"${text.replace(/"/g, '""')}"`);
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+async function csvPhase(base, options, problems) {
+  const body = csvBody(options.csvRows);
+  console.log(
+    `csv: ${options.csvUploads} clients uploading ${options.csvRows}-row CSVs (${(body.length / 1e6).toFixed(1)} MB) for ${options.csv} s; /health every 20 ms`,
+  );
+  const deadline = Date.now() + options.csv * 1000;
+  const uploads = [];
+  const statuses = {};
+  const client = async () => {
+    while (Date.now() < deadline) {
+      const started = Date.now();
+      const status = await fetch(`${base}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/csv', accept: 'text/csv' },
+        body,
+        signal: AbortSignal.timeout(60_000),
+      }).then(
+        async (r) => {
+          await r.arrayBuffer();
+          return r.status;
+        },
+        () => 0,
+      );
+      statuses[status] = (statuses[status] ?? 0) + 1;
+      if (status === 200) uploads.push(Date.now() - started);
+    }
+  };
+  const { probes } = await probeWhile(
+    base,
+    Promise.all(Array.from({ length: options.csvUploads }, client)),
+    20,
+  );
+  const ms = probes.map((p) => p.ms);
+  const row = {
+    uploads: uploads.length,
+    statuses,
+    uploadP50: percentile(uploads, 50),
+    uploadMax: Math.max(0, ...uploads),
+    probes: probes.length,
+    failedProbes: probes.filter((p) => p.status !== 200).length,
+    healthP50: percentile(ms, 50),
+    healthP99: percentile(ms, 99),
+    healthMax: Math.max(0, ...ms),
+  };
+  console.log(
+    `  ${row.uploads} uploads ${JSON.stringify(statuses)}, p50 ${row.uploadP50} ms max ${row.uploadMax} ms; ` +
+      `/health over ${row.probes} probes: p50 ${row.healthP50} ms p99 ${row.healthP99} ms max ${row.healthMax} ms`,
+  );
+  if (row.uploads === 0) problems.push('csv: no upload succeeded');
+  if (row.failedProbes > 0) problems.push(`csv: ${row.failedProbes} /health probes failed`);
+  if (row.healthMax > options.maxProbeMs)
+    problems.push(`csv: /health took ${row.healthMax} ms > ${options.maxProbeMs}`);
   return row;
 }
 
@@ -423,6 +501,7 @@ async function main() {
       `requests ${total}, error rate ${(summary.errorRate * 100).toFixed(3)}%, rss growth ${summary.rssGrowthMb.toFixed(1)} MB`,
     );
     const problems = [];
+    if (options.csv > 0) summary.csv = await csvPhase(base, options, problems);
     if (options.overload > 0) summary.overload = await overloadPhase(base, child, options, problems);
     await stopServer(child);
     if (options.faults > 0) summary.faults = await faultPhase(options, problems);

@@ -10,6 +10,9 @@
  * One difference from pandas: a cell that opens with a quote and goes on after the closing one
  * (`"5" rain gauge`) keeps its quotes (pandas drops them: `5 rain gauge`).
  */
+import { finished } from 'node:stream/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { CsvError as StreamCsvError, Parser } from 'csv-parse';
 import { CsvError, type Options, parse } from 'csv-parse/sync';
 import { HttpError, badRequest } from '../errors';
 
@@ -90,35 +93,90 @@ function isBlank(cells: readonly string[]): boolean {
   return cells.length === 1 && cells[0].trim() === '';
 }
 
-export function readCsv(text: string, options: ReadOptions = {}): CsvRecords {
+/**
+ * What both readers share: csv-parse's options with the record rules (blank lines, line numbers)
+ * and the translation of its errors. readCsv and readCsvAsync differ only in how they feed it.
+ */
+function reader(text: string, options: ReadOptions) {
   const delimiter = options.delimiter ?? sniffDelimiter(text, options.isHeader, options.fallbackDelimiter);
   const records: CsvRecord[] = [];
   // Where the last complete record ends: a quote that is never closed opens after it.
   let lastEnd = 0;
   // csv-parse counts a CRLF inside quotes as two lines; files (and editors) count it as one.
   let quotedCrlfs = 0;
+  const parseOptions: Options = {
+    ...PANDAS_LIKE,
+    delimiter,
+    ...(options.maxRecords === undefined ? {} : { to: options.maxRecords }),
+    on_record: (cells: string[], context) => {
+      quotedCrlfs += cells.reduce((n, cell) => n + crlfs(cell), 0);
+      lastEnd = context.lines - quotedCrlfs;
+      if (!isBlank(cells)) {
+        // Quoted line breaks move the record's start back from where it ends.
+        records.push({ cells, line: lastEnd - cells.reduce((n, cell) => n + lineBreaks(cell), 0) });
+      }
+      return null;
+    },
+  };
+  const fail = (error: unknown): HttpError =>
+    isCsvError(error) && error.code === 'CSV_QUOTE_NOT_CLOSED'
+      ? unclosedQuote(nextContentLine(text, lastEnd))
+      : csvSyntaxError(error);
+  return { parseOptions, fail, result: { records, delimiter } as CsvRecords };
+}
+
+export function readCsv(text: string, options: ReadOptions = {}): CsvRecords {
+  const { parseOptions, fail, result } = reader(text, options);
   try {
-    parse(text, {
-      ...PANDAS_LIKE,
-      delimiter,
-      ...(options.maxRecords === undefined ? {} : { to: options.maxRecords }),
-      on_record: (cells: string[], context) => {
-        quotedCrlfs += cells.reduce((n, cell) => n + crlfs(cell), 0);
-        lastEnd = context.lines - quotedCrlfs;
-        if (!isBlank(cells)) {
-          // Quoted line breaks move the record's start back from where it ends.
-          records.push({ cells, line: lastEnd - cells.reduce((n, cell) => n + lineBreaks(cell), 0) });
-        }
-        return null;
-      },
-    });
+    parse(text, parseOptions);
   } catch (error) {
-    if (error instanceof CsvError && error.code === 'CSV_QUOTE_NOT_CLOSED') {
-      throw unclosedQuote(nextContentLine(text, lastEnd));
-    }
-    throw csvSyntaxError(error);
+    throw fail(error);
   }
-  return { records, delimiter };
+  return result;
+}
+
+/**
+ * Characters fed to the parser per turn of the event loop: a few milliseconds of work, so a
+ * 10,000-row upload never holds /health and other requests for the whole parse.
+ */
+export const READ_CHUNK_CHARS = 64 * 1024;
+
+/**
+ * readCsv, fed `chunkChars` at a time with a turn of the event loop between: the same records and
+ * the same errors (csv-parse keeps its state across chunks).
+ */
+export async function readCsvAsync(
+  text: string,
+  options: ReadOptions = {},
+  chunkChars = READ_CHUNK_CHARS,
+): Promise<CsvRecords> {
+  if (text.length <= chunkChars) return readCsv(text, options);
+  const { parseOptions, fail, result } = reader(text, options);
+  const parser = new Parser(parseOptions);
+  const done = finished(parser.resume());
+  // Keeps an early error from being unhandled while the loop still runs; `done` reports it.
+  done.catch(() => undefined);
+  for (let start = 0; start < text.length; ) {
+    // The parser ends itself at maxRecords and stops at its first error: nothing more to feed then.
+    if (parser.writableEnded || parser.destroyed) break;
+    let end = Math.min(text.length, start + chunkChars);
+    // Never split a surrogate pair: each chunk is encoded to UTF-8 on its own.
+    if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end++;
+    parser.write(text.slice(start, end));
+    start = end;
+    await nextTurn();
+  }
+  if (!parser.writableEnded && !parser.destroyed) parser.end();
+  try {
+    await done;
+  } catch (error) {
+    throw fail(error);
+  }
+  return result;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 /** The header's delimiter: the first that makes it a header, else `fallback` or the one splitting it most. */
@@ -187,9 +245,14 @@ const CSV_MESSAGES: Readonly<Record<string, string>> = {
   CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'has characters after a closing quote',
 };
 
+/** csv-parse's sync and stream entry points are separate bundles, each with its own CsvError class. */
+function isCsvError(error: unknown): error is CsvError {
+  return error instanceof CsvError || error instanceof StreamCsvError;
+}
+
 /** csv-parse messages quote the offending cell; ours name only the line and the problem. */
 export function csvSyntaxError(error: unknown): HttpError {
-  if (error instanceof CsvError) {
+  if (isCsvError(error)) {
     const { lines } = error as CsvError & { lines?: number };
     const problem = CSV_MESSAGES[error.code] ?? 'is not valid CSV';
     return new HttpError(400, 'invalid_csv', `the CSV is malformed: line ${lines ?? '?'} ${problem}`, {
