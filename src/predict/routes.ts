@@ -123,16 +123,16 @@ export function createPredictRouter(deps: AppDeps): Router {
     return readCsvOptions(req.query as Record<string, unknown>, fromForm);
   }
 
-  function readTable(
+  async function readTable(
     bytes: Buffer,
     inputs: ModelInputs,
     req: Request,
     res: Response,
     charset?: string,
-  ): PredictRequest {
+  ): Promise<PredictRequest> {
     reserveMore(res, csvWorkBytes(bytes));
     try {
-      const table = parseCsv(bytes, inputs, limits, { delimiter: csvOptions(req).delimiter, charset });
+      const table = await parseCsv(bytes, inputs, limits, { delimiter: csvOptions(req).delimiter, charset });
       return { shape: 'csv', rows: table.rows, table };
     } catch (error) {
       throw withUploadLimits(error, limits);
@@ -140,12 +140,12 @@ export function createPredictRouter(deps: AppDeps): Router {
   }
 
   /** Sort the body into rows for `model`: the model's inputs say what a row is. */
-  function readRows(
+  async function readRows(
     req: Request,
     res: Response,
     model: LoadedModel,
     payload: PredictPayload | undefined,
-  ): PredictRequest {
+  ): Promise<PredictRequest> {
     const { inputs } = model.card;
     const upload = uploadedFile(res);
     if (upload !== undefined) return readTable(upload.buffer, inputs, req, res);
@@ -180,7 +180,7 @@ export function createPredictRouter(deps: AppDeps): Router {
           : resolveVersion(registry, options.model ?? registry.defaultModel, version);
       let request: PredictRequest;
       try {
-        request = readRows(req, res, model, payload);
+        request = await readRows(req, res, model, payload);
       } catch (error) {
         const issues = formIssues(req, res, error);
         if (issues === undefined) throw error;
@@ -215,7 +215,7 @@ export function createPredictRouter(deps: AppDeps): Router {
           res.json(formatBatch(result));
           return;
         }
-        const download = predictionsToCsv(request.table, result, csvOptions(req));
+        const download = await predictionsToCsv(request.table, result, csvOptions(req));
         res.setHeader('X-CSV-Cells-Neutralised', String(download.neutralised));
         res.setHeader('X-CSV-Join-Column', download.joinColumn);
         res.setHeader('X-CSV-Rows', String(request.table.records.length));

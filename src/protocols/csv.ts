@@ -18,8 +18,8 @@
  * its input line.
  */
 import { badRequest } from '../errors';
-import { type Delimiter, readCsv } from '../csv/read';
-import { FormulaGuard, writeCsv } from '../csv/write';
+import { type Delimiter, readCsvAsync } from '../csv/read';
+import { FormulaGuard, writeCsvInChunks } from '../csv/write';
 import type { LoadedModel, RowPrediction } from '../model/types';
 import {
   type CsvFormat,
@@ -53,17 +53,20 @@ export function csvHeaderParam(params: Readonly<Record<string, string>>): CsvHea
   );
 }
 
-/** `params`: the Content-Type parameters (`header`, `charset` are read from them). */
-export function parseSageMakerCsv(
+/**
+ * `params`: the Content-Type parameters (`header`, `charset` are read from them). Read in chunks
+ * that yield to the event loop (readCsvAsync).
+ */
+export async function parseSageMakerCsv(
   body: Uint8Array | string,
   inputs: ModelInputs,
   params: Readonly<Record<string, string>>,
   delimiter?: Delimiter,
-): CsvRows {
+): Promise<CsvRows> {
   const header = csvHeaderParam(params);
   const decoded = decodeInput(body, params.charset);
   const isHeader = (cells: readonly string[]) => namesRequiredInputs(cells, inputs);
-  const read = readCsv(decoded.text, {
+  const read = await readCsvAsync(decoded.text, {
     delimiter: delimiter ?? (header === 'absent' ? ',' : undefined),
     isHeader,
     fallbackDelimiter: ',',
@@ -114,12 +117,21 @@ export function predictionCsvHeader(model: Pick<LoadedModel, 'card' | 'output'>)
   return predictionColumns(model).map((name) => guard.always(name));
 }
 
-export function predictionCsvRows(model: LoadedModel, predictions: readonly RowPrediction[]): string[][] {
+/**
+ * The CSV answer: one line per prediction (RFC 4180 quoting, `\n` line ends), after the header row
+ * when `withHeader`; cells built and written a chunk at a time (writeCsvInChunks), so 10,000 rows
+ * do not hold the event loop.
+ */
+export function predictionsCsv(
+  model: LoadedModel,
+  predictions: readonly RowPrediction[],
+  withHeader: boolean,
+): Promise<string> {
   const guard = new FormulaGuard(true);
-  return predictions.map((prediction) => predictionCells(model, prediction, guard));
-}
-
-/** Rows of cells → CSV text (RFC 4180 quoting, `\n` line ends), with an optional header row. */
-export function toCsv(records: readonly (readonly string[])[], header?: readonly string[]): string {
-  return writeCsv(header === undefined ? records : [header, ...records], { recordDelimiter: '\n' });
+  const header = withHeader ? [predictionCsvHeader(model)] : [];
+  return writeCsvInChunks(
+    header.length + predictions.length,
+    (i) => (i < header.length ? header[i] : predictionCells(model, predictions[i - header.length], guard)),
+    { recordDelimiter: '\n' },
+  );
 }

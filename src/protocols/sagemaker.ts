@@ -33,7 +33,7 @@ import { readiness } from '../ops/health';
 import { type CsvFormat, csvFormatHeaders, readCsvOptions } from '../predict/csv';
 import { predictRows, resolveModel } from '../predict/predict';
 import { setModelVersion } from '../predict/routes';
-import { parseSageMakerCsv, predictionCsvHeader, predictionCsvRows, toCsv } from './csv';
+import { parseSageMakerCsv, predictionsCsv } from './csv';
 import { CUSTOM_ATTRIBUTES_HEADER, parseCustomAttributes } from './custom-attributes';
 import { parseJsonLines, toJsonLines } from './jsonlines';
 import { JSON_LINES_TYPES, type BodyFormat, negotiate, parseMediaType, requireBodyFormat } from './media';
@@ -117,7 +117,7 @@ export function createSageMakerRouter(deps: AppDeps): Router {
     const bodyOptions = format === 'json' ? jsonBodyOptions(req.body) : {};
     const options = mergeOptions(headerOptions, bodyOptions);
     const model = resolveModel(registry, options.model);
-    const invocation = readInvocation(format, req, model, attributes);
+    const invocation = await readInvocation(format, req, model, attributes);
     if (invocation.csvFormat !== undefined) res.set(csvFormatHeaders(invocation.csvFormat));
 
     // A CSV answer has no place for explanations.
@@ -134,9 +134,9 @@ export function createSageMakerRouter(deps: AppDeps): Router {
     if (answer === 'csv') {
       const header =
         parseMediaType(acceptedEntry(req, 'text/csv'))?.params.header?.toLowerCase() === 'present';
-      const rows = predictionCsvRows(model, result.predictions);
+      const text = await predictionsCsv(model, result.predictions, header);
       res.type(`text/csv; charset=utf-8; header=${header ? 'present' : 'absent'}`);
-      res.send(toCsv(rows, header ? predictionCsvHeader(model) : undefined));
+      res.send(text);
       return;
     }
     if (answer === 'jsonlines') {
@@ -161,19 +161,19 @@ export function createSageMakerRouter(deps: AppDeps): Router {
     }
   }
 
-  function readInvocation(
+  async function readInvocation(
     format: BodyFormat,
     req: Request,
     model: LoadedModel,
     attributes: ReadonlyMap<string, string>,
-  ): Invocation {
+  ): Promise<Invocation> {
     const { inputs } = model.card;
     if (format === 'csv') {
       const params = parseMediaType(req.get('content-type'))?.params ?? {};
       // The Content-Type parameter wins over the custom attribute.
       const { delimiter } = readCsvOptions(Object.fromEntries(attributes), pick(params, 'delimiter'));
       if (req.res !== undefined) reserveMore(req.res, csvWorkBytes(req.body as Buffer));
-      const parsed = parseSageMakerCsv(req.body as Buffer, inputs, params, delimiter);
+      const parsed = await parseSageMakerCsv(req.body as Buffer, inputs, params, delimiter);
       const rows = validateRawRows(parsed.rows, inputs, limits, {
         unknownFields: 'ignore',
         lines: parsed.lines,

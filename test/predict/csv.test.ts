@@ -13,9 +13,9 @@ const INPUTS: ModelInputs = [
 ];
 const LIMITS = { maxTextChars: 100, maxBatch: 10, maxCsvRows: 5 };
 
-function failure(fn: () => unknown): HttpError {
+async function failure(fn: () => unknown): Promise<HttpError> {
   try {
-    fn();
+    await fn();
   } catch (error) {
     if (error instanceof HttpError) return error;
     throw error;
@@ -36,8 +36,8 @@ describe('neutraliseCell', () => {
 });
 
 describe('parseCsv', () => {
-  it('reads RFC 4180: quotes, escaped quotes, commas and newlines in cells, CRLF, a BOM', () => {
-    const table = parseCsv('\ufeffid,text\r\n1,"a, ""b""\r\nc"\r\n2,plain\r\n', INPUTS, LIMITS);
+  it('reads RFC 4180: quotes, escaped quotes, commas and newlines in cells, CRLF, a BOM', async () => {
+    const table = await parseCsv('\ufeffid,text\r\n1,"a, ""b""\r\nc"\r\n2,plain\r\n', INPUTS, LIMITS);
     expect(table.columns).toEqual(['id', 'text']);
     expect(table.records).toEqual([
       ['1', 'a, "b"\r\nc'],
@@ -49,43 +49,45 @@ describe('parseCsv', () => {
     ]);
   });
 
-  it('skips empty lines', () => {
-    expect(parseCsv('text\n\na\n\n', INPUTS, LIMITS).rows).toHaveLength(1);
+  it('skips empty lines', async () => {
+    expect((await parseCsv('text\n\na\n\n', INPUTS, LIMITS)).rows).toHaveLength(1);
     // A CRLF header followed by LF rows (files edited on two systems) is still one table.
-    const mixed = parseCsv('id,text\r\n1,"quoted, cell"\n2,plain\r3,last\n', INPUTS, LIMITS);
+    const mixed = await parseCsv('id,text\r\n1,"quoted, cell"\n2,plain\r3,last\n', INPUTS, LIMITS);
     expect(mixed.rows.map((row) => row.text)).toEqual(['quoted, cell', 'plain', 'last']);
   });
 
-  it('400s an empty file, a header alone and ragged rows', () => {
-    expect(failure(() => parseCsv('', INPUTS, LIMITS)).message).toMatch(/empty/);
-    expect(failure(() => parseCsv('text\n', INPUTS, LIMITS)).message).toMatch(/no data rows/);
-    const ragged = failure(() => parseCsv('id,text\n1,a\n2,b,c\n3,d\n4,"e\nf",g,h\n', INPUTS, LIMITS));
+  it('400s an empty file, a header alone and ragged rows', async () => {
+    expect((await failure(() => parseCsv('', INPUTS, LIMITS))).message).toMatch(/empty/);
+    expect((await failure(() => parseCsv('text\n', INPUTS, LIMITS))).message).toMatch(/no data rows/);
+    const ragged = await failure(() => parseCsv('id,text\n1,a\n2,b,c\n3,d\n4,"e\nf",g,h\n', INPUTS, LIMITS));
     expect(ragged.code).toBe('invalid_csv');
     expect(ragged.message).toBe(
       'the CSV is malformed: the header has 2 cells but line 3 has 3, line 5 has 4; a cell that contains the delimiter (comma) must be in double quotes',
     );
     expect(ragged.details).toEqual({ reason: 'too_many_cells', delimiter: 'comma', lines: [3, 5] });
     // Shorter rows are padded with empty cells, as pandas reads them.
-    expect(parseCsv('id,text,keyword\n1,a\n', INPUTS, LIMITS).records).toEqual([['1', 'a', '']]);
+    expect((await parseCsv('id,text,keyword\n1,a\n', INPUTS, LIMITS)).records).toEqual([['1', 'a', '']]);
   });
 
-  it('tells the user what to change: a wrong delimiter, a workbook instead of its CSV', () => {
-    const wrong = failure(() => parseCsv('id;text\n1;fire\n', INPUTS, LIMITS, { delimiter: ',' }));
+  it('tells the user what to change: a wrong delimiter, a workbook instead of its CSV', async () => {
+    const wrong = await failure(() => parseCsv('id;text\n1;fire\n', INPUTS, LIMITS, { delimiter: ',' }));
     expect(wrong.message).toBe(
       'the CSV has no "text" column; columns found: "id;text" (the header was read with the delimiter comma but holds a semicolon; set delimiter=semicolon)',
     );
-    const xlsx = failure(() => parseCsv(Buffer.from('PK\x03\x04\x14\x00\x06\x00', 'latin1'), INPUTS, LIMITS));
+    const xlsx = await failure(() =>
+      parseCsv(Buffer.from('PK\x03\x04\x14\x00\x06\x00', 'latin1'), INPUTS, LIMITS),
+    );
     expect(xlsx.message).toMatch(
       /^this is a spreadsheet workbook \(.xlsx, .xls or .ods\), not a CSV file; save it as "CSV UTF-8"/,
     );
   });
 
-  it('413s too many rows and too many columns', () => {
-    expect(failure(() => parseCsv('text\na\nb\nc\nd\ne\nf\n', INPUTS, LIMITS)).status).toBe(413);
+  it('413s too many rows and too many columns', async () => {
+    expect((await failure(() => parseCsv('text\na\nb\nc\nd\ne\nf\n', INPUTS, LIMITS))).status).toBe(413);
     const wide = `text,${Array.from({ length: MAX_CSV_COLUMNS }, (_, i) => `c${i}`).join(',')}\n`;
-    expect(failure(() => parseCsv(`${wide}a${','.repeat(MAX_CSV_COLUMNS)}\n`, INPUTS, LIMITS)).status).toBe(
-      413,
-    );
+    expect(
+      (await failure(() => parseCsv(`${wide}a${','.repeat(MAX_CSV_COLUMNS)}\n`, INPUTS, LIMITS))).status,
+    ).toBe(413);
   });
 });
 
@@ -98,9 +100,11 @@ describe('mapColumns', () => {
     ]);
   });
 
-  it('400s ambiguous and duplicate columns', () => {
-    expect(failure(() => mapColumns(['TEXT', 'Text'], INPUTS)).message).toMatch(/2 columns named "text"/);
-    expect(failure(() => mapColumns(['text', 'text'], INPUTS)).message).toMatch(
+  it('400s ambiguous and duplicate columns', async () => {
+    expect((await failure(() => mapColumns(['TEXT', 'Text'], INPUTS))).message).toMatch(
+      /2 columns named "text"/,
+    );
+    expect((await failure(() => mapColumns(['text', 'text'], INPUTS))).message).toMatch(
       /more than one column named "text"/,
     );
   });
@@ -116,9 +120,9 @@ describe('predictionsToCsv', () => {
   });
 
   it('writes multi-label predictions with joined labels and one probability per label', async () => {
-    const table = parseCsv('text,label\nshut up you idiot,=bad\nhave a nice day,ok\n', INPUTS, LIMITS);
+    const table = await parseCsv('text,label\nshut up you idiot,=bad\nhave a nice day,ok\n', INPUTS, LIMITS);
     const result = await predictRows({ registry }, 'toxic-mini', table.rows);
-    const out = predictionsToCsv(table, result).text;
+    const out = (await predictionsToCsv(table, result)).text;
     const rows = parse(out) as string[][];
     expect(rows[0]).toEqual([
       'text',
@@ -145,9 +149,9 @@ describe('predictionsToCsv', () => {
   });
 
   it('renames generated columns that clash with the file', async () => {
-    const table = parseCsv('id,text,predicted_label\n7,fire,x\n', INPUTS, LIMITS);
+    const table = await parseCsv('id,text,predicted_label\n7,fire,x\n', INPUTS, LIMITS);
     const result = await predictRows({ registry }, 'tweets-mini', table.rows);
-    const header = (parse(predictionsToCsv(table, result).text) as string[][])[0];
+    const header = (parse((await predictionsToCsv(table, result)).text) as string[][])[0];
     expect(header.slice(0, 5)).toEqual([
       'id',
       'text',
