@@ -131,16 +131,28 @@ export interface AdmissionLimits {
   readonly queueTimeoutMs: number;
 }
 
+/** Why a request was refused: its queue was full, its wait ran out, memory did not fit now, or never could. */
+export type RejectionReason = 'queue_full' | 'queue_timeout' | 'memory' | 'too_large';
+
+export const REJECTION_REASONS: readonly RejectionReason[] = [
+  'queue_full',
+  'queue_timeout',
+  'memory',
+  'too_large',
+];
+
 export interface AdmissionStats {
   inFlight: number;
   queued: number;
   reservedBytes: number;
   budgetBytes: number;
   rejected: number;
+  rejectedBy: Record<RejectionReason, number>;
 }
 
 interface Waiter {
   bytes: number;
+  since: number;
   admit: () => void;
   timer: NodeJS.Timeout;
 }
@@ -158,10 +170,34 @@ export function overloaded(message: string): HttpError {
 export class Admission {
   private inFlight = 0;
   private reserved = 0;
-  private rejected = 0;
+  private readonly rejectedBy: Record<RejectionReason, number> = {
+    queue_full: 0,
+    queue_timeout: 0,
+    memory: 0,
+    too_large: 0,
+  };
   private readonly queue: Waiter[] = [];
+  private readonly waitListeners: ((seconds: number) => void)[] = [];
 
   constructor(readonly limits: AdmissionLimits) {}
+
+  /**
+   * `listener` gets, in seconds, how long each request waited for admission: 0 when admitted at
+   * once, the whole wait when it left the queue (admitted or timed out). For /metrics.
+   */
+  onWait(listener: (seconds: number) => void): void {
+    this.waitListeners.push(listener);
+  }
+
+  private waited(since: number): void {
+    const seconds = since === 0 ? 0 : (performance.now() - since) / 1000;
+    for (const listener of this.waitListeners) listener(seconds);
+  }
+
+  private reject(reason: RejectionReason, error: HttpError): HttpError {
+    this.rejectedBy[reason]++;
+    return error;
+  }
 
   /** Resolves with the release function once admitted; rejects with a 503 or 413 HttpError. */
   acquire(bytes: number): Promise<() => void> {
@@ -169,11 +205,13 @@ export class Admission {
   }
 
   private tooLarge(bytes: number): HttpError {
-    this.rejected++;
-    return new HttpError(
-      413,
-      'payload_too_large',
-      `this request may need ~${mb(bytes)} MB of working memory and this server has ${mb(this.limits.budgetBytes)} MB for requests; send a smaller body (fewer rows or columns)`,
+    return this.reject(
+      'too_large',
+      new HttpError(
+        413,
+        'payload_too_large',
+        `this request may need ~${mb(bytes)} MB of working memory and this server has ${mb(this.limits.budgetBytes)} MB for requests; send a smaller body (fewer rows or columns)`,
+      ),
     );
   }
 
@@ -181,23 +219,37 @@ export class Admission {
   admit(bytes: number): Promise<Ticket> {
     const { budgetBytes, maxQueued, queueTimeoutMs } = this.limits;
     if (bytes > budgetBytes) return Promise.reject(this.tooLarge(bytes));
-    if (this.queue.length === 0 && this.fits(bytes)) return Promise.resolve(this.take(bytes));
+    if (this.queue.length === 0 && this.fits(bytes)) {
+      this.waited(0);
+      return Promise.resolve(this.take(bytes));
+    }
     if (this.queue.length >= maxQueued) {
-      this.rejected++;
-      return Promise.reject(overloaded('the server is at capacity and its queue is full; retry shortly'));
+      return Promise.reject(
+        this.reject(
+          'queue_full',
+          overloaded('the server is at capacity and its queue is full; retry shortly'),
+        ),
+      );
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         bytes,
+        since: performance.now(),
         admit: () => {
           clearTimeout(waiter.timer);
+          this.waited(waiter.since);
           resolve(this.take(bytes));
         },
         timer: setTimeout(() => {
           const index = this.queue.indexOf(waiter);
           if (index >= 0) this.queue.splice(index, 1);
-          this.rejected++;
-          reject(overloaded(`the server stayed at capacity for ${queueTimeoutMs} ms; retry shortly`));
+          this.waited(waiter.since);
+          reject(
+            this.reject(
+              'queue_timeout',
+              overloaded(`the server stayed at capacity for ${queueTimeoutMs} ms; retry shortly`),
+            ),
+          );
           // Its place may have been what blocked the next one (FIFO).
           this.drain();
         }, queueTimeoutMs),
@@ -212,7 +264,8 @@ export class Admission {
       queued: this.queue.length,
       reservedBytes: this.reserved,
       budgetBytes: this.limits.budgetBytes,
-      rejected: this.rejected,
+      rejected: REJECTION_REASONS.reduce((n, reason) => n + this.rejectedBy[reason], 0),
+      rejectedBy: { ...this.rejectedBy },
     };
   }
 
@@ -230,8 +283,10 @@ export class Admission {
         if (released || more <= 0) return;
         if (held + more > this.limits.budgetBytes) throw this.tooLarge(held + more);
         if (this.reserved + more > this.limits.budgetBytes) {
-          this.rejected++;
-          throw overloaded('the server does not have the memory for this request right now; retry shortly');
+          throw this.reject(
+            'memory',
+            overloaded('the server does not have the memory for this request right now; retry shortly'),
+          );
         }
         held += more;
         this.reserved += more;

@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ModelRegistry } from '../model/types';
+import { type Admission, REJECTION_REASONS } from '../http/admission';
 
 export interface Metrics {
   /** This process's metrics. */
@@ -21,6 +22,8 @@ export interface Metrics {
   observeHttp(method: string, route: string, status: number, seconds: number): void;
   /** Report these models in sift_model_info, read fresh at every scrape. */
   watchModels(models: ModelRegistry): void;
+  /** Report admission (in flight, queued, reserved memory, refusals, queue waits) as sift_admission_*. */
+  watchAdmission(admission: Admission): void;
 }
 
 export interface MetricsOptions {
@@ -112,6 +115,59 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     'outcome',
     () => reloads()?.reloadCounts,
   );
+  // Admission and load shedding (src/http/admission.ts): gauges and refusals read at every scrape.
+  let admission: Admission | undefined;
+  const admissionGauge = (
+    name: string,
+    help: string,
+    read: (stats: ReturnType<Admission['stats']>) => number,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        if (admission !== undefined) this.set(read(admission.stats()));
+      },
+    });
+  admissionGauge(
+    'sift_admission_in_flight',
+    'Requests with a body admitted and being worked on (at most MAX_IN_FLIGHT per process).',
+    (stats) => stats.inFlight,
+  );
+  admissionGauge(
+    'sift_admission_queued',
+    'Requests waiting for admission (at most MAX_QUEUED per process).',
+    (stats) => stats.queued,
+  );
+  admissionGauge(
+    'sift_admission_reserved_bytes',
+    'Working memory reserved by admitted requests.',
+    (stats) => stats.reservedBytes,
+  );
+  admissionGauge(
+    'sift_admission_budget_bytes',
+    "Working memory requests may reserve: this process's share of the memory limit less what it uses idle.",
+    (stats) => stats.budgetBytes,
+  );
+  new Counter({
+    name: 'sift_admission_rejections_total',
+    help: 'Requests refused by admission, by reason: queue_full and queue_timeout (503), memory (503, a CSV that did not fit once read), too_large (413).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+    collect() {
+      if (admission === undefined) return;
+      const { rejectedBy } = admission.stats();
+      this.reset();
+      for (const reason of REJECTION_REASONS) this.inc({ reason }, rejectedBy[reason]);
+    },
+  });
+  const queueWait = new Histogram({
+    name: 'sift_admission_queue_wait_seconds',
+    help: 'Time requests waited for admission: 0 when admitted at once; refused ones after QUEUE_TIMEOUT_MS count too.',
+    buckets: [0, 0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
   return {
     registry,
     httpRequests,
@@ -126,6 +182,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     watchModels: (models) => {
       watched = models;
+    },
+    watchAdmission: (watchedAdmission) => {
+      if (admission === watchedAdmission) return;
+      admission = watchedAdmission;
+      watchedAdmission.onWait((seconds) => queueWait.observe(seconds));
     },
   };
 }

@@ -14,6 +14,7 @@ export function createOpsRouter(deps: AppDeps, metrics: Metrics): Router {
   router.use(createHealthRouter(deps));
 
   metrics.watchModels(deps.registry);
+  if (deps.admission !== undefined) metrics.watchAdmission(deps.admission);
   router.get('/metrics', async (_req: Request, res: Response) => {
     let text: string;
     try {

@@ -15,6 +15,7 @@ import { Admission, cgroupMemoryLimit, csvWorkBytes, memoryBudget } from '../../
 import type { SiftRegistry } from '../../src/model/registry';
 import { createMetrics } from '../../src/ops/metrics';
 import { createHttpServer } from '../../src/server';
+import request from 'supertest';
 import { captureLogger, loadFixtureRegistry } from '../helpers/app';
 
 const MB = 1024 * 1024;
@@ -110,6 +111,7 @@ describe('Admission', () => {
 });
 
 describe('load shedding over HTTP', () => {
+  const metrics = createMetrics({ processMetrics: false });
   let registry: SiftRegistry;
   let server: http.Server;
   let port: number;
@@ -126,7 +128,7 @@ describe('load shedding over HTTP', () => {
       config,
       registry,
       logger: captureLogger('silent').logger,
-      metrics: createMetrics({ processMetrics: false }),
+      metrics,
       admission,
     });
     server = createHttpServer(config, app);
@@ -174,5 +176,54 @@ describe('load shedding over HTTP', () => {
     await new Promise((r) => slow.once('end', r));
     expect(slowAnswer).toMatch(/^HTTP\/1\.1 200/);
     expect((await predict()).status).toBe(200);
+
+    // /metrics tells each refusal by reason, and the waits: two admitted at once, one queued 300 ms (a full queue is not waited in).
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(text).toContain('sift_admission_rejections_total{reason="queue_full"} 1');
+    expect(text).toContain('sift_admission_rejections_total{reason="queue_timeout"} 1');
+    expect(text).toContain('sift_admission_rejections_total{reason="too_large"} 0');
+    expect(text).toContain('sift_admission_queue_wait_seconds_count 3');
+    expect(text).toContain('sift_admission_queue_wait_seconds_bucket{le="0.1"} 2');
+    expect(text).toMatch(/^sift_admission_in_flight 0$/m);
+    expect(text).toMatch(/^sift_admission_queued 0$/m);
+    expect(text).toMatch(/^sift_admission_budget_bytes 67108864$/m);
+  });
+});
+
+describe('admission in /metrics', () => {
+  let registry: SiftRegistry;
+  beforeAll(async () => {
+    registry = await loadFixtureRegistry();
+  });
+  afterAll(async () => {
+    await registry.close();
+  });
+
+  it('counts a request too large for the budget (413) under its reason, and shows the reservations', async () => {
+    const admission = new Admission({ budgetBytes: MB, maxInFlight: 4, maxQueued: 4, queueTimeoutMs: 1000 });
+    const app = createApp({
+      config: defaultConfig({ defaultModel: 'tweets-mini' }),
+      registry,
+      logger: captureLogger('silent').logger,
+      metrics: createMetrics({ processMetrics: false }),
+      admission,
+    });
+    const scrape = async () => (await request(app).get('/metrics')).text;
+    expect(await scrape()).toContain('sift_admission_rejections_total{reason="too_large"} 0');
+    // 20 KB of JSON may need ~1.1 MB of working memory: more than the whole budget.
+    const refused = await request(app)
+      .post('/predict')
+      .send({ instances: Array.from({ length: 40 }, () => 'x'.repeat(500)) });
+    expect(refused.status).toBe(413);
+    expect(refused.body).toMatchObject({ error: { code: 'payload_too_large' } });
+    const text = await scrape();
+    expect(text).toContain('sift_admission_rejections_total{reason="too_large"} 1');
+    expect(text).toContain('sift_admission_rejections_total{reason="queue_full"} 0');
+    // Held while a request is in flight, given back after.
+    const held = await admission.acquire(MB / 4);
+    expect(await scrape()).toMatch(/^sift_admission_reserved_bytes 262144$/m);
+    expect(await scrape()).toMatch(/^sift_admission_in_flight 1$/m);
+    held();
+    expect(await scrape()).toMatch(/^sift_admission_reserved_bytes 0$/m);
   });
 });
