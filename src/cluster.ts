@@ -83,10 +83,26 @@ export async function useClusterMetrics(metrics: Metrics): Promise<Metrics> {
 
 /** Restart delays grow when workers keep crashing, and reset once one has run for a minute. */
 export const RESTART_MIN_MS = 500;
-const RESTART_MAX_MS = 30_000;
-const STABLE_AFTER_MS = 60_000;
-/** 0.5 + 1 + 2 + … + 32 s of retries (about a minute) before the primary stops trying. */
+/** 0.5 + 1 + 2 + … + 30 s of retries (about 1.5 minutes) before the primary stops trying. */
 export const MAX_CONSECUTIVE_FAILURES = 8;
+
+/** When the primary restarts a dead worker, and when it gives up. */
+export interface RestartPolicy {
+  /** First restart delay; it doubles with each death in a row. */
+  readonly minDelayMs: number;
+  readonly maxDelayMs: number;
+  /** A worker that ran this long was healthy: the delay and the count of deaths start over. */
+  readonly stableAfterMs: number;
+  /** Deaths in a row (of workers that did not stay up stableAfterMs) before exit 1. */
+  readonly maxConsecutiveFailures: number;
+}
+
+export const DEFAULT_RESTART_POLICY: RestartPolicy = {
+  minDelayMs: RESTART_MIN_MS,
+  maxDelayMs: 30_000,
+  stableAfterMs: 60_000,
+  maxConsecutiveFailures: MAX_CONSECUTIVE_FAILURES,
+};
 
 /** A worker forked before the primary's own start-up, with how it ended if it already has. */
 export interface EarlyWorker {
@@ -114,7 +130,13 @@ export function forkEarlyWorker(env: NodeJS.ProcessEnv): EarlyWorker | undefined
   return early;
 }
 
-export function runPrimary(config: Readonly<Config>, logger: pino.Logger, early?: EarlyWorker): void {
+/** `policy`: the default in production; tests give a fast one to reach the give-up path in seconds. */
+export function runPrimary(
+  config: Readonly<Config>,
+  logger: pino.Logger,
+  early?: EarlyWorker,
+  policy: RestartPolicy = DEFAULT_RESTART_POLICY,
+): void {
   const wanted = config.webConcurrency;
   // prom-client loads on the first scrape, not before the workers are forked.
   let aggregator: Promise<AggregatorRegistry<PrometheusContentType>> | undefined;
@@ -136,7 +158,7 @@ export function runPrimary(config: Readonly<Config>, logger: pino.Logger, early?
   const startedAt = new Map<number, number>();
   let announced = false;
   let stopping = false;
-  let restartDelay = RESTART_MIN_MS;
+  let restartDelay = policy.minDelayMs;
   let failures = 0;
   let everServed = false;
   let exitCode = 0;
@@ -184,12 +206,12 @@ export function runPrimary(config: Readonly<Config>, logger: pino.Logger, early?
       stopAll('SIGTERM');
       return;
     }
-    if (ranFor > STABLE_AFTER_MS) {
-      restartDelay = RESTART_MIN_MS;
+    if (ranFor > policy.stableAfterMs) {
+      restartDelay = policy.minDelayMs;
       failures = 0;
     }
     failures++;
-    if (failures > MAX_CONSECUTIVE_FAILURES) {
+    if (failures > policy.maxConsecutiveFailures) {
       logger.fatal(
         { worker: worker.id, code, signal, failures },
         `workers died ${failures} times in a row; stopping`,
@@ -206,7 +228,7 @@ export function runPrimary(config: Readonly<Config>, logger: pino.Logger, early?
     setTimeout(() => {
       if (!stopping) fork();
     }, restartDelay);
-    restartDelay = Math.min(RESTART_MAX_MS, restartDelay * 2);
+    restartDelay = Math.min(policy.maxDelayMs, restartDelay * 2);
   };
   cluster.on('exit', onExit);
 

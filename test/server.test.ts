@@ -474,6 +474,33 @@ describe('the server process', () => {
   }, 200_000);
 });
 
+describe('the cluster primary gives up on workers that keep dying', () => {
+  it('restarts them with growing delays, then exits 1 after the deaths in a row it tolerates', async () => {
+    // Workers that serve, then die 200 ms later, under a restart policy of 50 ms doubling to 400 ms.
+    const server = spawnServer({ FLAKY_MAX_FAILURES: '4' }, [], 'test/helpers/flaky-cluster.ts');
+    try {
+      const { code } = await server.exited;
+      expect(code).toBe(1);
+      const lines = server
+        .stdout()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { msg: string; failures?: number; restartInMs?: number });
+      const restarts = lines.filter((l) => l.msg === 'worker died; restarting it');
+      expect(restarts.map((l) => [l.failures, l.restartInMs])).toEqual([
+        [1, 50],
+        [2, 100],
+        [3, 200],
+        [4, 400],
+      ]);
+      expect(lines.some((l) => l.msg === 'workers died 5 times in a row; stopping')).toBe(true);
+      expect(lines.at(-1)).toMatchObject({ msg: 'all workers stopped', exitCode: 1 });
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  }, 90_000);
+});
+
 async function freePort(): Promise<number> {
   const probe = net.createServer();
   const port = await new Promise<number>((resolve) =>
