@@ -494,7 +494,6 @@ describe('the cluster primary gives up on workers that keep dying', () => {
         [4, 400],
       ]);
       expect(lines.some((l) => l.msg === 'workers died 5 times in a row; stopping')).toBe(true);
-      expect(lines.at(-1)).toMatchObject({ msg: 'all workers stopped', exitCode: 1 });
     } finally {
       server.child.kill('SIGKILL');
     }
