@@ -329,18 +329,20 @@ export function admissionMiddleware(admission: Admission, config: Readonly<Confi
       },
       (error: unknown) => {
         // The answer goes out once the unread body is discarded (closing on unread bytes would
-        // reset the connection before the client reads the 503), or after a second at most.
-        res.setHeader('Connection', 'close');
+        // reset the connection before the client reads the 503), or after a second at most. A
+        // connection whose body was read stays open: a refused client that reconnects would wait
+        // for an accept, which libuv does once per turn of the event loop (libuv#3696).
         let answered = false;
-        const answer = () => {
+        const answer = (drained: boolean) => {
           if (answered) return;
           answered = true;
           clearTimeout(timer);
+          if (!drained) res.setHeader('Connection', 'close');
           next(error);
         };
-        const timer = setTimeout(answer, DISCARD_BODY_MS);
-        req.once('end', answer);
-        req.once('error', answer);
+        const timer = setTimeout(() => answer(false), DISCARD_BODY_MS);
+        req.once('end', () => answer(true));
+        req.once('error', () => answer(false));
         req.resume();
       },
     );
