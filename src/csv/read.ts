@@ -156,7 +156,7 @@ export async function readCsvAsync(
   const done = finished(parser.resume());
   // Keeps an early error from being unhandled while the loop still runs; `done` reports it.
   done.catch(() => undefined);
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     // The parser ends itself at maxRecords and stops at its first error: nothing more to feed then.
     if (parser.writableEnded || parser.destroyed) break;
     let end = Math.min(text.length, start + chunkChars);

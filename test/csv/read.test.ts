@@ -1,13 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { decodeCsv } from '../../src/csv/decode';
-import {
-  READ_CHUNK_CHARS,
-  parseDelimiter,
-  readCsv,
-  readCsvAsync,
-  sniffDelimiter,
-} from '../../src/csv/read';
+import { READ_CHUNK_CHARS, parseDelimiter, readCsv, readCsvAsync, sniffDelimiter } from '../../src/csv/read';
 import { writeCsv, writeCsvInChunks } from '../../src/csv/write';
 import { httpErrorOf as failure } from '../protocols/fixtures';
 
@@ -110,12 +104,16 @@ describe('readCsvAsync (fed in chunks, yielding between them) reads as readCsv d
 
   it.each([
     ['a quote never closed', 'id,text\n1,"a\r\nb"\n\n2,"open\n3,x\n'],
-    ['blank lines, mixed line ends, a final record without a newline', 'id,text\r\n\r\n1,a\n   \n2,"b\r\nc"\r3,d'],
+    [
+      'blank lines, mixed line ends, a final record without a newline',
+      'id,text\r\n\r\n1,a\n   \n2,"b\r\nc"\r3,d',
+    ],
     ['a stray quote inside an unquoted cell', 'id,text\n1,a 5" rain gauge\n2,"5" rain gauge\n'],
     ['emoji and accents across chunks', 'text\n"😀😀 é ""q""\r\n😀"\n😀,x\n'],
   ])('%s: the same records or the same error', async (_, text) => {
     const expected = await outcome(() => readCsv(text));
-    for (const chunk of [1, 3, 8]) expect(await outcome(() => readCsvAsync(text, {}, chunk))).toEqual(expected);
+    for (const chunk of [1, 3, 8])
+      expect(await outcome(() => readCsvAsync(text, {}, chunk))).toEqual(expected);
   });
 
   it('reads a file many chunks long at the default chunk size, and stops at maxRecords', async () => {
