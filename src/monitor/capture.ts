@@ -1,0 +1,100 @@
+/**
+ * Predictions → PredictionRecords for the prediction log. predictRows (src/predict/predict.ts), the
+ * step every entry point shares, calls capturePredictions once per request when the log is on; when
+ * it is off nothing here runs.
+ *
+ * Every row gets a random UUID, set on its RowPrediction (formatPrediction answers it as
+ * `prediction_id`) and used as the record's id, the key feedback refers to.
+ */
+import { randomUUID } from 'node:crypto';
+import type { InputRow, LoadedModel, RowPrediction } from '../model/types';
+import { predictedClassNames } from '../predict/predict';
+import type { PredictionLog, PredictionRecord } from './types';
+
+/** Distinct vocabulary terms kept per row: enough for drift over the most common terms. */
+export const TERMS_PER_ROW = 32;
+
+/** Where a request came from: what predictRows' callers pass in their options. */
+export interface CaptureSource {
+  /** The request id (X-Request-Id). */
+  readonly requestId?: string;
+  /** Route label: `/predict`, `/invocations`, `/v2/models/:name/infer`, `form`... */
+  readonly route: string;
+}
+
+/** What is kept of a row's inputs: null (not logged), or the fields to store. */
+export type InputsPolicy = (row: InputRow) => Readonly<Record<string, string>> | null;
+
+export const NO_INPUTS: InputsPolicy = () => null;
+
+export interface Capture {
+  readonly source?: CaptureSource;
+  /** Time the model step took, ms (shared by the rows of one request). */
+  readonly latencyMs: number;
+  readonly inputs: InputsPolicy;
+  /** ms since the epoch; default now. */
+  readonly time?: number;
+}
+
+/** Probability (or score) per class name, in the card's class order. */
+export function probabilitiesByName(model: LoadedModel, prediction: RowPrediction): Record<string, number> {
+  // fromEntries defines own properties: a class called "__proto__" stays a plain key.
+  return Object.fromEntries(model.card.classes.map((c, i) => [c.name, prediction.values[i]]));
+}
+
+/** One record per row; sets each prediction's predictionId. Pure but for the ids and the clock. */
+export function buildRecords(
+  model: LoadedModel,
+  rows: readonly InputRow[],
+  predictions: readonly RowPrediction[],
+  capture: Capture,
+): PredictionRecord[] {
+  const time = capture.time ?? Date.now();
+  const route = capture.source?.route ?? 'unknown';
+  const requestId = capture.source?.requestId ?? null;
+  return predictions.map((prediction, i) => {
+    const id = randomUUID();
+    prediction.predictionId = id;
+    return {
+      id,
+      time,
+      model: model.name,
+      version: model.version ?? null,
+      requestId,
+      route,
+      labels: predictedClassNames(model, prediction),
+      probabilities: probabilitiesByName(model, prediction),
+      coverageTotal: prediction.coverage.total,
+      coverageKnown: prediction.coverage.known,
+      latencyMs: capture.latencyMs,
+      inputs: capture.inputs(rows[i]),
+      terms: prediction.terms ?? [],
+    };
+  });
+}
+
+/** Hands every row's record to the log; never throws (the log counts its own failures). */
+export function capturePredictions(
+  log: PredictionLog,
+  model: LoadedModel,
+  rows: readonly InputRow[],
+  predictions: readonly RowPrediction[],
+  capture: Capture,
+): void {
+  for (const record of buildRecords(model, rows, predictions, capture)) log.record(record);
+}
+
+/** Copies only the fields' strings: the row object itself belongs to the request. */
+const copyRow: InputsPolicy = (row) => ({ ...row });
+
+/** What PREDICTION_LOG_INPUTS says to keep of a row's inputs. */
+export function inputsPolicy(config: object | undefined): InputsPolicy {
+  // TEMPORARY until issue-12a's config lands: PREDICTION_LOG_INPUTS read structurally.
+  const mode = config !== undefined && 'predictionLogInputs' in config ? config.predictionLogInputs : 'on';
+  switch (mode) {
+    case 'off':
+      return NO_INPUTS;
+    default:
+      return copyRow;
+  }
+}
