@@ -7,6 +7,8 @@
  * `prediction_id`) and used as the record's id, the key feedback refers to.
  */
 import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { routeLabel } from '../http/context';
 import type { InputRow, LoadedModel, RowPrediction } from '../model/types';
 import { predictedClassNames } from '../predict/predict';
 import type { PredictionLog, PredictionRecord } from './types';
@@ -20,6 +22,24 @@ export interface CaptureSource {
   readonly requestId?: string;
   /** Route label: `/predict`, `/invocations`, `/v2/models/:name/infer`, `form`... */
   readonly route: string;
+}
+
+/** The request id and matched route of an Express request, for predictRows' `capture` option. */
+export function requestSource(req: Request, res: Response, route?: string): CaptureSource {
+  return { requestId: req.id, route: route ?? routeLabel(req, res) };
+}
+
+/** More ids than this and X-Prediction-Ids is left out: proxies refuse large response headers. */
+export const MAX_HEADER_IDS = 100;
+
+/**
+ * `X-Prediction-Ids` (comma-separated, row order) for answers whose format has no place for a
+ * `prediction_id` field (Open Inference Protocol v2 tensors); nothing when the log is off.
+ */
+export function setPredictionIdsHeader(res: Response, predictions: readonly RowPrediction[]): void {
+  if (predictions.length === 0 || predictions.length > MAX_HEADER_IDS) return;
+  if (predictions[0].predictionId === undefined) return;
+  res.setHeader('X-Prediction-Ids', predictions.map((p) => p.predictionId ?? '').join(','));
 }
 
 /** What is kept of a row's inputs: null (not logged), or the fields to store. */
