@@ -19,7 +19,7 @@ import { buildResultView } from './result-view';
 /** views/ at the repository root: `../../views` from both src/web (ts-jest) and dist/web (node). */
 export const VIEWS_DIR = path.resolve(__dirname, '..', '..', 'views');
 
-export type ViewName = 'index' | 'result' | 'error';
+export type ViewName = 'index' | 'result' | 'error' | 'monitor' | 'feedback';
 
 type Template = (data: Record<string, unknown>) => string;
 const compiled = new Map<ViewName, Template>();
