@@ -170,7 +170,7 @@ export class SqlPredictionStore implements PredictionStore {
     return this.opening;
   }
 
-  private get database(): SqlDatabase {
+  protected get database(): SqlDatabase {
     if (this.db === undefined) throw new Error(`the prediction log (${this.kind}) is not open`);
     return this.db;
   }

@@ -86,6 +86,11 @@ class SqliteDatabase implements SqlDatabase {
     });
   }
 
+  /** Statements without parameters or rows (PRAGMAs), in turn with the rest. */
+  exec(sql: string): Promise<void> {
+    return this.serialised(async () => this.connection.exec(sql));
+  }
+
   close(): Promise<void> {
     return this.serialised(async () => {
       this.statements.clear();
@@ -94,8 +99,18 @@ class SqliteDatabase implements SqlDatabase {
   }
 }
 
-export function createSqliteStore(options: SqliteStoreOptions): SqlPredictionStore {
-  return new SqlPredictionStore('sqlite', async () => {
+export class SqliteStore extends SqlPredictionStore {
+  /**
+   * Runs `PRAGMA statement` on the open connection: an operator's (and the tests') handle on
+   * settings such as max_page_count (a size cap, which the failure tests use as a full disk).
+   */
+  async pragma(statement: string): Promise<void> {
+    await (this.database as SqliteDatabase).exec(`PRAGMA ${statement}`);
+  }
+}
+
+export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  return new SqliteStore('sqlite', async () => {
     if (options.path !== ':memory:') mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
     const connection = openSqlite(options.path, options.driver);
     try {
