@@ -8,9 +8,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
+import type { Config } from '../config';
 import { routeLabel } from '../http/context';
 import type { InputRow, LoadedModel, RowPrediction } from '../model/types';
 import { predictedClassNames } from '../predict/predict';
+import { redactInputs } from './redact';
 import type { PredictionLog, PredictionRecord } from './types';
 
 /** Distinct vocabulary terms kept per row: enough for drift over the most common terms. */
@@ -106,14 +108,15 @@ export function capturePredictions(
 
 /** Copies only the fields' strings: the row object itself belongs to the request. */
 const copyRow: InputsPolicy = (row) => ({ ...row });
+const redacted: InputsPolicy = (row) => redactInputs(row);
 
-/** What PREDICTION_LOG_INPUTS says to keep of a row's inputs. */
-export function inputsPolicy(config: object | undefined): InputsPolicy {
-  // TEMPORARY until issue-12a's config lands: PREDICTION_LOG_INPUTS read structurally.
-  const mode = config !== undefined && 'predictionLogInputs' in config ? config.predictionLogInputs : 'on';
-  switch (mode) {
+/** What PREDICTION_LOG_INPUTS says to keep of a row's inputs (default on, like the config's). */
+export function inputsPolicy(config: Pick<Config, 'predictionLogInputs'> | undefined): InputsPolicy {
+  switch (config?.predictionLogInputs ?? 'on') {
     case 'off':
       return NO_INPUTS;
+    case 'redact':
+      return redacted;
     default:
       return copyRow;
   }

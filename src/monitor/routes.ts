@@ -54,6 +54,7 @@ export function createMonitorRouter(deps: AppDeps): Router {
   const router = Router();
   const { registry } = deps;
   const body = readBody(deps.config, ['json', 'form']);
+  if (deps.predictionLog !== undefined) deps.metrics?.watchPredictionLog(deps.predictionLog);
 
   function logOf(): PredictionLog {
     if (deps.predictionLog === undefined) throw logOff();

@@ -4,6 +4,8 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ModelRegistry } from '../model/types';
+import { registerPredictionLogMetrics } from '../monitor/prometheus';
+import type { PredictionLog } from '../monitor/types';
 
 export interface Metrics {
   /** This process's metrics. */
@@ -21,6 +23,8 @@ export interface Metrics {
   observeHttp(method: string, route: string, status: number, seconds: number): void;
   /** Report these models in sift_model_info, read fresh at every scrape. */
   watchModels(models: ModelRegistry): void;
+  /** PREDICTION_LOG: the log's status and the monitor numbers of the watched models (sift_prediction_log_*, sift_monitor_*). */
+  watchPredictionLog(log: PredictionLog): void;
 }
 
 export interface MetricsOptions {
@@ -112,6 +116,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     'outcome',
     () => reloads()?.reloadCounts,
   );
+  let watchedLog: PredictionLog | undefined;
+  registerPredictionLogMetrics(
+    registry,
+    () => watchedLog,
+    () => watched,
+  );
   return {
     registry,
     httpRequests,
@@ -126,6 +136,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     watchModels: (models) => {
       watched = models;
+    },
+    watchPredictionLog: (log) => {
+      watchedLog = log;
     },
   };
 }
