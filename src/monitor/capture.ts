@@ -28,7 +28,13 @@ export interface CaptureSource {
 
 /** The request id and matched route of an Express request, for predictRows' `capture` option. */
 export function requestSource(req: Request, res: Response, route?: string): CaptureSource {
-  return { requestId: req.id, route: route ?? routeLabel(req, res) };
+  // Read only when the log is on: with it off, the request path pays for this object alone.
+  return {
+    requestId: req.id,
+    get route() {
+      return route ?? routeLabel(req, res);
+    },
+  };
 }
 
 /** More ids than this and X-Prediction-Ids is left out: proxies refuse large response headers. */
