@@ -18,8 +18,6 @@ import { type SqlDatabase, type SqlExecutor, type SqlRow, type SqlValue, valuesL
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
 
-/** Rows per multi-row INSERT: well under SQLite's 32766 and PostgreSQL's 65535 parameters. */
-const INSERT_CHUNK = 500;
 /** Rows per DELETE when pruning: each chunk is its own short transaction (other writers wait less). */
 const PRUNE_CHUNK = 5000;
 /** Rows per page read by labeledRows. */
@@ -131,13 +129,14 @@ export function hourlyAggregates(records: readonly PredictionRecord[]): HourlyAg
 
 async function insertChunked(
   tx: SqlExecutor,
+  chunkRows: number,
   head: string,
   columns: number,
   rows: readonly SqlValue[][],
   tail: string,
 ): Promise<void> {
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    const chunk = rows.slice(i, i + INSERT_CHUNK);
+  for (let i = 0; i < rows.length; i += chunkRows) {
+    const chunk = rows.slice(i, i + chunkRows);
     await tx.run(`${head} VALUES ${valuesList(chunk.length, columns)} ${tail}`, chunk.flat());
   }
 }
@@ -177,12 +176,14 @@ export class SqlPredictionStore implements PredictionStore {
 
   async insertPredictions(records: readonly PredictionRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await this.database.transaction(async (tx) => {
+    const db = this.database;
+    const chunkRows = db.rowsPerInsert;
+    await db.transaction(async (tx) => {
       // A batch retried after a lost COMMIT acknowledgement must not count twice: only the rows
       // actually inserted here feed the aggregates.
       const inserted = new Set<string>();
-      for (let i = 0; i < records.length; i += INSERT_CHUNK) {
-        const chunk = records.slice(i, i + INSERT_CHUNK);
+      for (let i = 0; i < records.length; i += chunkRows) {
+        const chunk = records.slice(i, i + chunkRows);
         const rows = await tx.query<{ id: unknown }>(
           `INSERT INTO predictions (${PREDICTION_COLUMNS.join(', ')}) VALUES ${valuesList(chunk.length, PREDICTION_COLUMNS.length)} ON CONFLICT (id) DO NOTHING RETURNING id`,
           chunk.flatMap(predictionValues),
@@ -193,6 +194,7 @@ export class SqlPredictionStore implements PredictionStore {
       const { stats, classes, terms } = hourlyAggregates(fresh);
       await insertChunked(
         tx,
+        chunkRows,
         'INSERT INTO hourly_stats (model, hour_start, predictions, low_signal, coverage_sum)',
         5,
         stats,
@@ -201,6 +203,7 @@ export class SqlPredictionStore implements PredictionStore {
       );
       await insertChunked(
         tx,
+        chunkRows,
         'INSERT INTO hourly_classes (model, hour_start, class_name, predictions)',
         4,
         classes,
@@ -208,6 +211,7 @@ export class SqlPredictionStore implements PredictionStore {
       );
       await insertChunked(
         tx,
+        chunkRows,
         'INSERT INTO hourly_terms (model, hour_start, term, row_count)',
         4,
         terms,

@@ -16,6 +16,11 @@ export interface SqlExecutor {
 
 export interface SqlDatabase extends SqlExecutor {
   readonly kind: 'sqlite' | 'postgres';
+  /**
+   * Rows per INSERT statement: PostgreSQL gains from many (one round trip); SQLite from one, a
+   * prepared statement re-run per row (no round trips; a long VALUES list costs a new prepare).
+   */
+  readonly rowsPerInsert: number;
   /** A statement that serialises migrations between processes, run first in their transaction. */
   readonly migrationLock?: string;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it rejects. */

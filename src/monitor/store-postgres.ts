@@ -36,6 +36,8 @@ function executor(client: Pool | PoolClient): SqlExecutor {
 
 class PostgresDatabase implements SqlDatabase {
   readonly kind = 'postgres' as const;
+  /** Well under PostgreSQL's 65535 parameters per statement (13 columns × 500). */
+  readonly rowsPerInsert = 500;
   readonly migrationLock = `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`;
   private readonly direct: SqlExecutor;
 

@@ -29,6 +29,7 @@ const STATEMENT_CACHE = 64;
 
 class SqliteDatabase implements SqlDatabase {
   readonly kind = 'sqlite' as const;
+  readonly rowsPerInsert = 1;
   private readonly statements = new Map<string, SqliteStatement>();
   /** Serialises this connection's work: a transaction's awaits must not let another caller in. */
   private lock: Promise<unknown> = Promise.resolve();
