@@ -15,6 +15,8 @@ import type { BucketStats, TermCount } from './types';
 export const PSI_FLOOR = 1e-4;
 /** Terms PSI is computed over. */
 export const DRIFT_TERMS = 50;
+/** Below this many live rows a window's PSI is mostly sampling noise (terms absent by chance). */
+export const DRIFT_MIN_ROWS = 100;
 
 /** Conventional PSI bands. */
 export function psiLevel(value: number): 'stable' | 'moderate' | 'large' {

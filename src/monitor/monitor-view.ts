@@ -6,6 +6,7 @@ import type { LoadedModel } from '../model/types';
 import { type Markup, formatCount, formatMetric, formatPercent } from '../web/markup';
 import { columnChart, valueBars } from '../web/svg';
 import type { StatTile } from '../web/card-view';
+import { DRIFT_MIN_ROWS } from './drift';
 import type { MonitorReport } from './report';
 import type { PredictionRecord } from './types';
 
@@ -191,7 +192,12 @@ export function buildMonitorView(model: LoadedModel, report: MonitorReport): Mon
     drift: {
       available: training.rows !== null,
       psi: drift.psi === null ? '–' : formatMetric(drift.psi),
-      level: drift.level === null ? 'not enough live rows yet' : LEVEL_TEXT[drift.level],
+      level:
+        drift.level === null
+          ? 'no live rows yet'
+          : drift.reliable
+            ? LEVEL_TEXT[drift.level]
+            : `${LEVEL_TEXT[drift.level]}, but from only ${formatCount(drift.rows)} rows: below about ${DRIFT_MIN_ROWS} rows terms are missing by chance and the index reads high`,
       rows: drift.terms.slice(0, 15).map((t) => ({
         ...splitTerm(model, t.term),
         training: formatPercent(t.training),

@@ -4,6 +4,7 @@
  */
 import type { LoadedModel } from '../model/types';
 import {
+  DRIFT_MIN_ROWS,
   type TermBaseline,
   type TermShare,
   type WindowSummary,
@@ -28,6 +29,8 @@ export interface DriftJson {
   psi: number | null;
   level: 'stable' | 'moderate' | 'large' | null;
   rows: number;
+  /** False below DRIFT_MIN_ROWS live rows: the PSI is then mostly sampling noise. */
+  reliable: boolean;
   terms: TermShare[];
 }
 
@@ -97,11 +100,17 @@ async function driftOver(
   baseline: TermBaseline | undefined,
   window: { since: number; until: number },
 ): Promise<DriftJson> {
-  if (baseline === undefined) return { psi: null, level: null, rows: 0, terms: [] };
+  if (baseline === undefined) return { psi: null, level: null, rows: 0, reliable: false, terms: [] };
   const live = await store.termCounts(model.name, { ...window, limit: LIVE_TERMS });
   const drift = termDrift(baseline, live);
   const psi = finite(drift.psi);
-  return { psi, level: psi === null ? null : psiLevel(psi), rows: drift.rows, terms: [...drift.terms] };
+  return {
+    psi,
+    level: psi === null ? null : psiLevel(psi),
+    rows: drift.rows,
+    reliable: drift.rows >= DRIFT_MIN_ROWS,
+    terms: [...drift.terms],
+  };
 }
 
 /** The window of `count` whole buckets ending with the current one. */

@@ -288,7 +288,7 @@ export function columnChart(columns: readonly Column[], options: ColumnChartOpti
   const height = 140;
   const top = 14;
   const bottom = 20;
-  const left = 44;
+  const left = 60;
   const plot = height - top - bottom;
   const values = columns.map((c) => c.value).filter((v): v is number => v !== null && Number.isFinite(v));
   const max = Math.max(1e-12, options.max ?? Math.max(0, ...values, options.reference?.value ?? 0));

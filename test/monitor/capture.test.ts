@@ -8,6 +8,7 @@ import request from 'supertest';
 import { createApp } from '../../src/app';
 import { type Config, defaultConfig } from '../../src/config';
 import { loadServedModel } from '../../src/model/load';
+import type { LoadedModel } from '../../src/model/types';
 import type { SiftRegistry } from '../../src/model/registry';
 import { TERMS_PER_ROW, inputsPolicy } from '../../src/monitor/capture';
 import { createPredictionLog, type ManagedPredictionLog } from '../../src/monitor/log';
@@ -68,7 +69,8 @@ describe('row terms', () => {
       };
       const [all] = await model.predict([row], { terms: 1000 });
       const [cut] = await model.predict([row], { terms: 3 });
-      const idf = new Map((model.trainingTerms?.() ?? []).map((t) => [t.key, t.idf]));
+      const served: LoadedModel = model;
+      const idf = new Map((served.trainingTerms?.() ?? []).map((t) => [t.key, t.idf]));
       const ranked = [...(all.terms ?? [])].sort((a, b) => (idf.get(a) ?? 0) - (idf.get(b) ?? 0));
       expect(ranked.length).toBeGreaterThan(3);
       expect(cut.terms).toHaveLength(3);
