@@ -9,8 +9,7 @@ import type { AppDeps } from '../deps';
 import { HttpError, badRequest, notFound } from '../errors';
 import { type FormFields, bodyKindOf, readBody } from '../http/body';
 import { OPEN_FORM, wantsHtml } from '../http/security';
-import { writeCsv } from '../csv/write';
-import { FormulaGuard } from '../csv/write';
+import { FormulaGuard, writeCsv } from '../csv/write';
 import type { LoadedModel } from '../model/types';
 import { resolveModel } from '../predict/predict';
 import { renderView } from '../web/render';
@@ -157,26 +156,34 @@ export function createMonitorRouter(deps: AppDeps): Router {
       res.setHeader('Content-Disposition', `attachment; filename="feedback-${model.name}.jsonl"`);
     }
     let chunk: LabeledRow[] = [];
-    const flush = () => {
+    /** The chunk's text; waits while the client reads slower than the store gives rows. */
+    const flush = async (): Promise<void> => {
       if (chunk.length === 0) return;
+      let text: string;
       if (format === 'csv') {
         const records = chunk
           .map((row) => exportRecord(model.card, row))
           .filter((r): r is string[] => r !== undefined)
           .map((r) => r.map((cell) => guard.cell(cell)));
-        if (records.length > 0) res.write(writeCsv(records));
+        text = records.length > 0 ? writeCsv(records) : '';
       } else {
-        res.write(chunk.map((row) => `${JSON.stringify(exportJson(row))}\n`).join(''));
+        text = chunk.map((row) => `${JSON.stringify(exportJson(row))}\n`).join('');
       }
       chunk = [];
+      if (text !== '' && !res.write(text)) await drained(res);
     };
     try {
       while (next.done !== true) {
+        // The client went away: stop reading the store.
+        if (res.destroyed) {
+          await rows.return?.();
+          return;
+        }
         chunk.push(next.value);
-        if (chunk.length >= EXPORT_CHUNK_ROWS) flush();
+        if (chunk.length >= EXPORT_CHUNK_ROWS) await flush();
         next = await rows.next();
       }
-      flush();
+      await flush();
       res.end();
     } catch (error) {
       // Headers are out: cut the connection so the client sees an incomplete file, not a short one.
@@ -210,6 +217,19 @@ export function createMonitorRouter(deps: AppDeps): Router {
   });
 
   return router;
+}
+
+/** Resolves when the response can take more, or is closed (a client gone never drains). */
+function drained(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** The same class names, whatever the order. */

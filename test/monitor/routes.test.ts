@@ -4,6 +4,7 @@
  * train.py's shape, the monitor shows live accuracy; with the log off nothing changes in answers;
  * with the store down predictions are served all the same.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -269,6 +270,49 @@ describe('with the prediction log on (SQLite)', () => {
     expect(text).toMatch(/^sift_monitor_mean_coverage\{model="tweets-mini"\} /m);
     expect(text).toMatch(/^sift_monitor_term_psi\{model="tweets-mini"\} /m);
     expect(metrics).toBeDefined();
+  });
+});
+
+describe('the export', () => {
+  it('streams every corrected row, oldest first, across chunks', async () => {
+    const log = await sqliteLog();
+    const { app } = appWith(log);
+    const base = Date.now() - 60_000;
+    const records = Array.from({ length: 1203 }, (_v, i) => ({
+      id: randomUUID(),
+      time: base + i,
+      model: 'sentiment-mini',
+      version: null,
+      requestId: null,
+      route: '/predict',
+      labels: ['Negative'],
+      probabilities: { Negative: 0.6, Neutral: 0.3, Positive: 0.1 },
+      coverageTotal: 3,
+      coverageKnown: 2,
+      latencyMs: 1,
+      inputs: { text: `row ${i}, "quoted" =1+1` },
+      terms: ['row'],
+    }));
+    await log.store.insertPredictions(records);
+    for (const r of records) {
+      await log.store.recordFeedback({
+        predictionId: r.id,
+        labels: ['Positive'],
+        time: Date.now(),
+        source: 'api',
+      });
+    }
+    const csv = await request(app)
+      .get('/feedback.csv?model=sentiment-mini&label_column=sentiment')
+      .expect(200);
+    const lines = csv.text.trim().split(/\r\n/);
+    expect(lines[0]).toBe('text,sentiment');
+    expect(lines).toHaveLength(1204);
+    // Verbatim by default (training data); quotes doubled as CSV wants.
+    expect(lines[1]).toBe('"row 0, ""quoted"" =1+1",positive');
+    expect(lines[1203]).toBe('"row 1202, ""quoted"" =1+1",positive');
+    await request(app).get('/feedback.csv?model=sentiment-mini&label_column=text').expect(400);
+    await request(app).get('/feedback.csv?model=sentiment-mini&label_column=a%2Cb').expect(400);
   });
 });
 
