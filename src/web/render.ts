@@ -72,7 +72,9 @@ export function renderForm(
   });
   const title = view.errors.length > 0 ? `Check the form · ${model.card.title}` : model.card.title;
   res.setHeader('Cache-Control', 'no-store');
-  sendHtml(res, status, renderView('index', { page: { title }, view }));
+  // PREDICTION_LOG on: the card links to the model's monitor page.
+  const monitorUrl = config.predictionLog ? `/models/${encodeURIComponent(model.name)}/monitor` : undefined;
+  sendHtml(res, status, renderView('index', { page: { title }, view, monitorUrl }));
 }
 
 /** The result page of one prediction from the form. */

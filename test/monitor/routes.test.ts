@@ -258,6 +258,14 @@ describe('with the prediction log on (SQLite)', () => {
     await request(app).get('/models/tweets-mini/monitor.json?bucket=week').expect(400);
   });
 
+  it('links the model card to the monitor page when PREDICTION_LOG is on', async () => {
+    const on = appWith(log, { predictionLog: true }).app;
+    expect((await request(on).get('/index?model=tweets-mini').expect(200)).text).toContain(
+      'href="/models/tweets-mini/monitor"',
+    );
+    expect((await request(app).get('/index').expect(200)).text).not.toContain('/monitor"');
+  });
+
   it('reports the log and the monitor numbers in /metrics', async () => {
     await request(app).post('/models/tweets-mini/predict').send(TWEET).expect(200);
     await log.flush();
