@@ -74,6 +74,28 @@ describe('prediction log over SQLite', () => {
     expect(log.status()).toMatchObject({ queued: 0, written: 5, dropped: 4 });
   });
 
+  it('retention deletes by age and by rows', async () => {
+    const now = Date.UTC(2026, 5, 1);
+    const log = track(
+      createPredictionLog(createSqliteStore({ path: file() }), {
+        logger: captureLogger('silent').logger,
+        ...FAST,
+        retentionMs: 24 * 3_600_000,
+        maxRows: 3,
+        now: () => now,
+      }),
+    );
+    await log.opened;
+    const old = record({ time: now - 2 * 24 * 3_600_000 });
+    const recent = Array.from({ length: 5 }, (_, i) => record({ time: now - 1000 + i }));
+    for (const r of [old, ...recent]) log.record(r);
+    await log.flush();
+    expect(await log.prune()).toBe(3);
+    expect(await log.store.getPrediction(old.id)).toBeUndefined();
+    expect(await log.store.getPrediction(recent[1].id)).toBeUndefined();
+    expect(await log.store.getPrediction(recent[2].id)).toBeDefined();
+  });
+
   it('full disk: batches fail whole, the error is logged once, the log recovers when there is room', async () => {
     const captured = captureLogger('info');
     const store = createSqliteStore({ path: file() });
