@@ -5,8 +5,8 @@
  *
  * Which terms: word blocks only when the model has any (character n-grams are another view of the
  * same words, hundreds per row, and unreadable on a monitoring page); otherwise the character blocks.
- * Keys: the term itself for the first such block's field, `field:term` for the others (a keyword
- * "fire" is not the text's "fire"). A row with more terms than asked keeps the ones most common in
+ * Keys: the term itself for the field with the largest vocabulary, `field:term` for the others (a
+ * keyword "fire" is not the text's "fire"). A row with more terms than asked keeps the ones most common in
  * training (lowest idf): drift is measured over the most common terms, so those are the ones that
  * must not be cut.
  */
@@ -27,7 +27,13 @@ export function buildTermTable(vectorizer: Vectorizer): TermTable {
   const chosen = word.length > 0 ? word : blocks.map((_b, i) => i);
   const keys: (string | undefined)[] = new Array<string | undefined>(vectorizer.width);
   const idf = new Float64Array(vectorizer.width).fill(1);
-  const mainField = chosen.length > 0 ? blocks[chosen[0]].spec.field : '';
+  // The main field (unprefixed keys): the one with the largest vocabulary, the text of a tweet
+  // rather than its keyword, whatever order the blocks come in.
+  const widths = new Map<string, number>();
+  for (const b of chosen)
+    widths.set(blocks[b].spec.field, (widths.get(blocks[b].spec.field) ?? 0) + blocks[b].spec.width);
+  let mainField = '';
+  for (const [field, width] of widths) if (width > (widths.get(mainField) ?? -1)) mainField = field;
   for (const b of chosen) {
     const { spec, idf: weights } = blocks[b];
     const prefix = spec.field === mainField ? '' : `${spec.field}:`;

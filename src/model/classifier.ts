@@ -233,12 +233,16 @@ export class SiftModel extends ServedModelLifetime implements LoadedModel {
 
   trainingTerms(): readonly TrainingTerm[] {
     const table = this.terms();
-    const withIdf = table.blocks.every((b) => this.vectorizer.blocks[b].idf !== null);
-    if (!withIdf) return [];
+    // Count blocks (CountVectorizer, use_idf off) keep no document frequencies: their terms are left out.
     const out: TrainingTerm[] = [];
-    table.keys.forEach((key, column) => {
-      if (key !== undefined) out.push({ key, idf: table.idf[column] });
-    });
+    for (const b of table.blocks) {
+      const { spec, idf } = this.vectorizer.blocks[b];
+      if (idf === null) continue;
+      for (let j = 0; j < spec.width; j++) {
+        const key = table.keys[spec.offset + j];
+        if (key !== undefined) out.push({ key, idf: idf[j] });
+      }
+    }
     return out;
   }
 

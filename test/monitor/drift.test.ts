@@ -84,6 +84,20 @@ describe('document frequencies from idf', () => {
       await model.close();
     }
   });
+
+  it('keys terms by the main field whatever the block order, and leaves count blocks out of the baseline', async () => {
+    // The XGBoost bundle: keyword and location (CountVectorizer, no idf) come before the text.
+    const model = await loadModel(path.join(ARTIFACTS, 'disaster-tweets-xgboost'));
+    try {
+      const terms = model.trainingTerms();
+      expect(terms.some((t) => t.key.startsWith('keyword:'))).toBe(false);
+      expect(trainingBaseline(terms, model.card, 5)?.terms.map((t) => t.term)).toContain('the');
+      const [p] = await model.predict([{ text: 'the fire', keyword: 'fire', location: '' }], { terms: 32 });
+      expect(p.terms).toEqual(expect.arrayContaining(['the', 'fire', 'keyword:fire']));
+    } finally {
+      await model.close();
+    }
+  });
 });
 
 describe('termDrift', () => {
