@@ -7,6 +7,7 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { LoadedModel, ModelRegistry } from '../model/types';
+import { trainingClassShares } from './drift';
 import { windowReport } from './report';
 import type { PredictionLog } from './types';
 import type { DriftJson } from './report';
@@ -158,6 +159,22 @@ export function registerPredictionLogMetrics(
         if (s.summary.predictions === 0) continue;
         for (const [name, share] of Object.entries(s.summary.classShares)) {
           this.set({ model: s.model.name, class: name }, share);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: 'sift_monitor_training_class_share',
+    help: "Each class's share in training (the card's stratified held-out split), beside sift_monitor_class_share.",
+    labelNames: ['model', 'class'] as const,
+    registers: [registry],
+    aggregator: 'max',
+    collect() {
+      this.reset();
+      if (log() === undefined) return;
+      for (const model of models()?.list() ?? []) {
+        for (const [name, share] of Object.entries(trainingClassShares(model.card) ?? {})) {
+          this.set({ model: model.name, class: name }, share);
         }
       }
     },

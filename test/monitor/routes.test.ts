@@ -276,6 +276,9 @@ describe('with the prediction log on (SQLite)', () => {
     expect(text).toMatch(/^sift_monitor_predictions\{model="tweets-mini"\} [1-9]/m);
     expect(text).toMatch(/^sift_monitor_class_share\{model="tweets-mini",class="Real disaster"\} /m);
     expect(text).toMatch(/^sift_monitor_mean_coverage\{model="tweets-mini"\} /m);
+    expect(text).toMatch(
+      /^sift_monitor_training_class_share\{model="tweets-mini",class="Not a disaster"\} 0\.\d+/m,
+    );
     expect(text).toMatch(/^sift_monitor_term_psi\{model="tweets-mini"\} /m);
     expect(metrics).toBeDefined();
   });
