@@ -18,6 +18,9 @@ const GAUGE_HOURS = 24;
 /** A scrape reads every gauge in turn: one store read serves them all. */
 const SNAPSHOT_MS = 1000;
 
+/** A share over predictions: absent (not 0) without predictions, so alerts do not fire on silence. */
+const ratio = (s: ModelSnapshot, value: number): number | null => (s.summary.predictions > 0 ? value : null);
+
 interface ModelSnapshot {
   model: LoadedModel;
   summary: WindowSummary;
@@ -121,20 +124,16 @@ export function registerPredictionLogMetrics(
       },
     });
   modelGauge('sift_monitor_predictions', 'Predictions in the prediction log.', (s) => s.summary.predictions);
-  modelGauge(
-    'sift_monitor_low_signal_share',
-    'Share of predictions whose text had no known term.',
-    (s) => s.summary.lowSignalShare,
+  modelGauge('sift_monitor_low_signal_share', 'Share of predictions whose text had no known term.', (s) =>
+    ratio(s, s.summary.lowSignalShare),
   );
-  modelGauge(
-    'sift_monitor_mean_coverage',
-    "Mean share of a row's terms the model knows.",
-    (s) => s.summary.meanCoverage,
+  modelGauge('sift_monitor_mean_coverage', "Mean share of a row's terms the model knows.", (s) =>
+    ratio(s, s.summary.meanCoverage),
   );
   modelGauge(
     'sift_monitor_unknown_term_share',
     'Share of the terms of live text the vocabulary does not know.',
-    (s) => s.summary.unknownShare,
+    (s) => ratio(s, s.summary.unknownShare),
   );
   modelGauge('sift_monitor_feedback', 'Predictions that received feedback.', (s) => s.summary.withFeedback);
   modelGauge(
@@ -144,8 +143,8 @@ export function registerPredictionLogMetrics(
   );
   modelGauge(
     'sift_monitor_term_psi',
-    'Population stability index of the most common training terms, live against training (absent without rows or without idf).',
-    (s) => s.drift.psi,
+    'Population stability index of the most common training terms, live against training (absent below 100 rows, where it is noise, or without idf).',
+    (s) => (s.drift.reliable ? s.drift.psi : null),
   );
   new Gauge({
     name: 'sift_monitor_class_share',

@@ -13,6 +13,7 @@ import { createApp } from '../../src/app';
 import { type Config, defaultConfig } from '../../src/config';
 import type { SiftRegistry } from '../../src/model/registry';
 import { createPredictionLog, type ManagedPredictionLog } from '../../src/monitor/log';
+import { baselineOf } from '../../src/monitor/report';
 import { createSqliteStore } from '../../src/monitor/store-sqlite';
 import type { PredictionLog } from '../../src/monitor/types';
 import { createMetrics } from '../../src/ops/metrics';
@@ -279,7 +280,9 @@ describe('with the prediction log on (SQLite)', () => {
     expect(text).toMatch(
       /^sift_monitor_training_class_share\{model="tweets-mini",class="Not a disaster"\} 0\.\d+/m,
     );
-    expect(text).toMatch(/^sift_monitor_term_psi\{model="tweets-mini"\} /m);
+    // Fewer than 100 rows: the PSI is noise and left out; silent models have no ratios.
+    expect(text).not.toMatch(/^sift_monitor_term_psi\{model="tweets-mini"\} /m);
+    expect(text).not.toMatch(/^sift_monitor_mean_coverage\{model="sentiment-mini"\} /m);
     expect(metrics).toBeDefined();
   });
 });
@@ -289,6 +292,9 @@ describe('the export', () => {
     const log = await sqliteLog();
     const { app } = appWith(log);
     const base = Date.now() - 60_000;
+    // Rows with the training's two most common terms: a drift the index can measure.
+    const top = (baselineOf(registry.get('sentiment-mini')!)?.terms ?? []).slice(0, 2).map((t) => t.term);
+    expect(top).toHaveLength(2);
     const records = Array.from({ length: 1203 }, (_v, i) => ({
       id: randomUUID(),
       time: base + i,
@@ -302,7 +308,7 @@ describe('the export', () => {
       coverageKnown: 2,
       latencyMs: 1,
       inputs: { text: `row ${i}, "quoted" =1+1` },
-      terms: ['row'],
+      terms: top,
     }));
     await log.store.insertPredictions(records);
     for (const r of records) {
@@ -324,6 +330,14 @@ describe('the export', () => {
     expect(lines[1203]).toBe('"row 1202, ""quoted"" =1+1",positive');
     await request(app).get('/feedback.csv?model=sentiment-mini&label_column=text').expect(400);
     await request(app).get('/feedback.csv?model=sentiment-mini&label_column=a%2Cb').expect(400);
+
+    // Enough rows for the PSI to count: in /metrics, and reliable in the report.
+    const monitor = await request(app).get('/models/sentiment-mini/monitor.json').expect(200);
+    expect(monitor.body.drift).toMatchObject({ rows: 1203, reliable: true, level: expect.any(String) });
+    expect(monitor.body.drift.psi).toBeGreaterThan(0.25);
+    const text = (await request(app).get('/metrics').expect(200)).text;
+    expect(text).toMatch(/^sift_monitor_term_psi\{model="sentiment-mini"\} \d/m);
+    expect(text).toMatch(/^sift_monitor_accuracy\{model="sentiment-mini"\} 0$/m);
   });
 });
 
