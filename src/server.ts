@@ -18,6 +18,7 @@ import type { Lifecycle } from './deps';
 import { forkEarlyWorker, runPrimary, useClusterMetrics } from './cluster';
 import type { Config } from './config';
 import type { ModelRegistry } from './model/types';
+import type { PredictionLog } from './monitor/types';
 
 export interface RunningServer {
   readonly server: http.Server;
@@ -128,6 +129,17 @@ export async function startServer(config: Readonly<Config>, logger: pino.Logger)
     artifactsDir: config.artifactsDir,
     watch: config.watchArtifacts,
   });
+  // PREDICTION_LOG: opened before listening when it can be; when it cannot (a corrupt file,
+  // PostgreSQL down) the server starts all the same and the log keeps retrying in the background.
+  let predictionLog: (PredictionLog & { readonly opened: Promise<boolean> }) | undefined;
+  if (config.predictionLog) {
+    const { describePredictionLog, predictionLogFromConfig } = await import('./monitor/open');
+    predictionLog = predictionLogFromConfig(config, logger);
+    const opened = (await predictionLog?.opened) ?? false;
+    const store = describePredictionLog(config);
+    if (opened) logger.info({ store }, 'prediction log open');
+    else logger.error({ store }, 'prediction log not open; predictions are served without it, retrying');
+  }
   const app = createApp({
     config,
     registry,
@@ -137,6 +149,7 @@ export async function startServer(config: Readonly<Config>, logger: pino.Logger)
     admission,
     models: models.control,
     workers: models.workers,
+    ...(predictionLog === undefined ? {} : { predictionLog }),
   });
   const server = createHttpServer(config, app);
   // Responses not yet started when shutdown begins get `Connection: close`, so their keep-alive
@@ -156,6 +169,7 @@ export async function startServer(config: Readonly<Config>, logger: pino.Logger)
   }).catch(async (error: unknown) => {
     models.stop();
     await registry.close();
+    await predictionLog?.close();
     throw error;
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
@@ -174,7 +188,16 @@ export async function startServer(config: Readonly<Config>, logger: pino.Logger)
   let stopping: Promise<number> | undefined;
   const shutdown = (reason: string): Promise<number> => {
     models.stop();
-    stopping ??= drain(server, registry, active, lifecycle, config.shutdownTimeoutMs, logger, reason);
+    stopping ??= drain(
+      server,
+      registry,
+      active,
+      lifecycle,
+      config.shutdownTimeoutMs,
+      logger,
+      reason,
+      predictionLog,
+    );
     return stopping;
   };
   return { server, registry, url, shutdown };
@@ -188,6 +211,7 @@ async function drain(
   timeoutMs: number,
   logger: pino.Logger,
   reason: string,
+  predictionLog?: PredictionLog,
 ): Promise<number> {
   logger.info({ reason, timeoutMs, inFlight: active.size }, 'shutting down: draining in-flight requests');
   lifecycle.draining = true;
@@ -223,8 +247,26 @@ async function drain(
   } catch (error) {
     logger.error({ err: error }, 'releasing the models failed');
   }
+  if (predictionLog !== undefined) await closePredictionLog(predictionLog, logger);
   logger.info({ cut, ms: Date.now() - started }, 'stopped');
   return cut ? 1 : 0;
+}
+
+/** Longest wait at shutdown for the prediction log's last batch (a store that is down must not hold the exit). */
+const LOG_CLOSE_MS = 2000;
+
+/** After the requests: their records are queued by then, and the last batch is written here. */
+async function closePredictionLog(predictionLog: PredictionLog, logger: pino.Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const closed = await Promise.race([
+    predictionLog.close().then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), LOG_CLOSE_MS))),
+  ]).catch(() => false);
+  clearTimeout(timer);
+  const status = predictionLog.status();
+  if (!closed)
+    logger.warn({ ...status, waitedMs: LOG_CLOSE_MS }, 'prediction log: not closed in time; exiting');
+  else logger.info({ written: status.written, dropped: status.dropped }, 'prediction log closed');
 }
 
 const LINGER_QUIET_MS = 100;

@@ -60,6 +60,12 @@ describe('loadConfig', () => {
       maxHeadersCount: 100,
       sagemakerBindToPort: 8080,
       sagemakerServe: false,
+      predictionLog: false,
+      predictionLogPath: './data/predictions.sqlite',
+      databaseUrl: '',
+      predictionLogInputs: 'on',
+      predictionLogRetentionDays: 30,
+      predictionLogMaxRows: 1_000_000,
     });
   });
 
@@ -180,6 +186,49 @@ describe('loadConfig', () => {
     const schemaKeys = [...source.matchAll(/^ {2}([A-Z][A-Z_]+):/gm)].map((m) => m[1]);
     expect(schemaKeys.length).toBeGreaterThan(25);
     for (const key of schemaKeys) expect(header).toContain(`| ${key} `);
+  });
+});
+
+describe('prediction log settings', () => {
+  it('is off by default, SQLite under ./data, inputs kept, 30 days, a million rows', () => {
+    expect(loadConfig({})).toMatchObject({
+      predictionLog: false,
+      predictionLogPath: './data/predictions.sqlite',
+      databaseUrl: '',
+      predictionLogInputs: 'on',
+      predictionLogRetentionDays: 30,
+      predictionLogMaxRows: 1_000_000,
+    });
+  });
+
+  it('reads on/off/redact, a PostgreSQL URL and the retention bounds', () => {
+    expect(
+      loadConfig({
+        PREDICTION_LOG: 'on',
+        DATABASE_URL: 'postgresql://sift:pw@db:5432/sift',
+        PREDICTION_LOG_INPUTS: 'Redact',
+        PREDICTION_LOG_RETENTION_DAYS: '7',
+        PREDICTION_LOG_MAX_ROWS: '5000',
+      }),
+    ).toMatchObject({
+      predictionLog: true,
+      databaseUrl: 'postgresql://sift:pw@db:5432/sift',
+      predictionLogInputs: 'redact',
+      predictionLogRetentionDays: 7,
+      predictionLogMaxRows: 5000,
+    });
+    expect(loadConfig({ PREDICTION_LOG_INPUTS: 'off' }).predictionLogInputs).toBe('off');
+    expect(
+      problems({
+        PREDICTION_LOG_INPUTS: 'hash',
+        DATABASE_URL: 'mysql://x',
+        PREDICTION_LOG_RETENTION_DAYS: '0',
+      }),
+    ).toEqual([
+      'DATABASE_URL: expected a PostgreSQL URL (postgres://user:password@host:5432/database)',
+      'PREDICTION_LOG_INPUTS: expected on, off or redact, got "hash"',
+      'PREDICTION_LOG_RETENTION_DAYS: must be between 1 and 36500, got 0',
+    ]);
   });
 });
 

@@ -16,6 +16,7 @@ import {
   type VectorizedRow,
   type Vectorizer,
 } from '../features/vectorizer';
+import { buildTermTable, rowTerms, type TermTable } from '../features/terms';
 import { compileUnicode } from '../text/unicode';
 import { ServedModelLifetime } from './lifetime';
 import { BUNDLE_FILES, BundleError, bundleHash, onnxProblem, readBundle, type Bundle } from './bundle';
@@ -34,7 +35,15 @@ import type { ModelCard } from './schema';
 import { describeRanked, occlusionExplanations } from './occlusion';
 import { runSelfTest, type InferencePath, type PathPrediction, type SelfTestReport } from './selftest';
 import { openClassifierSession, type ClassifierSession, type OnnxThreadOptions } from './session';
-import type { Explanation, InputRow, LoadedModel, ModelStatus, PredictOptions, RowPrediction } from './types';
+import type {
+  Explanation,
+  InputRow,
+  LoadedModel,
+  ModelStatus,
+  PredictOptions,
+  RowPrediction,
+  TrainingTerm,
+} from './types';
 
 export interface ModelOptions {
   onnxThreads?: OnnxThreadOptions;
@@ -80,6 +89,8 @@ export class SiftModel extends ServedModelLifetime implements LoadedModel {
   selfTest: SelfTestReport | null = null;
   /** ONNX rows whose output was implausible and that were answered in-process instead. */
   onnxFallbacks = 0;
+  /** Column → term key, built on the first request that asks for terms (the prediction log is on). */
+  private termTable: TermTable | null = null;
 
   private constructor(
     bundle: Bundle,
@@ -206,6 +217,9 @@ export class SiftModel extends ServedModelLifetime implements LoadedModel {
       values: Array.from(result.values),
       coverage: { total: row.total, known: row.known, ratio: row.total === 0 ? 0 : row.known / row.total },
     };
+    if (options.terms !== undefined && options.terms > 0) {
+      prediction.terms = rowTerms(this.terms(), row, options.terms);
+    }
     // Occlusion explanations (no linear layer) need a batched ONNX run: predict() adds them.
     if (options.explain && this.layer !== null) {
       prediction.explanation = this.explain(
@@ -215,6 +229,26 @@ export class SiftModel extends ServedModelLifetime implements LoadedModel {
       );
     }
     return prediction;
+  }
+
+  trainingTerms(): readonly TrainingTerm[] {
+    const table = this.terms();
+    // Count blocks (CountVectorizer, use_idf off) keep no document frequencies: their terms are left out.
+    const out: TrainingTerm[] = [];
+    for (const b of table.blocks) {
+      const { spec, idf } = this.vectorizer.blocks[b];
+      if (idf === null) continue;
+      for (let j = 0; j < spec.width; j++) {
+        const key = table.keys[spec.offset + j];
+        if (key !== undefined) out.push({ key, idf: idf[j] });
+      }
+    }
+    return out;
+  }
+
+  private terms(): TermTable {
+    this.termTable ??= buildTermTable(this.vectorizer);
+    return this.termTable;
   }
 
   /** Exact contributions of a linear model (value × coefficient). */

@@ -199,6 +199,10 @@ export class SequenceModel extends ServedModelLifetime implements LoadedModel {
       const encoded = rows.map((row) => this.encoder.encodeRow(row));
       const results = await this.run(encoded.map((e) => e.padded));
       const predictions = results.map((result, i) => this.toRowPrediction(encoded[i], result));
+      if (options.terms !== undefined && options.terms > 0) {
+        const limit = options.terms;
+        predictions.forEach((p, i) => (p.terms = this.knownTokens(encoded[i], limit)));
+      }
       if (options.explain) {
         const explanations = await sequenceOcclusion(
           this.encoder,
@@ -217,6 +221,16 @@ export class SequenceModel extends ServedModelLifetime implements LoadedModel {
       (failure as Error & { cause?: unknown }).cause = error;
       throw failure;
     }
+  }
+
+  /** The row's distinct tokens that have an id of their own, in order, at most `limit`. */
+  private knownTokens(row: SequenceRow, limit: number): string[] {
+    const terms = new Set<string>();
+    const oov = this.encoder.block.oov_id;
+    for (let i = 0; i < row.ids.length && terms.size < limit; i++) {
+      if (row.ids[i] !== oov) terms.add(row.tokens[row.origin[i]]);
+    }
+    return [...terms];
   }
 
   /** The self-test's entry: the network's own rule, before the card's thresholds. */

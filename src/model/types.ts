@@ -61,12 +61,24 @@ export interface RowPrediction {
   values: number[];
   coverage: Coverage;
   explanation?: Explanation;
+  /** The row's distinct vocabulary terms (PredictOptions.terms asked for them): the prediction log's drift input. */
+  terms?: string[];
+  /** The prediction log's id of this row (set by predictRows when the log is on): `prediction_id`. */
+  predictionId?: string;
 }
 
 export interface PredictOptions {
   explain?: boolean;
   /** How many terms each side of an explanation (default 10). */
   topTerms?: number;
+  /** Report up to this many distinct vocabulary terms per row (RowPrediction.terms); 0 or absent: none. */
+  terms?: number;
+}
+
+/** A vocabulary term as the prediction log keys it, with its idf when the bundle has one. */
+export interface TrainingTerm {
+  readonly key: string;
+  readonly idf: number;
 }
 
 export interface ModelStatus {
@@ -95,6 +107,11 @@ export interface LoadedModel {
    * when the model is not ready or the runtime fails.
    */
   predict(rows: readonly InputRow[], options?: PredictOptions): Promise<RowPrediction[]>;
+  /**
+   * The terms RowPrediction.terms can hold, with their training idf (absent: the model has no idf,
+   * so no training term frequencies): the baseline drift is measured against.
+   */
+  trainingTerms?(): readonly TrainingTerm[];
   /** Release native resources (ONNX session). */
   close(): Promise<void>;
 }

@@ -5,6 +5,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ModelRegistry } from '../model/types';
 import { type Admission, REJECTION_REASONS } from '../http/admission';
+import { registerPredictionLogMetrics } from '../monitor/prometheus';
+import type { PredictionLog } from '../monitor/types';
 
 export interface Metrics {
   /** This process's metrics. */
@@ -24,6 +26,8 @@ export interface Metrics {
   watchModels(models: ModelRegistry): void;
   /** Report admission (in flight, queued, reserved memory, refusals, queue waits) as sift_admission_*. */
   watchAdmission(admission: Admission): void;
+  /** PREDICTION_LOG: the log's status and the monitor numbers of the watched models (sift_prediction_log_*, sift_monitor_*). */
+  watchPredictionLog(log: PredictionLog): void;
 }
 
 export interface MetricsOptions {
@@ -168,6 +172,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     buckets: [0, 0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  let watchedLog: PredictionLog | undefined;
+  registerPredictionLogMetrics(
+    registry,
+    () => watchedLog,
+    () => watched,
+  );
   return {
     registry,
     httpRequests,
@@ -187,6 +197,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       if (admission === watchedAdmission) return;
       admission = watchedAdmission;
       watchedAdmission.onWait((seconds) => queueWait.observe(seconds));
+    },
+    watchPredictionLog: (log) => {
+      watchedLog = log;
     },
   };
 }

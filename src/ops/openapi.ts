@@ -457,6 +457,146 @@ export const OPERATIONS: readonly Operation[] = [
     },
   },
 
+  // Prediction log: feedback, export, monitor (src/monitor; PREDICTION_LOG)
+  {
+    method: 'post',
+    path: '/predictions/{id}/feedback',
+    tag: 'Monitor',
+    summary: 'Record the true label of a logged prediction (the `prediction_id` of its answer).',
+    description:
+      'With PREDICTION_LOG on, every prediction answers a `prediction_id` (JSON answers of /predict, /invocations and KServe v1; the `X-Prediction-Ids` header, comma-separated in row order, for Open Inference Protocol v2 answers of up to 100 rows). JSON `{"label": "<class name or value>"}`, or `{"labels": [...]}` for multi-label models ([] = none applies); the latest feedback wins. The result page posts the same URL as a form (`verdict=yes`, or `label` fields) and gets a page back.',
+    secured: true,
+    form: true,
+    requestBody: {
+      'application/json': { schema: ref('Feedback'), example: { label: 'Real disaster' } },
+      'application/x-www-form-urlencoded': {
+        schema: {
+          type: 'object',
+          properties: { verdict: { enum: ['yes', 'no'] }, label: { type: 'string' } },
+        },
+        example: { verdict: 'no', label: 'Not a disaster' },
+      },
+    },
+    responses: {
+      '200': {
+        description: 'Recorded (`correct`: whether the model had it right). Browsers get a page.',
+        content: {
+          ...json({
+            type: 'object',
+            properties: {
+              prediction_id: { type: 'string' },
+              model: { type: 'string' },
+              labels: { type: 'array', items: { type: 'string' } },
+              predicted: { type: 'array', items: { type: 'string' } },
+              correct: { type: 'boolean' },
+            },
+          }),
+          ...HTML,
+        },
+      },
+      '400': errorResponse('Not a class of the model (the message lists them), or no label.'),
+      '401': STANDARD_ERRORS['401'],
+      '403': errorResponse('A form posted from another site.'),
+      '404': errorResponse('No logged prediction has this id (never logged, or pruned by retention).'),
+      '503': errorResponse(
+        'The prediction log is off (`prediction_log_off`) or its store is down (`prediction_log_unavailable`).',
+      ),
+    },
+  },
+  {
+    method: 'get',
+    path: '/feedback.csv',
+    tag: 'Monitor',
+    summary:
+      'Logged predictions with feedback as a training CSV for scripts/train.py: input columns + the true label.',
+    description:
+      'One row per prediction with feedback (latest feedback), oldest first; the label column holds the class value (`|`-joined for multi-label). Rows logged without inputs (PREDICTION_LOG_INPUTS=off) are left out; redacted inputs are exported as stored. Retrain: `/usr/bin/python3 scripts/train.py --task disaster-tweets --data feedback.csv`.',
+    secured: true,
+    query: [
+      { name: 'model', description: 'Model name (default: DEFAULT_MODEL).', schema: { type: 'string' } },
+      {
+        name: 'label_column',
+        description:
+          "The label column's name (default `target`; airline-sentiment's data calls it `sentiment`).",
+        schema: { type: 'string' },
+      },
+      {
+        name: 'formula_guard',
+        description:
+          "`off` (default: the file is training data, kept verbatim) or `on` (prefix `'` to cells starting with = + - @, for spreadsheets).",
+        schema: { type: 'string', enum: ['on', 'off'] },
+      },
+    ],
+    responses: {
+      '200': { description: 'CSV with a header line.', content: CSV },
+      '400': errorResponse('Bad label_column or formula_guard.'),
+      '401': STANDARD_ERRORS['401'],
+      '404': STANDARD_ERRORS['404'],
+      '503': errorResponse('The prediction log is off or its store is down.'),
+    },
+  },
+  {
+    method: 'get',
+    path: '/feedback.jsonl',
+    tag: 'Monitor',
+    summary:
+      'The same rows as JSON lines: prediction_id, time, model, model_version, inputs, predicted, labels.',
+    secured: true,
+    query: [
+      { name: 'model', description: 'Model name (default: DEFAULT_MODEL).', schema: { type: 'string' } },
+    ],
+    responses: {
+      '200': {
+        description: 'One JSON object per line.',
+        content: { 'application/jsonl': { schema: { type: 'string' } } },
+      },
+      '401': STANDARD_ERRORS['401'],
+      '404': STANDARD_ERRORS['404'],
+      '503': errorResponse('The prediction log is off or its store is down.'),
+    },
+  },
+  {
+    method: 'get',
+    path: '/models/{name}/monitor',
+    tag: 'Monitor',
+    summary:
+      'How the model does in production (HTML): live class shares against training, coverage, low-signal share, live accuracy from feedback, term drift (PSI) per hour or day.',
+    secured: true,
+    query: [
+      {
+        name: 'bucket',
+        description: '`hour` (48 of them, default) or `day` (30).',
+        schema: { type: 'string', enum: ['hour', 'day'] },
+      },
+    ],
+    responses: {
+      '200': { description: 'HTML page.', content: HTML },
+      '404': STANDARD_ERRORS['404'],
+      '503': errorResponse('The prediction log is off or its store is down.'),
+    },
+  },
+  {
+    method: 'get',
+    path: '/models/{name}/monitor.json',
+    tag: 'Monitor',
+    summary:
+      'The monitor page as JSON: summary, training shares, drift (PSI and the terms behind it), buckets, log status.',
+    secured: true,
+    query: [
+      {
+        name: 'bucket',
+        description: '`hour` (default) or `day`.',
+        schema: { type: 'string', enum: ['hour', 'day'] },
+      },
+    ],
+    responses: {
+      '200': { description: 'The report.', content: json({ type: 'object' }) },
+      '400': errorResponse('Bad bucket.'),
+      '404': STANDARD_ERRORS['404'],
+      '503': errorResponse('The prediction log is off or its store is down.'),
+    },
+  },
+
   // Model administration (src/ops/admin.ts)
   {
     method: 'post',
@@ -554,6 +694,14 @@ export const OPERATIONS: readonly Operation[] = [
 ];
 
 const SCHEMAS: Record<string, Schema> = {
+  Feedback: {
+    type: 'object',
+    description: 'The true class of a logged prediction: a class name (or value) of its model.',
+    properties: {
+      label: { type: ['string', 'integer'] },
+      labels: { type: 'array', items: { type: ['string', 'integer'] }, description: 'Multi-label models.' },
+    },
+  },
   Row: {
     type: 'object',
     description: "One row: the model's input fields (see GET /models/{name}); every value is a string.",
@@ -623,6 +771,11 @@ const SCHEMAS: Record<string, Schema> = {
       },
       low_signal: { type: 'boolean', description: 'The model knows none of the tokens of this text.' },
       explanation: ref('Explanation'),
+      prediction_id: {
+        type: 'string',
+        format: 'uuid',
+        description: 'With PREDICTION_LOG on: this row in the log, for POST /predictions/{id}/feedback.',
+      },
     },
     required: ['coverage', 'low_signal'],
   },

@@ -329,12 +329,19 @@ export async function predictionsToCsv(
   const id = idColumn(table, guard);
   const taken = new Set(table.columns);
   const rowNumber = id === undefined ? [uniqueName(ROW_NUMBER_COLUMN, taken)] : [];
-  const added = [...rowNumber, ...predictionColumns(model).map((name) => uniqueName(name, taken))];
+  // PREDICTION_LOG on: each row's id in the log, for POST /predictions/{id}/feedback.
+  const logged = result.predictions[0]?.predictionId !== undefined;
+  const added = [
+    ...rowNumber,
+    ...predictionColumns(model).map((name) => uniqueName(name, taken)),
+    ...(logged ? [uniqueName('prediction_id', taken)] : []),
+  ];
   const header = [...table.header.map((cell) => guard.cell(cell)), ...added];
   const line = (i: number): string[] => [
     ...table.records[i].map((cell) => guard.cell(cell)),
     ...(id === undefined ? [String(i + 1)] : []),
     ...predictionCells(model, result.predictions[i], guard),
+    ...(logged ? [result.predictions[i].predictionId ?? ''] : []),
   ];
   const text = await writeCsvInChunks(
     result.predictions.length + 1,

@@ -2,7 +2,8 @@
  * Predictions → the JSON the API answers. Pure. Shapes (decided for the whole API):
  *   single-label: {"label", "label_name", "probabilities" | "scores": {String(class value): number}}
  *   multi-label:  {"labels", "label_names", "probabilities" | "scores": {...}}
- *   always:       "coverage": {"total", "known", "ratio"}, "low_signal"; "explanation" when asked.
+ *   always:       "coverage": {"total", "known", "ratio"}, "low_signal"; "explanation" when asked;
+ *                 "prediction_id" when the prediction log is on (the id POST /predictions/:id/feedback takes).
  */
 import type { LabelValue, LoadedModel, RowPrediction, TermContribution } from '../model/types';
 import type { PredictionResult } from './predict';
@@ -35,6 +36,8 @@ export interface PredictionJson {
   /** The model knows none of the row's tokens: the answer says little about this text. */
   low_signal: boolean;
   explanation?: ExplanationJson;
+  /** PREDICTION_LOG on: this row's id in the log, for POST /predictions/{id}/feedback. */
+  prediction_id?: string;
 }
 
 export interface SingleJson extends PredictionJson {
@@ -89,6 +92,7 @@ export function formatPrediction(model: LoadedModel, prediction: RowPrediction):
     },
     low_signal: prediction.coverage.known === 0,
   };
+  if (prediction.predictionId !== undefined) json.prediction_id = prediction.predictionId;
   if (prediction.explanation !== undefined) {
     const e = prediction.explanation;
     json.explanation = {

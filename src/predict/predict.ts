@@ -7,10 +7,12 @@
  * more than one chunk at once, and probes and small requests are answered between chunks instead of
  * waiting for a 10,000-row CSV to finish.
  */
+import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { AppDeps } from '../deps';
 import { HttpError, notFound } from '../errors';
 import type { InputRow, LoadedModel, ModelRegistry, PredictOptions, RowPrediction } from '../model/types';
+import { type CaptureSource, TERMS_PER_ROW, capturePredictions, inputsPolicy } from '../monitor/capture';
 
 export interface PredictionResult {
   readonly model: LoadedModel;
@@ -55,15 +57,23 @@ export function predictedClassNames(model: LoadedModel, prediction: RowPredictio
   return prediction.classIndex >= 0 ? [classes[prediction.classIndex].name] : [];
 }
 
+export interface PredictRowsOptions extends PredictOptions {
+  version?: string;
+  /** Request id and route label for the prediction log (PREDICTION_LOG); ignored when it is off. */
+  capture?: CaptureSource;
+}
+
 /**
  * Predict validated rows with the model `modelName` (default model when undefined).
  * Throws 404 for an unknown model, 503 when it is not ready or fails at run time.
+ * With the prediction log on, every row is handed to it (never waiting for the store) and gets a
+ * `predictionId`.
  */
 export async function predictRows(
-  deps: Pick<AppDeps, 'registry' | 'metrics'>,
+  deps: Pick<AppDeps, 'registry' | 'metrics'> & Partial<Pick<AppDeps, 'config' | 'predictionLog'>>,
   modelName: string | undefined,
   rows: readonly InputRow[],
-  options: PredictOptions & { version?: string } = {},
+  options: PredictRowsOptions = {},
 ): Promise<PredictionResult> {
   const model =
     options.version === undefined
@@ -72,7 +82,16 @@ export async function predictRows(
   // Held until the answer is computed: a reload that replaces this model closes it only then.
   const release = model.retain?.();
   try {
-    return await predictWith(deps, model, rows, options);
+    const log = deps.predictionLog;
+    if (log === undefined) return await predictWith(deps, model, rows, options);
+    const started = performance.now();
+    const result = await predictWith(deps, model, rows, { ...options, terms: TERMS_PER_ROW });
+    capturePredictions(log, model, rows, result.predictions, {
+      source: options.capture,
+      latencyMs: performance.now() - started,
+      inputs: inputsPolicy(deps.config),
+    });
+    return result;
   } finally {
     release?.();
   }

@@ -43,6 +43,7 @@ import {
   rowFromText,
   rowsFromItems,
 } from './input';
+import { requestSource } from '../monitor/capture';
 import { predictRows, resolveModel, resolveVersion } from './predict';
 
 export const PREDICT_BODY_KINDS: readonly BodyKind[] = ['json', 'form', 'multipart', 'csv', 'text'];
@@ -202,6 +203,7 @@ export function createPredictRouter(deps: AppDeps): Router {
         explain,
         // The page folds every term onto the words of the input, so it needs all of them.
         topTerms: html ? Number.POSITIVE_INFINITY : options.topTerms,
+        capture: requestSource(req, res, html ? 'form' : undefined),
       });
 
       if (config.logInputs) req.log.info({ model: model.name, rows: request.rows }, 'prediction inputs');

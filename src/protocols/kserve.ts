@@ -15,6 +15,7 @@ import type { InputRow, LoadedModel } from '../model/types';
 import { modelReadiness, readiness, registeredNames, requiredModels } from '../ops/health';
 import { formatPrediction } from '../predict/format';
 import { predictRows, resolveModel } from '../predict/predict';
+import { requestSource, setPredictionIdsHeader } from '../monitor/capture';
 import { setModelVersion } from '../predict/routes';
 import {
   type RequestOptions,
@@ -55,6 +56,7 @@ export function createKServeRouter(deps: AppDeps): Router {
     const result = await predictRows(deps, model.name, rows, {
       explain: explain || (options.explain ?? config.explainDefault),
       topTerms: options.topTerms,
+      capture: requestSource(req, res),
     });
     if (config.logInputs) req.log.info({ model: model.name, rows }, 'prediction inputs');
     setModelVersion(res, result.model);
@@ -144,7 +146,8 @@ export function createKServeRouter(deps: AppDeps): Router {
       if (req.body === undefined)
         throw new HttpError(400, 'empty_body', 'the request has no body; send an inference request');
       const request = parseInferRequest(req.body, model, limits);
-      const result = await predictRows(deps, model.name, request.rows);
+      const result = await predictRows(deps, model.name, request.rows, { capture: requestSource(req, res) });
+      setPredictionIdsHeader(res, result.predictions);
       if (config.logInputs) req.log.info({ model: model.name, rows: request.rows }, 'prediction inputs');
       setModelVersion(res, result.model);
       res.setHeader('Cache-Control', 'no-store');

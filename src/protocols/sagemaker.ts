@@ -15,6 +15,7 @@ import type { AppDeps } from '../deps';
 import { HttpError, methodNotAllowed, serviceUnavailable } from '../errors';
 import { mapBodyError, readBody } from '../http/body';
 import type { InputRow, LoadedModel } from '../model/types';
+import { requestSource } from '../monitor/capture';
 import {
   type PredictionJson,
   formatBatch,
@@ -125,6 +126,7 @@ export function createSageMakerRouter(deps: AppDeps): Router {
     const result = await predictRows(deps, model.name, invocation.rows, {
       explain,
       topTerms: options.topTerms,
+      capture: requestSource(req, res),
     });
     if (config.logInputs) req.log.info({ model: model.name, rows: invocation.rows }, 'prediction inputs');
     setModelVersion(res, result.model);

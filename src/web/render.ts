@@ -19,7 +19,7 @@ import { buildResultView } from './result-view';
 /** views/ at the repository root: `../../views` from both src/web (ts-jest) and dist/web (node). */
 export const VIEWS_DIR = path.resolve(__dirname, '..', '..', 'views');
 
-export type ViewName = 'index' | 'result' | 'error';
+export type ViewName = 'index' | 'result' | 'error' | 'monitor' | 'feedback';
 
 type Template = (data: Record<string, unknown>) => string;
 const compiled = new Map<ViewName, Template>();
@@ -72,7 +72,9 @@ export function renderForm(
   });
   const title = view.errors.length > 0 ? `Check the form · ${model.card.title}` : model.card.title;
   res.setHeader('Cache-Control', 'no-store');
-  sendHtml(res, status, renderView('index', { page: { title }, view }));
+  // PREDICTION_LOG on: the card links to the model's monitor page.
+  const monitorUrl = config.predictionLog ? `/models/${encodeURIComponent(model.name)}/monitor` : undefined;
+  sendHtml(res, status, renderView('index', { page: { title }, view, monitorUrl }));
 }
 
 /** The result page of one prediction from the form. */

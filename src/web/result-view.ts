@@ -73,6 +73,26 @@ export interface ResultView {
   explanation?: ExplanationView;
   /** The inputs as hidden fields of the "edit" form, which posts them back to the form page. */
   inputs: { name: string; value: string }[];
+  /** The prediction log is on: the "Was this right?" forms post here. */
+  feedback?: FeedbackControl;
+}
+
+export interface FeedbackControl {
+  /** POST /predictions/{id}/feedback. */
+  action: string;
+  multilabel: boolean;
+  /** Every class, the predicted ones marked (pre-selected for multi-label corrections). */
+  classes: { name: string; predicted: boolean }[];
+}
+
+function buildFeedback(model: LoadedModel, prediction: RowPrediction): FeedbackControl | undefined {
+  if (prediction.predictionId === undefined) return undefined;
+  const chosen = new Set(model.card.task === 'multilabel' ? prediction.positives : [prediction.classIndex]);
+  return {
+    action: `/predictions/${encodeURIComponent(prediction.predictionId)}/feedback`,
+    multilabel: model.card.task === 'multilabel',
+    classes: model.card.classes.map((c, i) => ({ name: c.name, predicted: chosen.has(i) })),
+  };
 }
 
 /** How many words each side of the list shows. */
@@ -277,5 +297,6 @@ export function buildResultView(model: LoadedModel, inputs: InputRow, prediction
     fields,
     explanation: explanationView,
     inputs: card.inputs.map((input) => ({ name: input.name, value: inputs[input.name] ?? '' })),
+    feedback: buildFeedback(model, prediction),
   };
 }

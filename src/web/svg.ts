@@ -259,3 +259,79 @@ export function termBar(fraction: number, direction: 'toward' | 'against'): Mark
       `<rect class="bar-bg" x="0" y="0" width="100" height="10"/><rect class="bar-fill" x="0" y="0" width="${width}" height="10"/></svg>`,
   );
 }
+
+export interface Column {
+  /** Axis label (shown for some columns only when there are many). */
+  label: string;
+  /** null: no value in this column (no predictions, no feedback): drawn as a gap. */
+  value: number | null;
+}
+
+export interface ColumnChartOptions {
+  /** Makes the ids of <title>/<desc> unique on the page. */
+  idPrefix: string;
+  title: string;
+  /** How a value reads (percent, count, PSI). */
+  format: (value: number) => string;
+  /** Top of the axis; default the largest value. */
+  max?: number;
+  /** A horizontal reference line (the training value), labelled. */
+  reference?: { value: number; label: string };
+}
+
+/**
+ * A value per time bucket as columns (the monitor page's hours or days), with the axis maximum and
+ * an optional reference line; the description lists the non-empty columns for screen readers.
+ */
+export function columnChart(columns: readonly Column[], options: ColumnChartOptions): Markup {
+  const width = 640;
+  const height = 140;
+  const top = 14;
+  const bottom = 20;
+  const left = 60;
+  const plot = height - top - bottom;
+  const values = columns.map((c) => c.value).filter((v): v is number => v !== null && Number.isFinite(v));
+  const max = Math.max(1e-12, options.max ?? Math.max(0, ...values, options.reference?.value ?? 0));
+  const step = (width - left - 4) / Math.max(1, columns.length);
+  const barWidth = Math.max(1, step * 0.75);
+  const y = (v: number) => top + plot - (Math.min(max, Math.max(0, v)) / max) * plot;
+  const titleId = `${options.idPrefix}-title`;
+  const descId = `${options.idPrefix}-desc`;
+  const described = columns
+    .filter((c) => c.value !== null)
+    .map((c) => `${c.label}: ${options.format(c.value as number)}`)
+    .slice(-24)
+    .join('; ');
+  const out: string[] = [
+    `<svg class="column-chart" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${titleId} ${descId}">`,
+    `<title id="${titleId}">${escapeHtml(options.title)}</title>`,
+    `<desc id="${descId}">${escapeHtml(described === '' ? 'No values yet.' : described)}</desc>`,
+    `<line class="bar-axis" x1="${left}" x2="${width}" y1="${top + plot}" y2="${top + plot}"/>`,
+    `<text class="axis-text" x="${left - 6}" y="${top + 4}" text-anchor="end">${escapeHtml(options.format(max))}</text>`,
+    `<text class="axis-text" x="${left - 6}" y="${top + plot}" text-anchor="end">${escapeHtml(options.format(0))}</text>`,
+  ];
+  const every = Math.max(1, Math.ceil(columns.length / 8));
+  columns.forEach((c, i) => {
+    const x = left + i * step + (step - barWidth) / 2;
+    if (c.value !== null && Number.isFinite(c.value)) {
+      const yTop = y(c.value);
+      out.push(
+        `<rect class="column" x="${svgNumber(x)}" y="${svgNumber(yTop)}" width="${svgNumber(barWidth)}" height="${svgNumber(top + plot - yTop)}"><title>${escapeHtml(`${c.label}: ${options.format(c.value)}`)}</title></rect>`,
+      );
+    }
+    if (i % every === 0) {
+      out.push(
+        `<text class="axis-text" x="${svgNumber(x + barWidth / 2)}" y="${height - 6}" text-anchor="middle">${escapeHtml(c.label)}</text>`,
+      );
+    }
+  });
+  if (options.reference !== undefined && Number.isFinite(options.reference.value)) {
+    const ry = svgNumber(y(options.reference.value));
+    out.push(
+      `<line class="bar-threshold" x1="${left}" x2="${width}" y1="${ry}" y2="${ry}"/>`,
+      `<text class="axis-text" x="${width - 2}" y="${svgNumber(Math.max(10, y(options.reference.value) - 3))}" text-anchor="end">${escapeHtml(options.reference.label)}</text>`,
+    );
+  }
+  out.push('</svg>');
+  return new Markup(out.join(''));
+}

@@ -57,6 +57,8 @@ export interface TestApp {
 export interface TestAppOptions {
   lifecycle?: Lifecycle;
   registry?: AppDeps['registry'];
+  /** PREDICTION_LOG on: the log the app hands predictions to. */
+  predictionLog?: AppDeps['predictionLog'];
 }
 
 /** An app over `registry` with default config plus `overrides`; logs captured, no process metrics. */
@@ -68,7 +70,14 @@ export function buildTestApp(
   const config = defaultConfig({ logLevel: 'debug', ...overrides });
   const log = captureLogger(config.logLevel);
   const metrics = createMetrics({ processMetrics: false });
-  const app = createApp({ config, registry, logger: log.logger, metrics, lifecycle: options.lifecycle });
+  const app = createApp({
+    config,
+    registry,
+    logger: log.logger,
+    metrics,
+    lifecycle: options.lifecycle,
+    ...(options.predictionLog === undefined ? {} : { predictionLog: options.predictionLog }),
+  });
   return { app, config, metrics, log };
 }
 

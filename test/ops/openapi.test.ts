@@ -6,18 +6,35 @@ import request from 'supertest';
 import type { SiftRegistry } from '../../src/model/registry';
 import { buildDocsView } from '../../src/ops/docs';
 import { OPERATIONS, allowedMethods, buildOpenApi } from '../../src/ops/openapi';
-import { buildTestApp, loadFixtureRegistry, type TestApp } from '../helpers/app';
+import { createPredictionLog, type ManagedPredictionLog } from '../../src/monitor/log';
+import { createSqliteStore } from '../../src/monitor/store-sqlite';
+import { buildTestApp, captureLogger, loadFixtureRegistry, type TestApp } from '../helpers/app';
 
 let registry: SiftRegistry;
-/** A route template with the fixture model's name and served version. */
+/** A logged prediction's id: the feedback route's {id}. */
+let predictionId = '';
+/** A route template with the fixture model's name, served version and a logged prediction. */
 const concrete = (path: string) =>
-  path.replace('{name}', 'tweets-mini').replace('{version}', registry.get('tweets-mini')!.version);
+  path
+    .replace('{name}', 'tweets-mini')
+    .replace('{version}', registry.get('tweets-mini')!.version)
+    .replace('{id}', predictionId);
 let t: TestApp;
+let log: ManagedPredictionLog;
 beforeAll(async () => {
   registry = await loadFixtureRegistry();
-  t = buildTestApp(registry);
+  // The prediction log on (SQLite in memory), so its routes answer what their examples say.
+  log = createPredictionLog(createSqliteStore({ path: ':memory:' }), {
+    logger: captureLogger('silent').logger,
+    retentionMs: 1e12,
+    maxRows: 1e9,
+  });
+  await log.opened;
+  t = buildTestApp(registry, {}, { predictionLog: log });
+  predictionId = (await request(t.app).post('/predict').send({ text: 'fire' })).body.prediction_id as string;
 });
 afterAll(async () => {
+  await log.close();
   await registry.close();
 });
 

@@ -15,7 +15,9 @@ import type { Express } from 'express';
 import { OPERATIONS, type Operation } from '../../src/ops/openapi';
 import type { SiftRegistry } from '../../src/model/registry';
 import { keyMatches } from '../../src/http/security';
-import { buildTestApp, loadFixtureRegistry, DEFAULT_TEST_MODEL } from '../helpers/app';
+import { createPredictionLog, type ManagedPredictionLog } from '../../src/monitor/log';
+import { createSqliteStore } from '../../src/monitor/store-sqlite';
+import { buildTestApp, captureLogger, loadFixtureRegistry, DEFAULT_TEST_MODEL } from '../helpers/app';
 import { type LiveServer, startLive } from './harness';
 
 const KEY = 'matrix-key-0123456789abcdef';
@@ -228,11 +230,24 @@ function openFormRequest(
 
 describe.each([false, true])('with API_KEYS set and PROTECT_FORM=%p', (protectForm) => {
   let server: LiveServer;
+  let log: ManagedPredictionLog;
   beforeAll(async () => {
-    server = await startLive(registry, { apiKeys: [KEY, OTHER_KEY], protectForm, maxBatch: 10 });
+    // The prediction log on (SQLite in memory): its routes answer as they do in production, not 503.
+    log = createPredictionLog(createSqliteStore({ path: ':memory:' }), {
+      logger: captureLogger('silent').logger,
+      retentionMs: 1e12,
+      maxRows: 1e9,
+    });
+    await log.opened;
+    server = await startLive(
+      registry,
+      { apiKeys: [KEY, OTHER_KEY], protectForm, maxBatch: 10 },
+      { predictionLog: log },
+    );
   });
   afterAll(async () => {
     await server.close();
+    await log.close();
   });
 
   it.each(targets().map((t) => [t.path, t] as const))('%s', async (_path, target) => {

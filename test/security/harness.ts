@@ -12,6 +12,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { createApp } from '../../src/app';
 import { type Config, defaultConfig } from '../../src/config';
+import type { AppDeps } from '../../src/deps';
 import type { ModelRegistry } from '../../src/model/types';
 import { createMetrics } from '../../src/ops/metrics';
 import { createHttpServer } from '../../src/server';
@@ -33,6 +34,7 @@ export interface LiveServer {
 export async function startLive(
   registry: ModelRegistry,
   overrides: Partial<Config> = {},
+  extras: Pick<AppDeps, 'predictionLog'> = {},
 ): Promise<LiveServer> {
   const config = defaultConfig({ logLevel: 'warn', ...overrides });
   const log = captureLogger(config.logLevel);
@@ -41,6 +43,7 @@ export async function startLive(
     registry,
     logger: log.logger,
     metrics: createMetrics({ processMetrics: false }),
+    ...extras,
   });
   const server = createHttpServer(config, app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,0 +1,43 @@
+/**
+ * PREDICTION_LOG=on: the store the configuration names (PostgreSQL with DATABASE_URL, else the
+ * SQLite file at PREDICTION_LOG_PATH) behind the batched log. Nothing here waits for the database:
+ * the log opens it in the background and keeps retrying while it cannot (src/monitor/log.ts).
+ */
+import type { Config } from '../config';
+import { type LogSink, type ManagedPredictionLog, createPredictionLog } from './log';
+import { createPostgresStore } from './store-postgres';
+import { createSqliteStore } from './store-sqlite';
+
+const DAY_MS = 24 * 3_600_000;
+
+export function predictionLogFromConfig(
+  config: Readonly<Config>,
+  logger: LogSink,
+): ManagedPredictionLog | undefined {
+  if (!config.predictionLog) return undefined;
+  const store =
+    config.databaseUrl !== ''
+      ? createPostgresStore({
+          connectionString: config.databaseUrl,
+          onIdleError: (error) =>
+            logger.warn({ err: error.message }, 'prediction log: PostgreSQL dropped an idle connection'),
+        })
+      : createSqliteStore({ path: config.predictionLogPath });
+  return createPredictionLog(store, {
+    logger,
+    retentionMs: config.predictionLogRetentionDays * DAY_MS,
+    maxRows: config.predictionLogMaxRows,
+  });
+}
+
+/** Where the log is, for the start-up message (the URL without its password). */
+export function describePredictionLog(config: Readonly<Config>): string {
+  if (config.databaseUrl === '') return `sqlite:${config.predictionLogPath}`;
+  try {
+    const url = new URL(config.databaseUrl);
+    url.password = '';
+    return url.toString();
+  } catch {
+    return 'postgres';
+  }
+}
