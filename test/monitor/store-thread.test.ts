@@ -77,3 +77,20 @@ describe('store thread', () => {
     }
   });
 });
+
+describe('store thread restarts', () => {
+  it('a thread that died is started again and the store reopened on the next call', async () => {
+    const store = createStore(
+      { kind: 'sqlite', options: { path: path.join(dir, 'restart.sqlite') } },
+      { thread: THREAD },
+    );
+    await store.open();
+    const r = record();
+    await store.insertPredictions([r]);
+    // Internals on purpose: nothing public kills the thread.
+    await (store as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    expect(await store.getPrediction(r.id)).toEqual(r);
+    await store.close();
+    await expect(store.getPrediction(r.id)).rejects.toThrow(/not open/);
+  });
+});
