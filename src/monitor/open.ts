@@ -5,8 +5,7 @@
  */
 import type { Config } from '../config';
 import { type LogSink, type ManagedPredictionLog, createPredictionLog } from './log';
-import { createPostgresStore } from './store-postgres';
-import { createSqliteStore } from './store-sqlite';
+import { createStore } from './store-thread';
 
 const DAY_MS = 24 * 3_600_000;
 
@@ -15,14 +14,17 @@ export function predictionLogFromConfig(
   logger: LogSink,
 ): ManagedPredictionLog | undefined {
   if (!config.predictionLog) return undefined;
-  const store =
+  // On a worker thread where the process can start one (compiled code, or sources under the
+  // TypeScript hook): the writes then never hold the event loop (src/monitor/store-thread.ts).
+  const store = createStore(
     config.databaseUrl !== ''
-      ? createPostgresStore({
-          connectionString: config.databaseUrl,
-          onIdleError: (error) =>
-            logger.warn({ err: error.message }, 'prediction log: PostgreSQL dropped an idle connection'),
-        })
-      : createSqliteStore({ path: config.predictionLogPath });
+      ? { kind: 'postgres', options: { connectionString: config.databaseUrl } }
+      : { kind: 'sqlite', options: { path: config.predictionLogPath } },
+    {
+      onIdleError: (message) =>
+        logger.warn({ err: message }, 'prediction log: PostgreSQL dropped an idle connection'),
+    },
+  );
   return createPredictionLog(store, {
     logger,
     retentionMs: config.predictionLogRetentionDays * DAY_MS,

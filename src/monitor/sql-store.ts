@@ -135,10 +135,30 @@ async function insertChunked(
   rows: readonly SqlValue[][],
   tail: string,
 ): Promise<void> {
+  const sql = cachedSql((n) => `${head} VALUES ${valuesList(n, columns)} ${tail}`);
   for (let i = 0; i < rows.length; i += chunkRows) {
-    const chunk = rows.slice(i, i + chunkRows);
-    await tx.run(`${head} VALUES ${valuesList(chunk.length, columns)} ${tail}`, chunk.flat());
+    if (chunkRows === 1) await tx.run(sql(1), rows[i]);
+    else {
+      const chunk = rows.slice(i, i + chunkRows);
+      await tx.run(sql(chunk.length), chunk.flat());
+    }
   }
+}
+
+/**
+ * The statement text for n rows, built once per n: SQLite's statement cache is keyed by the text,
+ * and one string reused (its hash kept) is much cheaper to look up than a new one per row.
+ */
+function cachedSql(build: (rows: number) => string): (rows: number) => string {
+  let rows = -1;
+  let sql = '';
+  return (n) => {
+    if (n !== rows) {
+      rows = n;
+      sql = build(n);
+    }
+    return sql;
+  };
 }
 
 export class SqlPredictionStore implements PredictionStore {
@@ -182,12 +202,13 @@ export class SqlPredictionStore implements PredictionStore {
       // A batch retried after a lost COMMIT acknowledgement must not count twice: only the rows
       // actually inserted here feed the aggregates.
       const inserted = new Set<string>();
+      const sql = cachedSql(
+        (n) =>
+          `INSERT INTO predictions (${PREDICTION_COLUMNS.join(', ')}) VALUES ${valuesList(n, PREDICTION_COLUMNS.length)} ON CONFLICT (id) DO NOTHING RETURNING id`,
+      );
       for (let i = 0; i < records.length; i += chunkRows) {
         const chunk = records.slice(i, i + chunkRows);
-        const rows = await tx.query<{ id: unknown }>(
-          `INSERT INTO predictions (${PREDICTION_COLUMNS.join(', ')}) VALUES ${valuesList(chunk.length, PREDICTION_COLUMNS.length)} ON CONFLICT (id) DO NOTHING RETURNING id`,
-          chunk.flatMap(predictionValues),
-        );
+        const rows = await tx.query<{ id: unknown }>(sql(chunk.length), chunk.flatMap(predictionValues));
         for (const row of rows) inserted.add(String(row.id));
       }
       const fresh = inserted.size === records.length ? records : records.filter((r) => inserted.has(r.id));
