@@ -10,10 +10,11 @@
  */
 import path from 'node:path';
 import querystring from 'node:querystring';
-import express from 'express';
+import express, { type RequestHandler } from 'express';
 import type { AppDeps } from './deps';
 import { admissionMiddleware } from './http/admission';
 import { installRequestLogger, requestContext, STATIC_ROUTE } from './http/context';
+import { installDirectPath } from './http/dispatch';
 import { errorHandler, methodGuard, notFoundHandler, optionsHandler } from './http/errors';
 import { apiKeyAuth, cors, formRateLimiter, rateLimiter, securityHeaderList } from './http/security';
 import { createMetrics } from './ops/metrics';
@@ -47,11 +48,32 @@ export function createApp(deps: AppDeps): express.Express {
   const context = requestContext(logger, metrics);
   const headers = securityHeaderList(config);
   // Id, access log, metrics and security headers in one step: every request pays for this one.
-  app.use((req, res, next) => {
+  const prelude: RequestHandler = (req, res, next) => {
     if (deps.lifecycle?.draining === true) res.setHeader('Connection', 'close');
     for (const [name, value] of headers) res.setHeader(name, value);
     context(req, res, next);
-  });
+  };
+  // Everything dynamic may carry submitted text or per-request results: never stored by caches.
+  const noStore: RequestHandler = (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  };
+  // Features that are off are not mounted at all: each middleware costs every request a dispatch.
+  const limiter = rateLimiter(config);
+  const answerOptions = optionsHandler();
+  const formLimiter = formRateLimiter(config);
+  const guards: RequestHandler[] = [
+    ...(config.corsOrigins.length > 0 ? [cors(config)] : []),
+    // OPTIONS only: the direct path (POST) leaves it out.
+    answerOptions,
+    ...(limiter !== undefined ? [limiter] : []),
+    ...(config.apiKeys.length > 0 ? [apiKeyAuth(config)] : []),
+    ...(formLimiter !== undefined ? [formLimiter] : []),
+    // After the cheap refusals (rate limit, key) and before any body is read.
+    ...(deps.admission !== undefined ? [admissionMiddleware(deps.admission, config)] : []),
+  ];
+
+  app.use(prelude);
   app.use(
     '/static',
     (_req, res, next) => {
@@ -66,32 +88,30 @@ export function createApp(deps: AppDeps): express.Express {
       fallthrough: true,
     }),
   );
-  // Everything dynamic may carry submitted text or per-request results: never stored by caches.
-  app.use((_req, res, next) => {
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
-  // Features that are off are not mounted at all: each middleware costs every request a dispatch.
-  if (config.corsOrigins.length > 0) app.use(cors(config));
-  app.use(optionsHandler());
-  const limiter = rateLimiter(config);
-  if (limiter !== undefined) app.use(limiter);
-  if (config.apiKeys.length > 0) app.use(apiKeyAuth(config));
-  const formLimiter = formRateLimiter(config);
-  if (formLimiter !== undefined) app.use(formLimiter);
-  // After the cheap refusals (rate limit, key) and before any body is read.
-  if (deps.admission !== undefined) app.use(admissionMiddleware(deps.admission, config));
+  app.use(noStore);
+  for (const guard of guards) app.use(guard);
 
   // The prediction API first: it takes nearly all the traffic, and no other router shares its paths.
-  app.use(createPredictRouter(resolved));
+  const predict = createPredictRouter(resolved);
+  const sagemaker = createSageMakerRouter(resolved);
+  const kserve = createKServeRouter(resolved);
+  app.use(predict.router);
   app.use(createOpsRouter(resolved, metrics));
   app.use(createAdminRouter(resolved));
-  app.use(createSageMakerRouter(resolved));
-  app.use(createKServeRouter(resolved));
+  app.use(sagemaker.router);
+  app.use(kserve.router);
   app.use(createWebRouter(resolved));
 
   app.use(methodGuard());
   app.use(notFoundHandler());
-  app.use(errorHandler());
+  const appErrors = errorHandler();
+  app.use(appErrors);
+
+  // JSON prediction posts: the same handlers, in the same order, without the router's walk.
+  installDirectPath(app, {
+    before: [prelude, noStore, ...guards.filter((guard) => guard !== answerOptions)],
+    routes: [...predict.direct, ...sagemaker.direct, ...kserve.direct],
+    errorHandlers: [appErrors],
+  });
   return app;
 }

@@ -30,10 +30,15 @@ export function methodGuard(): RequestHandler {
   };
 }
 
+/** The 404 of a request no route answered. */
+export function noRouteError(method: string, path: string): HttpError {
+  const shown = path.length > 100 ? `${path.slice(0, 100)}…` : path;
+  return notFound(`there is no ${method} ${shown}; see /docs for the API`);
+}
+
 export function notFoundHandler(): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
-    const shown = req.path.length > 100 ? `${req.path.slice(0, 100)}…` : req.path;
-    next(notFound(`there is no ${req.method} ${shown}; see /docs for the API`));
+    next(noRouteError(req.method, req.path));
   };
 }
 

@@ -16,6 +16,7 @@ import {
   uploadedFile,
 } from '../http/body';
 import { csvWorkBytes, reserveMore } from '../http/admission';
+import { type RoutesOf, directRoute } from '../http/dispatch';
 import { OPEN_FORM, wantsHtml } from '../http/security';
 import type { InputRow, LoadedModel, ModelRegistry } from '../model/types';
 import { formErrors, typedValues } from '../web/form';
@@ -78,7 +79,7 @@ function formIssues(req: Request, res: Response, error: unknown): readonly RowIs
   return Array.isArray(rows) ? (rows as RowIssue[]) : undefined;
 }
 
-export function createPredictRouter(deps: AppDeps): Router {
+export function createPredictRouter(deps: AppDeps): RoutesOf {
   const router = Router();
   const { config, registry } = deps;
   const limits = {
@@ -233,25 +234,19 @@ export function createPredictRouter(deps: AppDeps): Router {
       else sendJson(res, formatSingle(result));
     };
 
-  router.post(
-    '/predict',
-    body,
-    predict(() => undefined),
-  );
-  router.post(
-    '/models/:name/predict',
-    body,
-    predict((req) => req.params.name as string),
-  );
-
-  router.post(
-    '/models/:name/versions/:version/predict',
-    body,
-    predict(
-      (req) => req.params.name as string,
-      (req) => req.params.version as string,
-    ),
-  );
+  // JSON posts to these come through the direct path (src/http/dispatch.ts), the rest through the router.
+  const direct = [
+    directRoute('/predict', [body, predict(() => undefined)]),
+    directRoute('/models/:name/predict', [body, predict((req) => req.params.name as string)]),
+    directRoute('/models/:name/versions/:version/predict', [
+      body,
+      predict(
+        (req) => req.params.name as string,
+        (req) => req.params.version as string,
+      ),
+    ]),
+  ];
+  for (const route of direct) router.post(route.path, ...route.handlers);
 
   router.get('/models/:name/versions', (req: Request, res: Response) => {
     const model = resolveModel(registry, req.params.name as string);
@@ -281,7 +276,7 @@ export function createPredictRouter(deps: AppDeps): Router {
     res.json({ ...modelSummary(model, registry), card: model.card });
   });
 
-  return router;
+  return { router, direct };
 }
 
 /**

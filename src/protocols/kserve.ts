@@ -11,6 +11,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../deps';
 import { HttpError, badRequest, methodNotAllowed, notFound, toPublicError } from '../errors';
 import { readBody } from '../http/body';
+import { type RoutesOf, directRoute } from '../http/dispatch';
 import type { InputRow, LoadedModel } from '../model/types';
 import { modelReadiness, readiness, registeredNames, requiredModels } from '../ops/health';
 import { formatPrediction } from '../predict/format';
@@ -29,7 +30,7 @@ import { validateRawRows } from './rows';
 
 export const SERVER_NAME = 'sift';
 
-export function createKServeRouter(deps: AppDeps): Router {
+export function createKServeRouter(deps: AppDeps): RoutesOf {
   const { config, registry } = deps;
   const router = Router();
   const limits = { maxBatch: config.maxBatch, maxTextChars: config.maxTextChars };
@@ -63,14 +64,24 @@ export function createKServeRouter(deps: AppDeps): Router {
     res.json(explain ? { explanations: predictions } : { predictions });
   }
 
-  router
-    .route('/v1/models/:name\\:predict')
-    .post(json, (req: Request, res: Response) => predictV1(req, res, false))
-    .all(notAllowed(['POST']));
-  router
-    .route('/v1/models/:name\\:explain')
-    .post(json, (req: Request, res: Response) => predictV1(req, res, true))
-    .all(notAllowed(['POST']));
+  // JSON posts to the predict routes come through the direct path (src/http/dispatch.ts) as well,
+  // with this router's error handler.
+  const v1Predict = directRoute(
+    '/v1/models/:name\\:predict',
+    [json, (req: Request, res: Response) => predictV1(req, res, false)],
+    [protocolErrors],
+  );
+  const v1Explain = directRoute(
+    '/v1/models/:name\\:explain',
+    [json, (req: Request, res: Response) => predictV1(req, res, true)],
+    [protocolErrors],
+  );
+  for (const route of [v1Predict, v1Explain]) {
+    router
+      .route(route.path)
+      .post(...route.handlers)
+      .all(notAllowed(['POST']));
+  }
 
   router.all('/v1/models/:name\\::verb', (req: Request) => {
     throw notFound(
@@ -137,21 +148,29 @@ export function createKServeRouter(deps: AppDeps): Router {
     })
     .all(notAllowed(['GET', 'HEAD']));
 
+  const v2Infer = directRoute(
+    '/v2/models/:name/infer',
+    [
+      json,
+      async (req: Request, res: Response) => {
+        const model = modelOf(req);
+        if (req.body === undefined)
+          throw new HttpError(400, 'empty_body', 'the request has no body; send an inference request');
+        const request = parseInferRequest(req.body, model, limits);
+        const result = await predictRows(deps, model.name, request.rows);
+        if (config.logInputs) req.log.info({ model: model.name, rows: request.rows }, 'prediction inputs');
+        setModelVersion(res, result.model);
+        res.setHeader('Cache-Control', 'no-store');
+        res.json(
+          buildInferResponse(result.model, request.id ?? randomUUID(), result.predictions, request.outputs),
+        );
+      },
+    ],
+    [protocolErrors],
+  );
   router
-    .route('/v2/models/:name/infer')
-    .post(json, async (req: Request, res: Response) => {
-      const model = modelOf(req);
-      if (req.body === undefined)
-        throw new HttpError(400, 'empty_body', 'the request has no body; send an inference request');
-      const request = parseInferRequest(req.body, model, limits);
-      const result = await predictRows(deps, model.name, request.rows);
-      if (config.logInputs) req.log.info({ model: model.name, rows: request.rows }, 'prediction inputs');
-      setModelVersion(res, result.model);
-      res.setHeader('Cache-Control', 'no-store');
-      res.json(
-        buildInferResponse(result.model, request.id ?? randomUUID(), result.predictions, request.outputs),
-      );
-    })
+    .route(v2Infer.path)
+    .post(...v2Infer.handlers)
     .all(notAllowed(['POST']));
 
   // Versioned model URLs and anything else under the protocols' prefixes: their 404, their shape.
@@ -165,7 +184,7 @@ export function createKServeRouter(deps: AppDeps): Router {
   });
 
   router.use(protocolErrors);
-  return router;
+  return { router, direct: [v1Predict, v1Explain, v2Infer] };
 }
 
 /**

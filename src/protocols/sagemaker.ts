@@ -14,6 +14,7 @@ import express, { Router } from 'express';
 import type { AppDeps } from '../deps';
 import { HttpError, methodNotAllowed, serviceUnavailable } from '../errors';
 import { mapBodyError, readBody } from '../http/body';
+import { type RoutesOf, directRoute } from '../http/dispatch';
 import type { InputRow, LoadedModel } from '../model/types';
 import {
   type PredictionJson,
@@ -57,7 +58,7 @@ type Answer = 'json' | 'csv' | 'jsonlines';
 
 const ANSWER_TYPES = ['application/json', 'text/csv', ...JSON_LINES_TYPES];
 
-export function createSageMakerRouter(deps: AppDeps): Router {
+export function createSageMakerRouter(deps: AppDeps): RoutesOf {
   const { config, registry } = deps;
   const router = Router();
   const limits = { maxBatch: config.maxBatch, maxTextChars: config.maxTextChars };
@@ -202,12 +203,14 @@ export function createSageMakerRouter(deps: AppDeps): Router {
     return { rows: rowsFromItems(payload.items, inputs, limits), shape: payload.shape };
   }
 
+  // JSON invocations come through the direct path (src/http/dispatch.ts), the rest through the router.
+  const invocations = directRoute('/invocations', [readInvocationBody, invoke]);
   router
-    .route('/invocations')
-    .post(readInvocationBody, invoke)
+    .route(invocations.path)
+    .post(...invocations.handlers)
     .all(notAllowed(['POST']));
 
-  return router;
+  return { router, direct: [invocations] };
 }
 
 /** Sift's own JSON shapes may carry `model`, `explain` and `top_terms`; MLflow's carry none. */
