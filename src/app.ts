@@ -12,11 +12,20 @@ import path from 'node:path';
 import querystring from 'node:querystring';
 import express, { type RequestHandler } from 'express';
 import type { AppDeps } from './deps';
-import { admissionMiddleware } from './http/admission';
-import { installRequestLogger, requestContext, STATIC_ROUTE } from './http/context';
+import type { ServerResponse } from 'node:http';
+import { admissionMiddleware, admitRequest, estimateBodyBytes } from './http/admission';
+import { hasBody, jsonBodyReader } from './http/body';
+import { beginRequest, installRequestLogger, requestContext, STATIC_ROUTE } from './http/context';
 import { installDirectPath } from './http/dispatch';
 import { errorHandler, methodGuard, notFoundHandler, optionsHandler } from './http/errors';
-import { apiKeyAuth, cors, formRateLimiter, rateLimiter, securityHeaderList } from './http/security';
+import {
+  apiKeyAuth,
+  cors,
+  formRateLimiter,
+  prefersHtml,
+  rateLimiter,
+  securityHeaderList,
+} from './http/security';
 import { createMetrics } from './ops/metrics';
 import { createAdminRouter } from './ops/admin';
 import { createOpsRouter } from './ops/routes';
@@ -37,9 +46,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   // Flat parameters only (no a[b]=c objects), at most MAX_URL_PARAMS of them; extra ones are dropped.
-  app.set('query parser', (query: string) =>
-    querystring.parse(query, '&', '=', { maxKeys: config.maxUrlParams }),
-  );
+  const parseQuery = (query: string) => querystring.parse(query, '&', '=', { maxKeys: config.maxUrlParams });
+  app.set('query parser', parseQuery);
   // Escape <, > and & in JSON so a response can never be read as HTML.
   app.set('json escape', true);
   app.set('etag', false);
@@ -47,10 +55,13 @@ export function createApp(deps: AppDeps): express.Express {
   installRequestLogger(app.request, logger);
   const context = requestContext(logger, metrics);
   const headers = securityHeaderList(config);
-  // Id, access log, metrics and security headers in one step: every request pays for this one.
-  const prelude: RequestHandler = (req, res, next) => {
+  const commonHeaders = (res: ServerResponse) => {
     if (deps.lifecycle?.draining === true) res.setHeader('Connection', 'close');
     for (const [name, value] of headers) res.setHeader(name, value);
+  };
+  // Id, access log, metrics and security headers in one step: every request pays for this one.
+  const prelude: RequestHandler = (req, res, next) => {
+    commonHeaders(res);
     context(req, res, next);
   };
   // Everything dynamic may carry submitted text or per-request results: never stored by caches.
@@ -108,10 +119,41 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(appErrors);
 
   // JSON prediction posts: the same handlers, in the same order, without the router's walk.
+  // Without a proxy to trust, req.ip is the peer's address: the JSON path reports that one.
+  const noProxy = config.trustProxy === false || config.trustProxy === 0;
+  const admission = deps.admission;
   installDirectPath(app, {
     before: [prelude, noStore, ...guards.filter((guard) => guard !== answerOptions)],
     routes: [...predict.direct, ...sagemaker.direct, ...kserve.direct],
     errorHandlers: [appErrors],
+    json: {
+      routes: predict.json ?? [],
+      // What only the Express path implements: API keys, rate limits, CORS answers, proxy
+      // addresses, a request without a body (the routes' own "no body" answer), a browser.
+      eligible: (req) =>
+        config.apiKeys.length === 0 &&
+        limiter === undefined &&
+        formLimiter === undefined &&
+        (config.corsOrigins.length === 0 || req.headers.origin === undefined) &&
+        noProxy &&
+        hasBody(req) &&
+        !prefersHtml(req.headers.accept),
+      begin: (req, res, facts) => {
+        commonHeaders(res);
+        const id = beginRequest(logger, metrics, req, res, facts);
+        res.setHeader('Cache-Control', 'no-store');
+        return id;
+      },
+      ...(admission !== undefined
+        ? {
+            admit: (req, res, locals, next) =>
+              admitRequest(admission, req, res, locals, estimateBodyBytes('json', req, config), next),
+          }
+        : {}),
+      readJson: jsonBodyReader(config),
+      parseQuery,
+      logger,
+    },
   });
   return app;
 }

@@ -1,17 +1,22 @@
 /**
- * The direct path: JSON prediction requests skip Express's router walk and run the very handlers
- * the routers mount, in the order the routers would run them.
+ * Which path a request takes. `app.handle` (what Express runs for each request) looks at the
+ * method, the exact path and the Content-Type first:
  *
- * Why: the router matches every request against each app-level layer and each router's routes
- * before it reaches the one that answers; on a prediction that walk cost more than the model.
- * What stays the same: the handlers (request context, security headers, rate limit, API key,
- * admission, body limits, the route, its error handlers, the app's error handler) are the same
- * functions, called with the same Express request and response objects (the prototypes Express
- * itself gives them), so every behaviour has one implementation. Everything that is not an exact
- * `POST <route>` with a JSON body (pages, uploads, CSV, forms, other spellings of a path) goes
- * through Express as before.
+ * 1. JSON prediction posts (`POST /predict`, `/models/:name/predict`, ...) from API clients, with
+ *    API keys, rate limits, CORS and TRUST_PROXY off: the *JSON path*, no Express objects at all.
+ *    It calls the same framework-free functions the Express middleware call (security headers,
+ *    request context, admission, the JSON body reader, the route's answer, the error answer).
+ * 2. Other JSON posts to a prediction route (protocol routes, or when one of those features is on):
+ *    the *direct path*, the very handlers the routers mount, in the router's order, with the
+ *    request and response Express itself would make, minus the router's walk.
+ * 3. Everything else (pages, uploads, CSV, forms, browsers, other spellings of a path): Express.
+ *
+ * Why: on a prediction the router's walk, Express's request and response objects and its helpers
+ * cost more than the model. Every behaviour still has one implementation: each path is a different
+ * order of calls into the same functions.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ParsedUrlQuery } from 'node:querystring';
 import type {
   ErrorRequestHandler,
   Express,
@@ -21,7 +26,10 @@ import type {
   Response,
   Router,
 } from 'express';
-import { noRouteError } from './errors';
+import type pino from 'pino';
+import express from 'express';
+import { type RequestFacts, routeName } from './context';
+import { answerError, noRouteError } from './errors';
 
 /** One `POST` route the direct path serves, spelt as the router mounts it. */
 export interface DirectRoute {
@@ -35,10 +43,43 @@ export interface DirectRoute {
   readonly match: (path: string) => Record<string, string> | undefined;
 }
 
-/** A router, and those of its routes the direct path serves too (with the same handlers). */
+/** A router, and those of its routes the direct and JSON paths serve too. */
 export interface RoutesOf {
   readonly router: Router;
+  /** Served by the direct path with the router's own handlers. */
   readonly direct: readonly DirectRoute[];
+  /** Served by the JSON path (and by the router, for everything else). */
+  readonly json?: readonly JsonRoute[];
+}
+
+/** What a JSON-path route gets: node's request and response, and what Express would have parsed. */
+export interface DirectCall {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: Readonly<ParsedUrlQuery>;
+  /** The request's locals (res.locals on the Express path): the access log reads them. */
+  readonly locals: Record<string, unknown>;
+  /** The parsed JSON body. */
+  readonly body: unknown;
+  /** The request's logger (bound to its id), made when first asked for. */
+  log(): pino.Logger;
+}
+
+export interface JsonRoute {
+  /** Express's spelling, as for DirectRoute: the route label comes from it. */
+  readonly path: string;
+  readonly match: (path: string) => Record<string, string> | undefined;
+  readonly answer: (call: DirectCall) => Promise<void>;
+}
+
+export function jsonRoute(path: string, answer: (call: DirectCall) => Promise<void>): JsonRoute {
+  return { path, match: compilePath(path), answer };
+}
+
+/** `Vary: Accept` added to what the response varies on (Express's res.vary, the `vary` package). */
+export function varyAccept(res: ServerResponse): void {
+  express.response.vary.call(res as Response, 'Accept');
 }
 
 /** A route the direct path may serve: `path` is compiled once (`:param` segments and `\\:` only). */
@@ -47,6 +88,11 @@ export function directRoute(
   handlers: readonly RequestHandler[],
   errorHandlers: readonly ErrorRequestHandler[] = [],
 ): DirectRoute {
+  return { path, handlers, errorHandlers, match: compilePath(path) };
+}
+
+/** `:param` segments and `\\:` only: enough for the prediction routes. */
+function compilePath(path: string): (candidate: string) => Record<string, string> | undefined {
   const names: string[] = [];
   const source = path
     .split(/(\\:|:[A-Za-z_]\w*)/)
@@ -61,17 +107,12 @@ export function directRoute(
     })
     .join('');
   const pattern = new RegExp(`^${source}$`);
-  return {
-    path,
-    handlers,
-    errorHandlers,
-    match(candidate) {
-      const found = pattern.exec(candidate);
-      if (found === null) return undefined;
-      const params: Record<string, string> = {};
-      names.forEach((name, i) => (params[name] = found[i + 1]));
-      return params;
-    },
+  return (candidate) => {
+    const found = pattern.exec(candidate);
+    if (found === null) return undefined;
+    const params: Record<string, string> = {};
+    names.forEach((name, i) => (params[name] = found[i + 1]));
+    return params;
   };
 }
 
@@ -81,6 +122,26 @@ export interface DirectPlan {
   readonly routes: readonly DirectRoute[];
   /** The app's own error handlers, last for every error. */
   readonly errorHandlers: readonly ErrorRequestHandler[];
+  readonly json: JsonPlan;
+}
+
+/** The JSON path: the same steps as the app's middleware, as plain functions. */
+export interface JsonPlan {
+  readonly routes: readonly JsonRoute[];
+  /** Whether this request may take it (no feature on that only the Express path implements). */
+  eligible(req: IncomingMessage): boolean;
+  /** Response headers and the request context, as the app's first middleware: returns the request id. */
+  begin(req: IncomingMessage, res: ServerResponse, facts: () => RequestFacts): string;
+  /** Admission (when configured), as its middleware: `next(error)` when refused. */
+  readonly admit?: (
+    req: IncomingMessage,
+    res: ServerResponse,
+    locals: Record<string | symbol, unknown>,
+    next: (error?: unknown) => void,
+  ) => void;
+  readJson(req: IncomingMessage, res: ServerResponse, done: (error: unknown, body?: unknown) => void): void;
+  parseQuery(query: string): ParsedUrlQuery;
+  readonly logger: pino.Logger;
 }
 
 /** A JSON body (`application/json`, any parameters): the only kind the direct path takes. */
@@ -117,11 +178,21 @@ export function installDirectPath(app: Express, plan: DirectPlan): void {
   const viaExpress = internals.handle.bind(app);
   const chains = plan.routes.map((route) => ({ route, layers: layersOf(plan, route) }));
 
+  const json = plan.json;
+
   internals.handle = function handle(req, res, callback) {
     if (callback === undefined && req.method === 'POST' && isJsonContentType(req.headers['content-type'])) {
       const url = req.url ?? '';
       const query = url.indexOf('?');
       const path = query < 0 ? url : url.slice(0, query);
+      if (json.routes.length > 0 && json.eligible(req)) {
+        for (const route of json.routes) {
+          const params = route.match(path);
+          if (params === undefined) continue;
+          runJson(json, route, req, res, params, path, query < 0 ? '' : url.slice(query + 1));
+          return;
+        }
+      }
       for (const { route, layers } of chains) {
         const params = route.match(path);
         if (params === undefined) continue;
@@ -201,4 +272,39 @@ function runLayers(req: Request, res: Response, layers: readonly Layer[]): void 
 function firstAppError(layers: readonly Layer[]): number {
   const index = layers.findIndex((layer) => layer.error && layer.from === 0);
   return index < 0 ? layers.length : index;
+}
+
+/** The JSON path: the app's middleware steps, then the route, each a plain function call. */
+function runJson(
+  plan: JsonPlan,
+  route: JsonRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: Record<string, string>,
+  path: string,
+  query: string,
+): void {
+  const locals = Object.create(null) as Record<string | symbol, unknown>;
+  const label = routeName(route.path);
+  const id = plan.begin(req, res, () => ({
+    path,
+    route: label,
+    // TRUST_PROXY off (eligible): the peer's address is the client's, as req.ip says then.
+    ip: req.socket.remoteAddress,
+    locals,
+  }));
+  let logger: pino.Logger | undefined;
+  const log = () => (logger ??= plan.logger.child({ reqId: id }));
+  const fail = (error: unknown) => answerError(error, res, locals, log());
+  const answer = () =>
+    plan.readJson(req, res, (error, body) => {
+      if (error !== undefined) return fail(error);
+      try {
+        route.answer({ req, res, params, query: plan.parseQuery(query), locals, body, log }).catch(fail);
+      } catch (thrown) {
+        fail(thrown);
+      }
+    });
+  if (plan.admit === undefined) return answer();
+  plan.admit(req, res, locals, (error) => (error === undefined ? answer() : fail(error)));
 }

@@ -58,7 +58,7 @@ export function createKServeRouter(deps: AppDeps): RoutesOf {
       topTerms: options.topTerms,
     });
     if (config.logInputs) req.log.info({ model: model.name, rows }, 'prediction inputs');
-    setModelVersion(res, result.model);
+    setModelVersion(res, res.locals, result.model);
     res.setHeader('Cache-Control', 'no-store');
     const predictions = result.predictions.map((p) => formatPrediction(model, p));
     res.json(explain ? { explanations: predictions } : { predictions });
@@ -159,7 +159,7 @@ export function createKServeRouter(deps: AppDeps): RoutesOf {
         const request = parseInferRequest(req.body, model, limits);
         const result = await predictRows(deps, model.name, request.rows);
         if (config.logInputs) req.log.info({ model: model.name, rows: request.rows }, 'prediction inputs');
-        setModelVersion(res, result.model);
+        setModelVersion(res, res.locals, result.model);
         res.setHeader('Cache-Control', 'no-store');
         res.json(
           buildInferResponse(result.model, request.id ?? randomUUID(), result.predictions, request.outputs),

@@ -128,7 +128,7 @@ export function createSageMakerRouter(deps: AppDeps): RoutesOf {
       topTerms: options.topTerms,
     });
     if (config.logInputs) req.log.info({ model: model.name, rows: invocation.rows }, 'prediction inputs');
-    setModelVersion(res, result.model);
+    setModelVersion(res, res.locals, result.model);
 
     res.setHeader('Cache-Control', 'no-store');
     res.vary('Accept');
