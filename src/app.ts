@@ -2,17 +2,19 @@
  * createApp(deps): the whole Express application, built without I/O so tests use it directly.
  *
  * A request goes through, in order: request id + access log + metrics + security headers →
- * static files (/static) → CORS → rate limit → API key → the open form's limit (each only when
- * configured) → the routers
- * (prediction API, probes and docs, SageMaker, KServe/OIP, pages) → 405 for known paths → 404 → the error handler.
- * Bodies are read by the routes that take them (src/http/body.ts), after authentication, each
- * with its limits.
+ * static files (/static) → CORS → rate limit → API key → the open form's limit → admission (each
+ * only when configured) → the routers (prediction API, probes and docs, SageMaker, KServe/OIP,
+ * pages) → 405 for known paths → 404 → the error handler. Bodies are read by the routes that take
+ * them (src/http/body.ts), after authentication, each with its limits.
+ *
+ * JSON posts to the prediction routes take the same steps without the router's walk, and mostly
+ * without Express's objects: src/http/dispatch.ts, installed last, on this same app.
  */
 import path from 'node:path';
 import querystring from 'node:querystring';
+import type { ServerResponse } from 'node:http';
 import express, { type RequestHandler } from 'express';
 import type { AppDeps } from './deps';
-import type { ServerResponse } from 'node:http';
 import { admissionMiddleware, admitRequest, estimateBodyBytes } from './http/admission';
 import { hasBody, jsonBodyReader } from './http/body';
 import { beginRequest, installRequestLogger, requestContext, STATIC_ROUTE } from './http/context';
@@ -65,8 +67,9 @@ export function createApp(deps: AppDeps): express.Express {
     context(req, res, next);
   };
   // Everything dynamic may carry submitted text or per-request results: never stored by caches.
+  const noStoreHeader = (res: ServerResponse) => res.setHeader('Cache-Control', 'no-store');
   const noStore: RequestHandler = (_req, res, next) => {
-    res.setHeader('Cache-Control', 'no-store');
+    noStoreHeader(res);
     next();
   };
   // Features that are off are not mounted at all: each middleware costs every request a dispatch.
@@ -118,7 +121,7 @@ export function createApp(deps: AppDeps): express.Express {
   const appErrors = errorHandler();
   app.use(appErrors);
 
-  // JSON prediction posts: the same handlers, in the same order, without the router's walk.
+  // JSON prediction posts: the same steps, in the same order, without the router's walk.
   // Without a proxy to trust, req.ip is the peer's address: the JSON path reports that one.
   const noProxy = config.trustProxy === false || config.trustProxy === 0;
   const admission = deps.admission;
@@ -141,7 +144,7 @@ export function createApp(deps: AppDeps): express.Express {
       begin: (req, res, facts) => {
         commonHeaders(res);
         const id = beginRequest(logger, metrics, req, res, facts);
-        res.setHeader('Cache-Control', 'no-store');
+        noStoreHeader(res);
         return id;
       },
       ...(admission !== undefined

@@ -54,6 +54,9 @@ export interface RoutesOf {
 
 /** What a JSON-path route gets: node's request and response, and what Express would have parsed. */
 export interface DirectCall {
+  /** The request id (X-Request-Id) and the route's label, as the access log has them. */
+  readonly id: string;
+  readonly route: string;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly params: Readonly<Record<string, string>>;
@@ -300,7 +303,9 @@ function runJson(
     plan.readJson(req, res, (error, body) => {
       if (error !== undefined) return fail(error);
       try {
-        route.answer({ req, res, params, query: plan.parseQuery(query), locals, body, log }).catch(fail);
+        route
+          .answer({ id, route: label, req, res, params, query: plan.parseQuery(query), locals, body, log })
+          .catch(fail);
       } catch (thrown) {
         fail(thrown);
       }

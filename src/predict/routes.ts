@@ -19,6 +19,7 @@ import {
 } from '../http/body';
 import { csvWorkBytes, reserveMore } from '../http/admission';
 import { type DirectCall, type RoutesOf, directRoute, jsonRoute, varyAccept } from '../http/dispatch';
+import { routeLabel } from '../http/context';
 import { sendJson } from '../http/json';
 import { OPEN_FORM, wantsHtml } from '../http/security';
 import type { InputRow, LoadedModel, ModelRegistry } from '../model/types';
@@ -158,7 +159,13 @@ export function createPredictRouter(deps: AppDeps): RoutesOf {
         res.locals[OPEN_FORM] !== true &&
         !(payload.shape === 'single' && wantsHtml(req))
       ) {
-        const target = { res, locals: res.locals, log: () => req.log };
+        const target = {
+          id: req.id,
+          route: routeLabel(req, res),
+          res,
+          locals: res.locals,
+          log: () => req.log,
+        };
         await answerJson(
           target,
           req.query as Record<string, unknown>,
@@ -318,6 +325,9 @@ export function createPredictRouter(deps: AppDeps): RoutesOf {
 
 /** Where a JSON answer goes: the response, the locals the access log reads, the request's logger. */
 interface AnswerTarget {
+  /** The request id and route label (for what records predictions per request). */
+  readonly id: string;
+  readonly route: string;
   readonly res: ServerResponse;
   readonly locals: Record<string, unknown>;
   log(): pino.Logger;
