@@ -130,7 +130,7 @@ export function createApp(deps: AppDeps): express.Express {
     routes: [...predict.direct, ...sagemaker.direct, ...kserve.direct],
     errorHandlers: [appErrors],
     json: {
-      routes: predict.json ?? [],
+      routes: [...(predict.json ?? []), ...(kserve.json ?? [])],
       // What only the Express path implements: API keys, rate limits, CORS answers, proxy
       // addresses, a request without a body (the routes' own "no body" answer), a browser.
       eligible: (req) =>

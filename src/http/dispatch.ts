@@ -69,15 +69,30 @@ export interface DirectCall {
   log(): pino.Logger;
 }
 
+/** Where an answer or an error goes, on either path. */
+export interface AnswerContext {
+  readonly res: ServerResponse;
+  readonly locals: Record<string, unknown>;
+  log(): pino.Logger;
+}
+
+/** A route's own error answer (its router's error handler), for errors its body or answer raised. */
+export type RouteFailure = (error: unknown, context: AnswerContext) => void;
+
 export interface JsonRoute {
   /** Express's spelling, as for DirectRoute: the route label comes from it. */
   readonly path: string;
   readonly match: (path: string) => Record<string, string> | undefined;
   readonly answer: (call: DirectCall) => Promise<void>;
+  readonly fail?: RouteFailure;
 }
 
-export function jsonRoute(path: string, answer: (call: DirectCall) => Promise<void>): JsonRoute {
-  return { path, match: compilePath(path), answer };
+export function jsonRoute(
+  path: string,
+  answer: (call: DirectCall) => Promise<void>,
+  fail?: RouteFailure,
+): JsonRoute {
+  return { path, match: compilePath(path), answer, ...(fail !== undefined ? { fail } : {}) };
 }
 
 /** `Vary: Accept` added to what the response varies on (Express's res.vary, the `vary` package). */
@@ -299,15 +314,19 @@ function runJson(
   let logger: pino.Logger | undefined;
   const log = () => (logger ??= plan.logger.child({ reqId: id }));
   const fail = (error: unknown) => answerError(error, res, locals, log());
+  // As in Express: the route's own error handler sees what the route raised (its body included),
+  // the app's the rest.
+  const own = route.fail;
+  const routeFail = own === undefined ? fail : (error: unknown) => own(error, { res, locals, log });
   const answer = () =>
     plan.readJson(req, res, (error, body) => {
-      if (error !== undefined) return fail(error);
+      if (error !== undefined) return routeFail(error);
       try {
         route
           .answer({ id, route: label, req, res, params, query: plan.parseQuery(query), locals, body, log })
-          .catch(fail);
+          .catch(routeFail);
       } catch (thrown) {
-        fail(thrown);
+        routeFail(thrown);
       }
     });
   if (plan.admit === undefined) return answer();

@@ -44,8 +44,9 @@ export function prefersHtml(accept: string | undefined): boolean {
       headers: accept === undefined ? {} : { accept },
     });
     html = probe.accepts(ANSWER_TYPES) === 'text/html';
+    // Bounded: at most 256 headers of at most 512 characters are kept.
     if (PREFERS_HTML.size >= 256) PREFERS_HTML.clear();
-    PREFERS_HTML.set(accept, html);
+    if (accept === undefined || accept.length <= 512) PREFERS_HTML.set(accept, html);
   }
   return html;
 }

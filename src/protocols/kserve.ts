@@ -4,14 +4,18 @@
  * are answered as both protocols specify, `{"error": "message"}`, with the usual status codes.
  */
 import { readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Router } from 'express';
+import type pino from 'pino';
 import type { AppDeps } from '../deps';
 import { HttpError, badRequest, methodNotAllowed, notFound, toPublicError } from '../errors';
 import { readBody } from '../http/body';
-import { type RoutesOf, directRoute } from '../http/dispatch';
+import { type AnswerContext, type RoutesOf, directRoute, jsonRoute } from '../http/dispatch';
+import { answerError } from '../http/errors';
+import { sendJson } from '../http/json';
 import type { InputRow, LoadedModel } from '../model/types';
 import { modelReadiness, readiness, registeredNames, requiredModels } from '../ops/health';
 import { formatPrediction } from '../predict/format';
@@ -50,32 +54,67 @@ export function createKServeRouter(deps: AppDeps): RoutesOf {
 
   // ---- V1 (the `:verb` routes first: `/v1/models/:name` would also match "tweets:predict")
 
-  async function predictV1(req: Request, res: Response, explain: boolean): Promise<void> {
-    const model = modelOf(req);
-    const { rows, options } = readV1Body(req.body, model, limits);
+  /**
+   * The predict routes' answers, on either request path (src/http/dispatch.ts): the model named in
+   * the path, the parsed body, where the answer goes.
+   */
+  async function predictV1(call: ProtocolCall, explain: boolean): Promise<void> {
+    const model = resolveModel(registry, call.name);
+    const { rows, options } = readV1Body(call.body, model, limits);
     const result = await predictRows(deps, model.name, rows, {
       explain: explain || (options.explain ?? config.explainDefault),
       topTerms: options.topTerms,
     });
-    if (config.logInputs) req.log.info({ model: model.name, rows }, 'prediction inputs');
-    setModelVersion(res, res.locals, result.model);
-    res.setHeader('Cache-Control', 'no-store');
+    if (config.logInputs) call.log().info({ model: model.name, rows }, 'prediction inputs');
+    setModelVersion(call.res, call.locals, result.model);
+    call.res.setHeader('Cache-Control', 'no-store');
     const predictions = result.predictions.map((p) => formatPrediction(model, p));
-    res.json(explain ? { explanations: predictions } : { predictions });
+    sendJson(call.res, explain ? { explanations: predictions } : { predictions });
   }
 
-  // JSON posts to the predict routes come through the direct path (src/http/dispatch.ts) as well,
-  // with this router's error handler.
-  const v1Predict = directRoute(
-    '/v1/models/:name\\:predict',
-    [json, (req: Request, res: Response) => predictV1(req, res, false)],
-    [protocolErrors],
+  async function inferV2(call: ProtocolCall): Promise<void> {
+    const model = resolveModel(registry, call.name);
+    if (call.body === undefined)
+      throw new HttpError(400, 'empty_body', 'the request has no body; send an inference request');
+    const request = parseInferRequest(call.body, model, limits);
+    const result = await predictRows(deps, model.name, request.rows);
+    if (config.logInputs) call.log().info({ model: model.name, rows: request.rows }, 'prediction inputs');
+    setModelVersion(call.res, call.locals, result.model);
+    call.res.setHeader('Cache-Control', 'no-store');
+    sendJson(
+      call.res,
+      buildInferResponse(result.model, request.id ?? randomUUID(), result.predictions, request.outputs),
+    );
+  }
+
+  const answers = [
+    { path: '/v1/models/:name\\:predict', answer: (call: ProtocolCall) => predictV1(call, false) },
+    { path: '/v1/models/:name\\:explain', answer: (call: ProtocolCall) => predictV1(call, true) },
+    { path: '/v2/models/:name/infer', answer: inferV2 },
+  ];
+  // JSON posts to these take the JSON or the direct path (src/http/dispatch.ts), the rest the
+  // router; all with this router's error answer.
+  const direct = answers.map(({ path, answer }) =>
+    directRoute(
+      path,
+      [
+        json,
+        (req: Request, res: Response) =>
+          answer({
+            name: req.params.name as string,
+            body: req.body,
+            res,
+            locals: res.locals,
+            log: () => req.log,
+          }),
+      ],
+      [protocolErrors],
+    ),
   );
-  const v1Explain = directRoute(
-    '/v1/models/:name\\:explain',
-    [json, (req: Request, res: Response) => predictV1(req, res, true)],
-    [protocolErrors],
+  const viaJson = answers.map(({ path, answer }) =>
+    jsonRoute(path, (call) => answer({ ...call, name: call.params.name }), failJson),
   );
+  const [v1Predict, v1Explain, v2Infer] = direct;
   for (const route of [v1Predict, v1Explain]) {
     router
       .route(route.path)
@@ -148,26 +187,6 @@ export function createKServeRouter(deps: AppDeps): RoutesOf {
     })
     .all(notAllowed(['GET', 'HEAD']));
 
-  const v2Infer = directRoute(
-    '/v2/models/:name/infer',
-    [
-      json,
-      async (req: Request, res: Response) => {
-        const model = modelOf(req);
-        if (req.body === undefined)
-          throw new HttpError(400, 'empty_body', 'the request has no body; send an inference request');
-        const request = parseInferRequest(req.body, model, limits);
-        const result = await predictRows(deps, model.name, request.rows);
-        if (config.logInputs) req.log.info({ model: model.name, rows: request.rows }, 'prediction inputs');
-        setModelVersion(res, res.locals, result.model);
-        res.setHeader('Cache-Control', 'no-store');
-        res.json(
-          buildInferResponse(result.model, request.id ?? randomUUID(), result.predictions, request.outputs),
-        );
-      },
-    ],
-    [protocolErrors],
-  );
   router
     .route(v2Infer.path)
     .post(...v2Infer.handlers)
@@ -184,7 +203,7 @@ export function createKServeRouter(deps: AppDeps): RoutesOf {
   });
 
   router.use(protocolErrors);
-  return { router, direct: [v1Predict, v1Explain, v2Infer] };
+  return { router, direct, json: viaJson };
 }
 
 /**
@@ -233,16 +252,37 @@ function notAllowed(allowed: readonly string[]): RequestHandler {
   };
 }
 
+/** What the predict routes' answers need, from either request path. */
+interface ProtocolCall extends AnswerContext {
+  readonly name: string;
+  readonly body: unknown;
+}
+
 /** KServe V1 and the Open Inference Protocol both answer errors as `{"error": "message"}`. */
 function protocolErrors(error: unknown, req: Request, res: Response, next: NextFunction): void {
   if (res.headersSent) {
     next(error);
     return;
   }
+  answerProtocolError(error, res, res.locals, () => req.log);
+}
+
+/** protocolErrors on the JSON path; a half-sent answer goes to the app's error answer, as there. */
+function failJson(error: unknown, context: AnswerContext): void {
+  if (context.res.headersSent) answerError(error, context.res, context.locals, context.log());
+  else answerProtocolError(error, context.res, context.locals, context.log);
+}
+
+function answerProtocolError(
+  error: unknown,
+  res: ServerResponse,
+  locals: Record<string, unknown>,
+  log: () => pino.Logger,
+): void {
   const shown = toPublicError(error);
-  res.locals.errorCode = shown.code;
-  if (shown.status >= 500) req.log.error({ err: error }, 'request failed');
-  res.status(shown.status).json({ error: shown.message });
+  locals.errorCode = shown.code;
+  if (shown.status >= 500) log().error({ err: error }, 'request failed');
+  sendJson(res, { error: shown.message }, shown.status);
 }
 
 let cachedVersion: string | undefined;

@@ -10,6 +10,7 @@ import { Admission } from '../../src/http/admission';
 import { createApp } from '../../src/app';
 import { defaultConfig } from '../../src/config';
 import { directRoute, isJsonContentType } from '../../src/http/dispatch';
+import { prefersHtml } from '../../src/http/security';
 import { createMetrics } from '../../src/ops/metrics';
 import type { SiftRegistry } from '../../src/model/registry';
 import { buildTestApp, captureLogger, loadFixtureRegistry } from '../helpers/app';
@@ -149,8 +150,36 @@ describe('the JSON path', () => {
   });
 });
 
-describe('the direct path', () => {
-  it('serves the protocol routes with their own error shape', async () => {
+describe('the protocol routes', () => {
+  it('answer and fail on the JSON path exactly as through Express, in their own error shape', async () => {
+    const t = buildTestApp(registry);
+    const routerCalls = watchRouter(t.app);
+    const cases: [string, string, unknown][] = [
+      ['/v1/models/tweets-mini:predict', '/V1/models/tweets-mini:predict', { instances: [TEXT] }],
+      ['/v1/models/tweets-mini:explain', '/V1/models/tweets-mini:explain', { instances: [TEXT] }],
+      ['/v1/models/tweets-mini:predict', '/V1/models/tweets-mini:predict', { instances: 'no' }],
+      ['/v1/models/nope:predict', '/V1/models/nope:predict', { instances: [TEXT] }],
+      [
+        '/v2/models/tweets-mini/infer',
+        '/V2/models/tweets-mini/infer',
+        { id: 'r1', inputs: [{ name: 'text', datatype: 'BYTES', shape: [1], data: ['a flood'] }] },
+      ],
+      ['/v2/models/tweets-mini/infer', '/V2/models/tweets-mini/infer', { inputs: 3 }],
+    ];
+    for (const [direct, viaExpress, body] of cases) {
+      const a = await request(t.app)
+        .post(direct)
+        .send(body as object);
+      const b = await request(t.app)
+        .post(viaExpress)
+        .send(body as object);
+      expect([a.status, a.body]).toEqual([b.status, b.body]);
+      expect(stableHeaders(a)).toEqual(stableHeaders(b));
+    }
+    expect(routerCalls()).toBe(cases.length);
+  });
+
+  it('serve the protocol routes with their own error shape', async () => {
     const t = buildTestApp(registry);
     const routerCalls = watchRouter(t.app);
     const ok = await request(t.app)
@@ -178,6 +207,16 @@ describe('route matching', () => {
     expect(route.match('/v1/models/a%20b:predict')).toBeUndefined();
     expect(route.match('/v1/models/tweets-mini:predict/')).toBeUndefined();
     expect(directRoute('/predict', []).match('/predict.json')).toBeUndefined();
+  });
+
+  it('tells browsers from API clients as req.accepts does', () => {
+    const browser = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+    expect(prefersHtml(browser)).toBe(true);
+    expect(prefersHtml(browser)).toBe(true);
+    expect(prefersHtml('*/*')).toBe(false);
+    expect(prefersHtml('application/json, text/html')).toBe(false);
+    expect(prefersHtml('text/html;q=0.5, application/json;q=0.4')).toBe(true);
+    expect(prefersHtml(undefined)).toBe(false);
   });
 
   it('takes JSON content types only', () => {
