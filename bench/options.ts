@@ -3,6 +3,8 @@
 export interface BenchOptions {
   quick: boolean;
   profile: boolean;
+  /** Only section 0 (server CPU per request, light pipeline): quick to repeat while working on the request path. */
+  lightOnly: boolean;
   help: boolean;
   loadGenerator: 'auto' | 'wrk' | 'autocannon';
   durationSeconds: number;
@@ -43,6 +45,8 @@ run on this machine; prints a Markdown table and writes bench/results/latest.{md
   --quick                 smoke run (~1 min): 1 s per measurement, 32 connections, batches 1 and 100
   --profile               instead of the comparison: CPU-profile Sift under load (node --cpu-prof)
                           and summarise where the time goes (bench/results/profile.md)
+  --light-only            only section 0 (server CPU per request, light pipeline), ~1 minute per
+                          connection count; prints the µs/request lines, writes no report
   --loadgen wrk|autocannon  load generator (default: wrk when installed, else autocannon)
   --duration S            seconds per measurement (default 6)
   --warmup S              seconds of warm-up before each measurement (default 2)
@@ -70,6 +74,7 @@ run on this machine; prints a Markdown table and writes bench/results/latest.{md
 const DEFAULTS: BenchOptions = {
   quick: false,
   profile: false,
+  lightOnly: false,
   help: false,
   loadGenerator: 'auto',
   durationSeconds: 6,
@@ -121,7 +126,7 @@ function positiveNumber(name: string, raw: string, allowZero = false): number {
 }
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
-  const flags = new Set(['quick', 'profile', 'help']);
+  const flags = new Set(['quick', 'profile', 'light-only', 'help']);
   const given = new Map<string, string>();
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
@@ -149,6 +154,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case 'profile':
         options.profile = true;
+        break;
+      case 'light-only':
+        options.lightOnly = true;
         break;
       case 'help':
         options.help = true;

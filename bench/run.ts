@@ -302,6 +302,29 @@ async function measureLight(c: LightContext): Promise<{ light: Measurement[]; mo
   return { light, modelMicros: perSecond > 0 ? 1e6 / perSecond : null };
 }
 
+/** `--light-only`: section 0 alone, on the generated rows, its lines printed as it goes. */
+async function lightOnly(options: BenchOptions, root: string): Promise<void> {
+  if (!existsSync(join(root, 'dist', 'server.js')))
+    throw new Error('dist/server.js is missing: run npm run build');
+  const generator = chooseLoadGenerator(options.loadGenerator);
+  const build = snapshotBuild(root);
+  const workDir = mkdtempSync(join(tmpdir(), 'sift-bench-'));
+  process.on('exit', () => rmSync(workDir, { recursive: true, force: true }));
+  const pool = generatedRows(options.quick ? 1000 : 2000) as unknown as Record<string, string>[];
+  const timed = (target: RunningServer, request: MeasureRequest) => measure(generator, target, request);
+  const { modelMicros } = await measureLight({
+    options,
+    root,
+    serverJs: build.serverJs,
+    workDir,
+    pool,
+    timed,
+  });
+  log(
+    `light   the model alone, in process (batch 1): ${modelMicros === null ? 'n/a' : modelMicros.toFixed(0)} µs/text`,
+  );
+}
+
 async function compare(options: BenchOptions, root: string): Promise<void> {
   const startedAt = new Date();
   const loadAverageStart = loadavg()[0];
@@ -696,6 +719,10 @@ async function main(): Promise<void> {
   }
   if (options.profile) {
     await runProfile(options, root);
+    return;
+  }
+  if (options.lightOnly) {
+    await lightOnly(options, root);
     return;
   }
   await compare(options, root);

@@ -2,20 +2,32 @@
  * createApp(deps): the whole Express application, built without I/O so tests use it directly.
  *
  * A request goes through, in order: request id + access log + metrics + security headers →
- * static files (/static) → CORS → rate limit → API key → the open form's limit (each only when
- * configured) → the routers
- * (prediction API, probes and docs, SageMaker, KServe/OIP, pages) → 405 for known paths → 404 → the error handler.
- * Bodies are read by the routes that take them (src/http/body.ts), after authentication, each
- * with its limits.
+ * static files (/static) → CORS → rate limit → API key → the open form's limit → admission (each
+ * only when configured) → the routers (prediction API, probes and docs, SageMaker, KServe/OIP,
+ * pages) → 405 for known paths → 404 → the error handler. Bodies are read by the routes that take
+ * them (src/http/body.ts), after authentication, each with its limits.
+ *
+ * JSON posts to the prediction routes take the same steps without the router's walk, and mostly
+ * without Express's objects: src/http/dispatch.ts, installed last, on this same app.
  */
 import path from 'node:path';
 import querystring from 'node:querystring';
-import express from 'express';
+import type { ServerResponse } from 'node:http';
+import express, { type RequestHandler } from 'express';
 import type { AppDeps } from './deps';
-import { admissionMiddleware } from './http/admission';
-import { installRequestLogger, requestContext, STATIC_ROUTE } from './http/context';
+import { admissionMiddleware, admitRequest, estimateBodyBytes } from './http/admission';
+import { hasBody, jsonBodyReader } from './http/body';
+import { beginRequest, installRequestLogger, requestContext, STATIC_ROUTE } from './http/context';
+import { installDirectPath } from './http/dispatch';
 import { errorHandler, methodGuard, notFoundHandler, optionsHandler } from './http/errors';
-import { apiKeyAuth, cors, formRateLimiter, rateLimiter, securityHeaderList } from './http/security';
+import {
+  apiKeyAuth,
+  cors,
+  formRateLimiter,
+  prefersHtml,
+  rateLimiter,
+  securityHeaderList,
+} from './http/security';
 import { createMonitorRouter } from './monitor/routes';
 import { createMetrics } from './ops/metrics';
 import { createAdminRouter } from './ops/admin';
@@ -37,9 +49,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   // Flat parameters only (no a[b]=c objects), at most MAX_URL_PARAMS of them; extra ones are dropped.
-  app.set('query parser', (query: string) =>
-    querystring.parse(query, '&', '=', { maxKeys: config.maxUrlParams }),
-  );
+  const parseQuery = (query: string) => querystring.parse(query, '&', '=', { maxKeys: config.maxUrlParams });
+  app.set('query parser', parseQuery);
   // Escape <, > and & in JSON so a response can never be read as HTML.
   app.set('json escape', true);
   app.set('etag', false);
@@ -47,12 +58,37 @@ export function createApp(deps: AppDeps): express.Express {
   installRequestLogger(app.request, logger);
   const context = requestContext(logger, metrics);
   const headers = securityHeaderList(config);
-  // Id, access log, metrics and security headers in one step: every request pays for this one.
-  app.use((req, res, next) => {
+  const commonHeaders = (res: ServerResponse) => {
     if (deps.lifecycle?.draining === true) res.setHeader('Connection', 'close');
     for (const [name, value] of headers) res.setHeader(name, value);
+  };
+  // Id, access log, metrics and security headers in one step: every request pays for this one.
+  const prelude: RequestHandler = (req, res, next) => {
+    commonHeaders(res);
     context(req, res, next);
-  });
+  };
+  // Everything dynamic may carry submitted text or per-request results: never stored by caches.
+  const noStoreHeader = (res: ServerResponse) => res.setHeader('Cache-Control', 'no-store');
+  const noStore: RequestHandler = (_req, res, next) => {
+    noStoreHeader(res);
+    next();
+  };
+  // Features that are off are not mounted at all: each middleware costs every request a dispatch.
+  const limiter = rateLimiter(config);
+  const answerOptions = optionsHandler();
+  const formLimiter = formRateLimiter(config);
+  const guards: RequestHandler[] = [
+    ...(config.corsOrigins.length > 0 ? [cors(config)] : []),
+    // OPTIONS only: the direct path (POST) leaves it out.
+    answerOptions,
+    ...(limiter !== undefined ? [limiter] : []),
+    ...(config.apiKeys.length > 0 ? [apiKeyAuth(config)] : []),
+    ...(formLimiter !== undefined ? [formLimiter] : []),
+    // After the cheap refusals (rate limit, key) and before any body is read.
+    ...(deps.admission !== undefined ? [admissionMiddleware(deps.admission, config)] : []),
+  ];
+
+  app.use(prelude);
   app.use(
     '/static',
     (_req, res, next) => {
@@ -67,33 +103,62 @@ export function createApp(deps: AppDeps): express.Express {
       fallthrough: true,
     }),
   );
-  // Everything dynamic may carry submitted text or per-request results: never stored by caches.
-  app.use((_req, res, next) => {
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
-  // Features that are off are not mounted at all: each middleware costs every request a dispatch.
-  if (config.corsOrigins.length > 0) app.use(cors(config));
-  app.use(optionsHandler());
-  const limiter = rateLimiter(config);
-  if (limiter !== undefined) app.use(limiter);
-  if (config.apiKeys.length > 0) app.use(apiKeyAuth(config));
-  const formLimiter = formRateLimiter(config);
-  if (formLimiter !== undefined) app.use(formLimiter);
-  // After the cheap refusals (rate limit, key) and before any body is read.
-  if (deps.admission !== undefined) app.use(admissionMiddleware(deps.admission, config));
+  app.use(noStore);
+  for (const guard of guards) app.use(guard);
 
   // The prediction API first: it takes nearly all the traffic, and no other router shares its paths.
-  app.use(createPredictRouter(resolved));
+  const predict = createPredictRouter(resolved);
+  const sagemaker = createSageMakerRouter(resolved);
+  const kserve = createKServeRouter(resolved);
+  app.use(predict.router);
   app.use(createOpsRouter(resolved, metrics));
   app.use(createAdminRouter(resolved));
-  app.use(createSageMakerRouter(resolved));
-  app.use(createKServeRouter(resolved));
+  app.use(sagemaker.router);
+  app.use(kserve.router);
   app.use(createMonitorRouter(resolved));
   app.use(createWebRouter(resolved));
 
   app.use(methodGuard());
   app.use(notFoundHandler());
-  app.use(errorHandler());
+  const appErrors = errorHandler();
+  app.use(appErrors);
+
+  // JSON prediction posts: the same steps, in the same order, without the router's walk.
+  // Without a proxy to trust, req.ip is the peer's address: the JSON path reports that one.
+  const noProxy = config.trustProxy === false || config.trustProxy === 0;
+  const admission = deps.admission;
+  installDirectPath(app, {
+    before: [prelude, noStore, ...guards.filter((guard) => guard !== answerOptions)],
+    routes: [...predict.direct, ...sagemaker.direct, ...kserve.direct],
+    errorHandlers: [appErrors],
+    json: {
+      routes: [...(predict.json ?? []), ...(kserve.json ?? [])],
+      // What only the Express path implements: API keys, rate limits, CORS answers, proxy
+      // addresses, a request without a body (the routes' own "no body" answer), a browser.
+      eligible: (req) =>
+        config.apiKeys.length === 0 &&
+        limiter === undefined &&
+        formLimiter === undefined &&
+        (config.corsOrigins.length === 0 || req.headers.origin === undefined) &&
+        noProxy &&
+        hasBody(req) &&
+        !prefersHtml(req.headers.accept),
+      begin: (req, res, facts) => {
+        commonHeaders(res);
+        const id = beginRequest(logger, metrics, req, res, facts);
+        noStoreHeader(res);
+        return id;
+      },
+      ...(admission !== undefined
+        ? {
+            admit: (req, res, locals, next) =>
+              admitRequest(admission, req, res, locals, estimateBodyBytes('json', req, config), next),
+          }
+        : {}),
+      readJson: jsonBodyReader(config),
+      parseQuery,
+      logger,
+    },
+  });
   return app;
 }

@@ -11,10 +11,11 @@
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config';
 import { HttpError } from '../errors';
-import { bodyKindOf, hasBody } from './body';
+import { type BodyKind, bodyKindOf, hasBody } from './body';
 import { isOpenPath } from './security';
 
 /**
@@ -79,7 +80,15 @@ export function memoryBudget(config: Readonly<Config>, residentBytes = process.m
 
 /** The memory a request may need, from what its headers say before its body is read. */
 export function estimateRequestBytes(req: Request, config: Readonly<Config>): number {
-  const kind = bodyKindOf(req);
+  return estimateBodyBytes(bodyKindOf(req), req, config);
+}
+
+/** estimateRequestBytes once the body's kind is known (the direct path knows it is JSON). */
+export function estimateBodyBytes(
+  kind: BodyKind | undefined,
+  req: IncomingMessage,
+  config: Readonly<Config>,
+): number {
   const csv = kind === 'csv' || kind === 'multipart';
   const declared = Number(req.headers['content-length']);
   // Compressed or chunked bodies can grow to the limit after decompression.
@@ -320,31 +329,53 @@ const mb = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(0);
 export function admissionMiddleware(admission: Admission, config: Readonly<Config>): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     if (!hasBody(req) || isOpenPath(req.path)) return next();
-    admission.admit(estimateRequestBytes(req, config)).then(
-      (ticket) => {
-        (res.locals as Record<symbol, Ticket>)[TICKET] = ticket;
-        res.once('finish', ticket.release);
-        res.once('close', ticket.release);
-        next();
-      },
-      (error: unknown) => {
-        // The answer goes out once the unread body is discarded (closing on unread bytes would
-        // reset the connection before the client reads the 503), or after a second at most. A
-        // connection whose body was read stays open: a refused client that reconnects would wait
-        // for an accept, which libuv does once per turn of the event loop (libuv#3696).
-        let answered = false;
-        const answer = (drained: boolean) => {
-          if (answered) return;
-          answered = true;
-          clearTimeout(timer);
-          if (!drained) res.setHeader('Connection', 'close');
-          next(error);
-        };
-        const timer = setTimeout(() => answer(false), DISCARD_BODY_MS);
-        req.once('end', () => answer(true));
-        req.once('error', () => answer(false));
-        req.resume();
-      },
+    admitRequest(
+      admission,
+      req,
+      res,
+      res.locals as Record<symbol, unknown>,
+      estimateRequestBytes(req, config),
+      next,
     );
   };
+}
+
+/**
+ * Admit one request of `bytes` (with or without Express: the direct path calls this too), keeping
+ * its ticket in `locals` for reserveMore; `next(error)` once a refusal may be answered.
+ */
+export function admitRequest(
+  admission: Admission,
+  req: IncomingMessage,
+  res: ServerResponse,
+  locals: Record<symbol, unknown>,
+  bytes: number,
+  next: (error?: unknown) => void,
+): void {
+  admission.admit(bytes).then(
+    (ticket) => {
+      locals[TICKET] = ticket;
+      res.once('finish', ticket.release);
+      res.once('close', ticket.release);
+      next();
+    },
+    (error: unknown) => {
+      // The answer goes out once the unread body is discarded (closing on unread bytes would
+      // reset the connection before the client reads the 503), or after a second at most. A
+      // connection whose body was read stays open: a refused client that reconnects would wait
+      // for an accept, which libuv does once per turn of the event loop (libuv#3696).
+      let answered = false;
+      const answer = (drained: boolean) => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(timer);
+        if (!drained) res.setHeader('Connection', 'close');
+        next(error);
+      };
+      const timer = setTimeout(() => answer(false), DISCARD_BODY_MS);
+      req.once('end', () => answer(true));
+      req.once('error', () => answer(false));
+      req.resume();
+    },
+  );
 }

@@ -12,6 +12,7 @@
  *   any charset iconv-lite knows (latin1, utf-16le, windows-1252...);
  * - multipart: one file field (`file`), field values and counts capped, no nested field names.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import multer, { MulterError } from 'multer';
@@ -55,12 +56,12 @@ export function describeKinds(kinds: readonly BodyKind[]): string {
 }
 
 /** The Content-Type's charset parameter, lower-cased. */
-export function charsetOf(req: Request): string | undefined {
-  const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(req.get('content-type') ?? '');
+export function charsetOf(req: IncomingMessage): string | undefined {
+  const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(req.headers['content-type'] ?? '');
   return match?.[1].toLowerCase();
 }
 
-function requireUtf8(req: Request, kind: BodyKind): HttpError | undefined {
+function requireUtf8(req: IncomingMessage, kind: BodyKind): HttpError | undefined {
   const charset = charsetOf(req);
   if (charset === undefined || charset === 'utf-8' || charset === 'utf8') return undefined;
   return unsupportedMediaType(
@@ -73,9 +74,39 @@ function requireUtf8(req: Request, kind: BodyKind): HttpError | undefined {
  * `res.locals.upload` set to the UploadedFile when a file came), `Buffer` (CSV) or `string` (plain text).
  * A request without a body leaves `req.body` undefined; the route decides what that means.
  */
+/**
+ * A JSON body, read and parsed with or without Express (both request paths use this): `done` gets
+ * the parsed value, or the 4xx to answer. The caller has checked that the request has a JSON body.
+ */
+export function jsonBodyReader(
+  config: Readonly<Config>,
+): (req: IncomingMessage, res: ServerResponse, done: (error: unknown, body?: unknown) => void) => void {
+  const text = textReader(config);
+  return (req, res, done) => {
+    const wrongCharset = requireUtf8(req, 'json');
+    if (wrongCharset !== undefined) return done(wrongCharset);
+    const withBody = req as IncomingMessage & { body?: unknown };
+    text(req, res, (error?: unknown) => {
+      if (error !== undefined) return done(mapBodyError(error, config, 'json'));
+      let body: unknown;
+      try {
+        body = parseStrictJson(asText(withBody.body), config.maxJsonDepth);
+      } catch (parseError) {
+        return done(parseError);
+      }
+      done(undefined, body);
+    });
+  };
+}
+
+/** body-parser's text reader: any charset iconv-lite knows, the limit counted after decompression. */
+function textReader(config: Readonly<Config>) {
+  return express.text({ type: () => true, limit: config.maxBodyBytes, defaultCharset: 'utf-8' });
+}
+
 export function readBody(config: Readonly<Config>, accepted: readonly BodyKind[]): RequestHandler {
-  const jsonText = express.text({ type: () => true, limit: config.maxBodyBytes, defaultCharset: 'utf-8' });
-  const smallText = jsonText;
+  const readJson = jsonBodyReader(config);
+  const smallText = textReader(config);
   const csvBytes = express.raw({ type: () => true, limit: config.maxUploadBytes });
   const upload = multer({
     storage: multer.memoryStorage(),
@@ -116,15 +147,11 @@ export function readBody(config: Readonly<Config>, accepted: readonly BodyKind[]
     };
 
     switch (kind) {
-      case 'json': {
-        const wrongCharset = requireUtf8(req, kind);
-        if (wrongCharset !== undefined) return next(wrongCharset);
-        return jsonText(
-          req,
-          res,
-          after((raw) => parseStrictJson(asText(raw), config.maxJsonDepth)),
-        );
-      }
+      case 'json':
+        return readJson(req, res, (error, parsed) => {
+          req.body = parsed;
+          next(error);
+        });
       case 'form': {
         const wrongCharset = requireUtf8(req, kind);
         if (wrongCharset !== undefined) return next(wrongCharset);
@@ -169,7 +196,7 @@ export function readBody(config: Readonly<Config>, accepted: readonly BodyKind[]
 }
 
 /** A body is announced by Transfer-Encoding or a non-zero Content-Length (RFC 9112 §6.3). */
-export function hasBody(req: Request): boolean {
+export function hasBody(req: IncomingMessage): boolean {
   if (req.headers['transfer-encoding'] !== undefined) return true;
   const length = req.headers['content-length'];
   return length !== undefined && length !== '0';

@@ -4,6 +4,7 @@
  * Submitted text is never logged here; routes log inputs only when LOG_INPUTS is on.
  */
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type pino from 'pino';
 import type { Metrics } from '../ops/metrics';
@@ -31,11 +32,16 @@ const PROBE_PATHS: ReadonlySet<string> = new Set([
   '/v2/health/ready',
 ]);
 
+/** A route's label in metrics and logs: its path as written, without path-to-regexp's escapes. */
+export function routeName(path: string): string {
+  return path.replace(/\\(.)/g, '$1');
+}
+
 /** The matched route pattern (`/models/:name`), never the raw URL, so labels stay few. */
 export function routeLabel(req: Request, res: Response): string {
   const route = (req as { route?: { path?: unknown } }).route;
   // path-to-regexp escapes (`:name\\:predict`) are syntax, not part of the route's name.
-  const unescape = (path: unknown) => `${req.baseUrl}${String(path)}`.replace(/\\(.)/g, '$1');
+  const unescape = (path: unknown) => routeName(`${req.baseUrl}${String(path)}`);
   if (route !== undefined && typeof route.path === 'string') return unescape(route.path);
   if (route !== undefined && Array.isArray(route.path)) return route.path.map(unescape).join('|');
   const label: unknown = res.locals.routeLabel;
@@ -61,46 +67,82 @@ export function installRequestLogger(appRequest: object, logger: pino.Logger): v
   });
 }
 
+/** What the access log and the metrics say about a request, asked for once its answer is done. */
+export interface RequestFacts {
+  readonly path: string;
+  readonly route: string;
+  readonly ip: string | undefined;
+  /** res.locals (Express) or the direct path's own: errorCode and modelVersion are read from it. */
+  readonly locals: Readonly<Record<string, unknown>>;
+}
+
+/** The caller's X-Request-Id when it is sane, else a new UUID. */
+export function requestIdOf(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/**
+ * Start a request's context, with or without Express: the id (returned, and sent back in
+ * X-Request-Id), then one access-log line and the HTTP metrics when the response is done.
+ */
+export function beginRequest(
+  logger: pino.Logger,
+  metrics: Metrics,
+  req: IncomingMessage,
+  res: ServerResponse,
+  facts: () => RequestFacts,
+): string {
+  const started = process.hrtime.bigint();
+  const id = requestIdOf(req);
+  res.setHeader('X-Request-Id', id);
+  // 'close' follows 'finish' for every answer that went out, and comes alone when the client hung up.
+  res.once('close', () => record(req, res, id, facts(), started, metrics, logger, !res.writableFinished));
+  return id;
+}
+
 export function requestContext(logger: pino.Logger, metrics: Metrics): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    const started = process.hrtime.bigint();
-    const incoming = req.headers['x-request-id'];
-    req.id = typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    res.setHeader('X-Request-Id', req.id);
-    // 'close' follows 'finish' for every answer that went out, and comes alone when the client hung up.
-    res.once('close', () => record(req, res, started, metrics, logger, !res.writableFinished));
+    req.id = beginRequest(logger, metrics, req, res, () => ({
+      path: req.path,
+      route: routeLabel(req, res),
+      ip: req.ip,
+      locals: res.locals,
+    }));
     next();
   };
 }
 
 function record(
-  req: Request,
-  res: Response,
+  req: IncomingMessage,
+  res: ServerResponse,
+  id: string,
+  facts: RequestFacts,
   started: bigint,
   metrics: Metrics,
   logger: pino.Logger,
   aborted: boolean,
 ): void {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const route = routeLabel(req, res);
+  const { route, path } = facts;
+  const method = req.method ?? '';
   // A client that hung up before the answer is counted as 499 (nginx's convention), not as a success.
   const status = aborted ? 499 : res.statusCode;
-  metrics.observeHttp(req.method, route, status, seconds);
+  metrics.observeHttp(method, route, status, seconds);
 
-  const path = req.path;
   const entry = {
-    reqId: req.id,
-    method: req.method,
+    reqId: id,
+    method,
     path: path.length > 200 ? `${path.slice(0, 200)}…` : path,
     route,
     status,
     ms: Math.round(seconds * 1e6) / 1e3,
     bytesIn: Number(req.headers['content-length'] ?? 0),
     bytesOut: Number(res.getHeader('content-length') ?? 0),
-    ip: req.ip,
-    errorCode: res.locals.errorCode as string | undefined,
+    ip: facts.ip,
+    errorCode: facts.locals.errorCode as string | undefined,
     // The bundle that answered (src/predict/routes.ts setModelVersion): a reload shows in the log.
-    modelVersion: res.locals.modelVersion as string | undefined,
+    modelVersion: facts.locals.modelVersion as string | undefined,
   };
   if (status >= 500) logger.error(entry, 'request failed');
   // Orchestrators probe every few seconds: successful probes would drown the real traffic at info.

@@ -4,6 +4,7 @@
  * prototypes (`__proto__`, `constructor`, `prototype`) rejected wherever they appear, so no such key
  * ever reaches an object the server builds.
  */
+import type { ServerResponse } from 'node:http';
 import { HttpError } from '../errors';
 
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
@@ -70,4 +71,19 @@ export function parseStrictJson(text: string, maxDepth: number): unknown {
 
 function codedBadRequest(code: string, message: string): HttpError {
   return new HttpError(400, code, message);
+}
+
+const JSON_ESCAPES: Readonly<Record<string, string>> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026' };
+
+/**
+ * What res.json sends with `json escape` on (<, > and & escaped so the answer never reads as HTML),
+ * without res.send's generic work (ETag, freshness, body type sniffing): for both request paths.
+ */
+export function sendJson(res: ServerResponse, value: unknown, status = 200): void {
+  let body = JSON.stringify(value);
+  if (/[<>&]/.test(body)) body = body.replace(/[<>&]/g, (c) => JSON_ESCAPES[c]);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
 }

@@ -6,6 +6,7 @@
 import cluster from 'node:cluster';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import express from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Config } from '../config';
@@ -26,7 +27,28 @@ export function isOpenPath(path: string): boolean {
 
 /** A client that prefers HTML to JSON: a browser. */
 export function wantsHtml(req: Request): boolean {
-  return req.accepts(['application/json', 'text/html']) === 'text/html';
+  return prefersHtml(req.headers.accept);
+}
+
+const PREFERS_HTML = new Map<string | undefined, boolean>();
+const ANSWER_TYPES: string[] = ['application/json', 'text/html'];
+
+/**
+ * Whether an Accept header prefers text/html to application/json, as Express's req.accepts
+ * decides (its own code, run on the header alone), remembered per header: clients send few.
+ */
+export function prefersHtml(accept: string | undefined): boolean {
+  let html = PREFERS_HTML.get(accept);
+  if (html === undefined) {
+    const probe = Object.assign(Object.create(express.request) as Request, {
+      headers: accept === undefined ? {} : { accept },
+    });
+    html = probe.accepts(ANSWER_TYPES) === 'text/html';
+    // Bounded: at most 256 headers of at most 512 characters are kept.
+    if (PREFERS_HTML.size >= 256) PREFERS_HTML.clear();
+    if (accept === undefined || accept.length <= 512) PREFERS_HTML.set(accept, html);
+  }
+  return html;
 }
 
 /**

@@ -7,6 +7,7 @@
  * `prediction_id`) and used as the record's id, the key feedback refers to.
  */
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import type { Config } from '../config';
 import { routeLabel } from '../http/context';
@@ -44,7 +45,7 @@ export const MAX_HEADER_IDS = 100;
  * `X-Prediction-Ids` (comma-separated, row order) for answers whose format has no place for a
  * `prediction_id` field (Open Inference Protocol v2 tensors); nothing when the log is off.
  */
-export function setPredictionIdsHeader(res: Response, predictions: readonly RowPrediction[]): void {
+export function setPredictionIdsHeader(res: ServerResponse, predictions: readonly RowPrediction[]): void {
   if (predictions.length === 0 || predictions.length > MAX_HEADER_IDS) return;
   if (predictions[0].predictionId === undefined) return;
   res.setHeader('X-Prediction-Ids', predictions.map((p) => p.predictionId ?? '').join(','));

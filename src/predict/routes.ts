@@ -3,7 +3,9 @@
  * Handlers only sort the request out and pick the answer's format; the work is in input.ts,
  * csv.ts, predict.ts and format.ts.
  */
+import type { ServerResponse } from 'node:http';
 import { type Request, type Response, Router } from 'express';
+import type pino from 'pino';
 import type { AppDeps } from '../deps';
 import { HttpError, badRequest, unauthorized } from '../errors';
 import {
@@ -16,6 +18,9 @@ import {
   uploadedFile,
 } from '../http/body';
 import { csvWorkBytes, reserveMore } from '../http/admission';
+import { type DirectCall, type RoutesOf, directRoute, jsonRoute, varyAccept } from '../http/dispatch';
+import { routeLabel } from '../http/context';
+import { sendJson } from '../http/json';
 import { OPEN_FORM, wantsHtml } from '../http/security';
 import type { InputRow, LoadedModel, ModelRegistry } from '../model/types';
 import { formErrors, typedValues } from '../web/form';
@@ -55,20 +60,6 @@ interface PredictRequest {
   table?: CsvTable;
 }
 
-const JSON_ESCAPES: Readonly<Record<string, string>> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026' };
-
-/**
- * What res.json sends with `json escape` on (<, > and & escaped so the answer never reads as HTML),
- * without res.send's generic work (ETag, freshness, body type sniffing) on the hottest path.
- */
-export function sendJson(res: Response, value: unknown): void {
-  let body = JSON.stringify(value);
-  if (/[<>&]/.test(body)) body = body.replace(/[<>&]/g, (c) => JSON_ESCAPES[c]);
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.end(body);
-}
-
 /** The row issues of a form a browser posted (no file), when validation refused it. */
 function formIssues(req: Request, res: Response, error: unknown): readonly RowIssue[] | undefined {
   const kind = req.body === undefined ? undefined : bodyKindOf(req);
@@ -79,7 +70,7 @@ function formIssues(req: Request, res: Response, error: unknown): readonly RowIs
   return Array.isArray(rows) ? (rows as RowIssue[]) : undefined;
 }
 
-export function createPredictRouter(deps: AppDeps): Router {
+export function createPredictRouter(deps: AppDeps): RoutesOf {
   const router = Router();
   const { config, registry } = deps;
   const limits = {
@@ -101,20 +92,10 @@ export function createPredictRouter(deps: AppDeps): Router {
     payload: PredictPayload | undefined,
     pathModel: string | undefined,
   ): RequestOptions {
-    const query = readTextOptions(req.query as Record<string, unknown>);
     const kind = req.body === undefined ? undefined : bodyKindOf(req);
     const fromForm =
       kind === 'form' || kind === 'multipart' ? readTextOptions(req.body as Record<string, unknown>) : {};
-    const options = mergeOptions(query, fromForm, payload?.options ?? {});
-    if (pathModel !== undefined) {
-      if (options.model !== undefined && options.model !== pathModel) {
-        throw badRequest(
-          `the request names model "${options.model.slice(0, 80)}" but the URL names "${pathModel}"`,
-        );
-      }
-      options.model = pathModel;
-    }
-    return options;
+    return requestOptions(req.query as Record<string, unknown>, fromForm, payload, pathModel);
   }
 
   /** `delimiter` and `formula_guard` from the query string and form fields. */
@@ -173,6 +154,28 @@ export function createPredictRouter(deps: AppDeps): Router {
   const predict = (pathModel: (req: Request) => string | undefined, pathVersion?: (req: Request) => string) =>
     async function predictHandler(req: Request, res: Response): Promise<void> {
       const payload = jsonPayload(req);
+      // JSON for an API client: the same answer the direct path gives (src/http/dispatch.ts).
+      if (
+        payload !== undefined &&
+        res.locals[OPEN_FORM] !== true &&
+        !(payload.shape === 'single' && wantsHtml(req))
+      ) {
+        const target = {
+          id: req.id,
+          route: routeLabel(req, res),
+          res,
+          locals: res.locals,
+          log: () => req.log,
+        };
+        await answerJson(
+          target,
+          req.query as Record<string, unknown>,
+          payload,
+          pathModel(req),
+          pathVersion?.(req),
+        );
+        return;
+      }
       const options = readOptions(req, payload, pathModel(req));
       const version = pathVersion?.(req);
       const model =
@@ -207,9 +210,7 @@ export function createPredictRouter(deps: AppDeps): Router {
       });
 
       if (config.logInputs) req.log.info({ model: model.name, rows: request.rows }, 'prediction inputs');
-      setModelVersion(res, result.model);
-      res.setHeader('Cache-Control', 'no-store');
-      res.vary('Accept');
+      predictionHeaders(res, res.locals, result.model);
 
       if (request.table !== undefined) {
         res.set(csvFormatHeaders(request.table.format));
@@ -230,30 +231,69 @@ export function createPredictRouter(deps: AppDeps): Router {
         renderPrediction(res, { model, inputs: result.rows[0], prediction: result.predictions[0] });
         return;
       }
-      if (request.shape === 'seed') sendJson(res, formatSeed(result));
-      else if (request.shape === 'batch') sendJson(res, formatBatch(result));
-      else sendJson(res, formatSingle(result));
+      sendShaped(res, request.shape, result);
     };
 
-  router.post(
-    '/predict',
-    body,
-    predict(() => undefined),
-  );
-  router.post(
-    '/models/:name/predict',
-    body,
-    predict((req) => req.params.name as string),
-  );
+  /**
+   * A JSON payload from an API client → its answer, on either request path: options, model, rows,
+   * prediction, headers, the JSON of the payload's shape.
+   */
+  async function answerJson(
+    target: AnswerTarget,
+    query: Readonly<Record<string, unknown>>,
+    payload: PredictPayload,
+    pathModel: string | undefined,
+    version: string | undefined,
+  ): Promise<void> {
+    const options = requestOptions(query, {}, payload, pathModel);
+    const model =
+      version === undefined
+        ? resolveModel(registry, options.model)
+        : resolveVersion(registry, options.model ?? registry.defaultModel, version);
+    const rows = rowsFromItems(payload.items, model.card.inputs, limits);
+    const result = await predictRows(deps, model.name, rows, {
+      ...(version !== undefined ? { version } : {}),
+      explain: options.explain ?? config.explainDefault,
+      topTerms: options.topTerms,
+      capture: { requestId: target.id, route: target.route },
+    });
+    if (config.logInputs) target.log().info({ model: model.name, rows }, 'prediction inputs');
+    predictionHeaders(target.res, target.locals, result.model);
+    sendShaped(target.res, payload.shape, result);
+  }
 
-  router.post(
-    '/models/:name/versions/:version/predict',
-    body,
-    predict(
-      (req) => req.params.name as string,
-      (req) => req.params.version as string,
-    ),
-  );
+  /** The JSON path's entry: the parsed JSON body of a request the dispatch matched. */
+  const fromJson =
+    (pathModel: (call: DirectCall) => string | undefined, version?: (call: DirectCall) => string) =>
+    (call: DirectCall): Promise<void> =>
+      answerJson(call, call.query, readJsonPayload(call.body), pathModel(call), version?.(call));
+
+  // JSON posts to these take the JSON or the direct path (src/http/dispatch.ts), the rest the router.
+  const routes = [
+    {
+      path: '/predict',
+      express: predict(() => undefined),
+      json: fromJson(() => undefined),
+    },
+    {
+      path: '/models/:name/predict',
+      express: predict((req) => req.params.name as string),
+      json: fromJson((call) => call.params.name),
+    },
+    {
+      path: '/models/:name/versions/:version/predict',
+      express: predict(
+        (req) => req.params.name as string,
+        (req) => req.params.version as string,
+      ),
+      json: fromJson(
+        (call) => call.params.name,
+        (call) => call.params.version,
+      ),
+    },
+  ];
+  const direct = routes.map((route) => directRoute(route.path, [body, route.express]));
+  for (const route of direct) router.post(route.path, ...route.handlers);
 
   router.get('/models/:name/versions', (req: Request, res: Response) => {
     const model = resolveModel(registry, req.params.name as string);
@@ -283,17 +323,71 @@ export function createPredictRouter(deps: AppDeps): Router {
     res.json({ ...modelSummary(model, registry), card: model.card });
   });
 
-  return router;
+  return { router, direct, json: routes.map((route) => jsonRoute(route.path, route.json)) };
+}
+
+/** Where a JSON answer goes: the response, the locals the access log reads, the request's logger. */
+interface AnswerTarget {
+  /** The request id and route label (for what records predictions per request). */
+  readonly id: string;
+  readonly route: string;
+  readonly res: ServerResponse;
+  readonly locals: Record<string, unknown>;
+  log(): pino.Logger;
+}
+
+/** Options from the query string, the form's fields and the JSON payload; the model in the path wins. */
+function requestOptions(
+  query: Readonly<Record<string, unknown>>,
+  fromForm: RequestOptions,
+  payload: PredictPayload | undefined,
+  pathModel: string | undefined,
+): RequestOptions {
+  const options = mergeOptions(readTextOptions(query), fromForm, payload?.options ?? {});
+  if (pathModel !== undefined) {
+    if (options.model !== undefined && options.model !== pathModel) {
+      throw badRequest(
+        `the request names model "${options.model.slice(0, 80)}" but the URL names "${pathModel}"`,
+      );
+    }
+    options.model = pathModel;
+  }
+  return options;
+}
+
+/** The headers of every prediction answer: which bundle answered, never cached, varies with Accept. */
+function predictionHeaders(
+  res: ServerResponse,
+  locals: Record<string, unknown>,
+  model: Pick<LoadedModel, 'version' | 'versionLabel'>,
+): void {
+  setModelVersion(res, locals, model);
+  res.setHeader('Cache-Control', 'no-store');
+  varyAccept(res);
+}
+
+function sendShaped(
+  res: ServerResponse,
+  shape: PredictRequest['shape'],
+  result: Parameters<typeof formatBatch>[0],
+): void {
+  if (shape === 'seed') sendJson(res, formatSeed(result));
+  else if (shape === 'batch') sendJson(res, formatBatch(result));
+  else sendJson(res, formatSingle(result));
 }
 
 /**
  * `X-Model-Version` (content hash, plus the label when there is one): which bundle answered, for
  * every response shape and protocol.
  */
-export function setModelVersion(res: Response, model: Pick<LoadedModel, 'version' | 'versionLabel'>): void {
+export function setModelVersion(
+  res: ServerResponse,
+  locals: Record<string, unknown>,
+  model: Pick<LoadedModel, 'version' | 'versionLabel'>,
+): void {
   if (!model.version) return;
   res.setHeader('X-Model-Version', model.version);
-  res.locals.modelVersion = model.version;
+  locals.modelVersion = model.version;
   if (model.versionLabel !== undefined) res.setHeader('X-Model-Version-Label', model.versionLabel);
 }
 

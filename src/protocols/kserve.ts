@@ -4,18 +4,23 @@
  * are answered as both protocols specify, `{"error": "message"}`, with the usual status codes.
  */
 import { readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Router } from 'express';
+import type pino from 'pino';
 import type { AppDeps } from '../deps';
 import { HttpError, badRequest, methodNotAllowed, notFound, toPublicError } from '../errors';
 import { readBody } from '../http/body';
+import { type AnswerContext, type RoutesOf, directRoute, jsonRoute } from '../http/dispatch';
+import { answerError } from '../http/errors';
+import { sendJson } from '../http/json';
 import type { InputRow, LoadedModel } from '../model/types';
 import { modelReadiness, readiness, registeredNames, requiredModels } from '../ops/health';
 import { formatPrediction } from '../predict/format';
 import { predictRows, resolveModel } from '../predict/predict';
-import { requestSource, setPredictionIdsHeader } from '../monitor/capture';
+import { type CaptureSource, requestSource, setPredictionIdsHeader } from '../monitor/capture';
 import { setModelVersion } from '../predict/routes';
 import {
   type RequestOptions,
@@ -30,7 +35,7 @@ import { validateRawRows } from './rows';
 
 export const SERVER_NAME = 'sift';
 
-export function createKServeRouter(deps: AppDeps): Router {
+export function createKServeRouter(deps: AppDeps): RoutesOf {
   const { config, registry } = deps;
   const router = Router();
   const limits = { maxBatch: config.maxBatch, maxTextChars: config.maxTextChars };
@@ -50,29 +55,81 @@ export function createKServeRouter(deps: AppDeps): Router {
 
   // ---- V1 (the `:verb` routes first: `/v1/models/:name` would also match "tweets:predict")
 
-  async function predictV1(req: Request, res: Response, explain: boolean): Promise<void> {
-    const model = modelOf(req);
-    const { rows, options } = readV1Body(req.body, model, limits);
+  /**
+   * The predict routes' answers, on either request path (src/http/dispatch.ts): the model named in
+   * the path, the parsed body, where the answer goes.
+   */
+  async function predictV1(call: ProtocolCall, explain: boolean): Promise<void> {
+    const model = resolveModel(registry, call.name);
+    const { rows, options } = readV1Body(call.body, model, limits);
     const result = await predictRows(deps, model.name, rows, {
       explain: explain || (options.explain ?? config.explainDefault),
       topTerms: options.topTerms,
-      capture: requestSource(req, res),
+      capture: call.capture,
     });
-    if (config.logInputs) req.log.info({ model: model.name, rows }, 'prediction inputs');
-    setModelVersion(res, result.model);
-    res.setHeader('Cache-Control', 'no-store');
+    if (config.logInputs) call.log().info({ model: model.name, rows }, 'prediction inputs');
+    setModelVersion(call.res, call.locals, result.model);
+    call.res.setHeader('Cache-Control', 'no-store');
     const predictions = result.predictions.map((p) => formatPrediction(model, p));
-    res.json(explain ? { explanations: predictions } : { predictions });
+    sendJson(call.res, explain ? { explanations: predictions } : { predictions });
   }
 
-  router
-    .route('/v1/models/:name\\:predict')
-    .post(json, (req: Request, res: Response) => predictV1(req, res, false))
-    .all(notAllowed(['POST']));
-  router
-    .route('/v1/models/:name\\:explain')
-    .post(json, (req: Request, res: Response) => predictV1(req, res, true))
-    .all(notAllowed(['POST']));
+  async function inferV2(call: ProtocolCall): Promise<void> {
+    const model = resolveModel(registry, call.name);
+    if (call.body === undefined)
+      throw new HttpError(400, 'empty_body', 'the request has no body; send an inference request');
+    const request = parseInferRequest(call.body, model, limits);
+    const result = await predictRows(deps, model.name, request.rows, { capture: call.capture });
+    setPredictionIdsHeader(call.res, result.predictions);
+    if (config.logInputs) call.log().info({ model: model.name, rows: request.rows }, 'prediction inputs');
+    setModelVersion(call.res, call.locals, result.model);
+    call.res.setHeader('Cache-Control', 'no-store');
+    sendJson(
+      call.res,
+      buildInferResponse(result.model, request.id ?? randomUUID(), result.predictions, request.outputs),
+    );
+  }
+
+  const answers = [
+    { path: '/v1/models/:name\\:predict', answer: (call: ProtocolCall) => predictV1(call, false) },
+    { path: '/v1/models/:name\\:explain', answer: (call: ProtocolCall) => predictV1(call, true) },
+    { path: '/v2/models/:name/infer', answer: inferV2 },
+  ];
+  // JSON posts to these take the JSON or the direct path (src/http/dispatch.ts), the rest the
+  // router; all with this router's error answer.
+  const direct = answers.map(({ path, answer }) =>
+    directRoute(
+      path,
+      [
+        json,
+        (req: Request, res: Response) =>
+          answer({
+            name: req.params.name as string,
+            body: req.body,
+            res,
+            locals: res.locals,
+            log: () => req.log,
+            capture: requestSource(req, res),
+          }),
+      ],
+      [protocolErrors],
+    ),
+  );
+  const viaJson = answers.map(({ path, answer }) =>
+    jsonRoute(
+      path,
+      (call) =>
+        answer({ ...call, name: call.params.name, capture: { requestId: call.id, route: call.route } }),
+      failJson,
+    ),
+  );
+  const [v1Predict, v1Explain, v2Infer] = direct;
+  for (const route of [v1Predict, v1Explain]) {
+    router
+      .route(route.path)
+      .post(...route.handlers)
+      .all(notAllowed(['POST']));
+  }
 
   router.all('/v1/models/:name\\::verb', (req: Request) => {
     throw notFound(
@@ -140,21 +197,8 @@ export function createKServeRouter(deps: AppDeps): Router {
     .all(notAllowed(['GET', 'HEAD']));
 
   router
-    .route('/v2/models/:name/infer')
-    .post(json, async (req: Request, res: Response) => {
-      const model = modelOf(req);
-      if (req.body === undefined)
-        throw new HttpError(400, 'empty_body', 'the request has no body; send an inference request');
-      const request = parseInferRequest(req.body, model, limits);
-      const result = await predictRows(deps, model.name, request.rows, { capture: requestSource(req, res) });
-      setPredictionIdsHeader(res, result.predictions);
-      if (config.logInputs) req.log.info({ model: model.name, rows: request.rows }, 'prediction inputs');
-      setModelVersion(res, result.model);
-      res.setHeader('Cache-Control', 'no-store');
-      res.json(
-        buildInferResponse(result.model, request.id ?? randomUUID(), result.predictions, request.outputs),
-      );
-    })
+    .route(v2Infer.path)
+    .post(...v2Infer.handlers)
     .all(notAllowed(['POST']));
 
   // Versioned model URLs and anything else under the protocols' prefixes: their 404, their shape.
@@ -168,7 +212,7 @@ export function createKServeRouter(deps: AppDeps): Router {
   });
 
   router.use(protocolErrors);
-  return router;
+  return { router, direct, json: viaJson };
 }
 
 /**
@@ -217,16 +261,39 @@ function notAllowed(allowed: readonly string[]): RequestHandler {
   };
 }
 
+/** What the predict routes' answers need, from either request path. */
+interface ProtocolCall extends AnswerContext {
+  readonly name: string;
+  readonly body: unknown;
+  /** Request id and route label, for the prediction log. */
+  readonly capture: CaptureSource;
+}
+
 /** KServe V1 and the Open Inference Protocol both answer errors as `{"error": "message"}`. */
 function protocolErrors(error: unknown, req: Request, res: Response, next: NextFunction): void {
   if (res.headersSent) {
     next(error);
     return;
   }
+  answerProtocolError(error, res, res.locals, () => req.log);
+}
+
+/** protocolErrors on the JSON path; a half-sent answer goes to the app's error answer, as there. */
+function failJson(error: unknown, context: AnswerContext): void {
+  if (context.res.headersSent) answerError(error, context.res, context.locals, context.log());
+  else answerProtocolError(error, context.res, context.locals, context.log);
+}
+
+function answerProtocolError(
+  error: unknown,
+  res: ServerResponse,
+  locals: Record<string, unknown>,
+  log: () => pino.Logger,
+): void {
   const shown = toPublicError(error);
-  res.locals.errorCode = shown.code;
-  if (shown.status >= 500) req.log.error({ err: error }, 'request failed');
-  res.status(shown.status).json({ error: shown.message });
+  locals.errorCode = shown.code;
+  if (shown.status >= 500) log().error({ err: error }, 'request failed');
+  sendJson(res, { error: shown.message }, shown.status);
 }
 
 let cachedVersion: string | undefined;

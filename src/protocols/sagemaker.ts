@@ -14,6 +14,7 @@ import express, { Router } from 'express';
 import type { AppDeps } from '../deps';
 import { HttpError, methodNotAllowed, serviceUnavailable } from '../errors';
 import { mapBodyError, readBody } from '../http/body';
+import { type RoutesOf, directRoute } from '../http/dispatch';
 import type { InputRow, LoadedModel } from '../model/types';
 import { requestSource } from '../monitor/capture';
 import {
@@ -58,7 +59,7 @@ type Answer = 'json' | 'csv' | 'jsonlines';
 
 const ANSWER_TYPES = ['application/json', 'text/csv', ...JSON_LINES_TYPES];
 
-export function createSageMakerRouter(deps: AppDeps): Router {
+export function createSageMakerRouter(deps: AppDeps): RoutesOf {
   const { config, registry } = deps;
   const router = Router();
   const limits = { maxBatch: config.maxBatch, maxTextChars: config.maxTextChars };
@@ -129,7 +130,7 @@ export function createSageMakerRouter(deps: AppDeps): Router {
       capture: requestSource(req, res),
     });
     if (config.logInputs) req.log.info({ model: model.name, rows: invocation.rows }, 'prediction inputs');
-    setModelVersion(res, result.model);
+    setModelVersion(res, res.locals, result.model);
 
     res.setHeader('Cache-Control', 'no-store');
     res.vary('Accept');
@@ -204,12 +205,14 @@ export function createSageMakerRouter(deps: AppDeps): Router {
     return { rows: rowsFromItems(payload.items, inputs, limits), shape: payload.shape };
   }
 
+  // JSON invocations come through the direct path (src/http/dispatch.ts), the rest through the router.
+  const invocations = directRoute('/invocations', [readInvocationBody, invoke]);
   router
-    .route('/invocations')
-    .post(readInvocationBody, invoke)
+    .route(invocations.path)
+    .post(...invocations.handlers)
     .all(notAllowed(['POST']));
 
-  return router;
+  return { router, direct: [invocations] };
 }
 
 /** Sift's own JSON shapes may carry `model`, `explain` and `top_terms`; MLflow's carry none. */
