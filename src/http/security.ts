@@ -124,7 +124,7 @@ export function securityHeaders(config: Readonly<Config>): RequestHandler {
 }
 
 const CORS_ALLOWED_HEADERS = 'Content-Type, Authorization, X-API-Key, X-Request-Id';
-const CORS_EXPOSED_HEADERS = 'X-Request-Id, RateLimit, RateLimit-Policy, Retry-After';
+const CORS_EXPOSED_HEADERS = 'X-Request-Id, X-Prediction-Ids, RateLimit, RateLimit-Policy, Retry-After';
 
 /** CORS for the configured origins only; other origins get no CORS headers and browsers block them. */
 export function cors(config: Readonly<Config>): RequestHandler {
