@@ -3,6 +3,9 @@
 export interface BenchOptions {
   quick: boolean;
   profile: boolean;
+  /** Instead of the comparison: the one-worker tail-latency study (tail.ts). */
+  tail: boolean;
+  tailRounds: number;
   help: boolean;
   loadGenerator: 'auto' | 'wrk' | 'autocannon';
   durationSeconds: number;
@@ -43,6 +46,11 @@ run on this machine; prints a Markdown table and writes bench/results/latest.{md
   --quick                 smoke run (~1 min): 1 s per measurement, 32 connections, batches 1 and 100
   --profile               instead of the comparison: CPU-profile Sift under load (node --cpu-prof)
                           and summarise where the time goes (bench/results/profile.md)
+  --tail                  instead of the comparison: one worker at 32 connections, bare Express and
+                          Sift started several ways (node flags, no access log, stdout a pipe), in
+                          interleaved rounds, with event-loop delay and GC pauses per window
+                          (bench/results/tail.md)
+  --tail-rounds N         rounds of --tail (default 3)
   --loadgen wrk|autocannon  load generator (default: wrk when installed, else autocannon)
   --duration S            seconds per measurement (default 6)
   --warmup S              seconds of warm-up before each measurement (default 2)
@@ -70,6 +78,8 @@ run on this machine; prints a Markdown table and writes bench/results/latest.{md
 const DEFAULTS: BenchOptions = {
   quick: false,
   profile: false,
+  tail: false,
+  tailRounds: 3,
   help: false,
   loadGenerator: 'auto',
   durationSeconds: 6,
@@ -121,7 +131,7 @@ function positiveNumber(name: string, raw: string, allowZero = false): number {
 }
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
-  const flags = new Set(['quick', 'profile', 'help']);
+  const flags = new Set(['quick', 'profile', 'tail', 'help']);
   const given = new Map<string, string>();
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
@@ -149,6 +159,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case 'profile':
         options.profile = true;
+        break;
+      case 'tail':
+        options.tail = true;
+        break;
+      case 'tail-rounds':
+        options.tailRounds = positiveList(name, value)[0];
         break;
       case 'help':
         options.help = true;

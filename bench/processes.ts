@@ -16,6 +16,11 @@ export interface ServerSpec {
   /** Answers 200 once the server can serve predictions. */
   readyPath: string;
   readyTimeoutMs: number;
+  /**
+   * Where the server's stdout (its request logs) goes: /dev/null (default), or a pipe the runner
+   * reads and discards, as a container runtime's log collector does.
+   */
+  stdout?: 'ignore' | 'pipe';
 }
 
 export interface RunningServer {
@@ -79,9 +84,10 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
     cwd: spec.cwd,
     env: { ...process.env, ...spec.env },
     detached: true,
-    // Request logs go to /dev/null: the server still formats them, the runner does not read them.
-    stdio: ['ignore', 'ignore', 'pipe'],
+    // Request logs go to /dev/null unless spec.stdout asks for a pipe: the server still formats them.
+    stdio: ['ignore', spec.stdout ?? 'ignore', 'pipe'],
   });
+  child.stdout?.resume();
   running.add(child);
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
