@@ -6,6 +6,10 @@ export interface BenchOptions {
   /** Instead of the comparison: the one-worker tail-latency study (tail.ts). */
   tail: boolean;
   tailRounds: number;
+  /** --tail: dist/server.js of another build, run beside this one (e.g. the commit before a change). */
+  tailBaseline?: string;
+  /** --tail: only the variants whose names contain one of these (bare Express always runs). */
+  tailOnly: string[];
   help: boolean;
   loadGenerator: 'auto' | 'wrk' | 'autocannon';
   durationSeconds: number;
@@ -51,6 +55,9 @@ run on this machine; prints a Markdown table and writes bench/results/latest.{md
                           interleaved rounds, with event-loop delay and GC pauses per window
                           (bench/results/tail.md)
   --tail-rounds N         rounds of --tail (default 3)
+  --tail-baseline FILE    --tail: also run this server.js (another build, e.g. the commit before a
+                          change) with npm start's flags, stdout /dev/null and a pipe
+  --tail-only A,B         --tail: only the variants whose names contain A or B (and bare Express)
   --loadgen wrk|autocannon  load generator (default: wrk when installed, else autocannon)
   --duration S            seconds per measurement (default 6)
   --warmup S              seconds of warm-up before each measurement (default 2)
@@ -80,6 +87,7 @@ const DEFAULTS: BenchOptions = {
   profile: false,
   tail: false,
   tailRounds: 3,
+  tailOnly: [],
   help: false,
   loadGenerator: 'auto',
   durationSeconds: 6,
@@ -162,6 +170,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case 'tail':
         options.tail = true;
+        break;
+      case 'tail-baseline':
+        options.tailBaseline = value;
+        break;
+      case 'tail-only':
+        options.tailOnly = value
+          .split(',')
+          .map((v) => v.trim())
+          .filter((v) => v !== '');
         break;
       case 'tail-rounds':
         options.tailRounds = positiveList(name, value)[0];

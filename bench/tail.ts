@@ -41,6 +41,13 @@ export interface TailSample {
   probe: ProbeWindow | null;
 }
 
+/** RSS of each variant (largest process): after the single-text rounds, after batches, settled. */
+export interface TailMemory {
+  afterSingle: Record<string, number>;
+  afterBatches: Record<string, number>;
+  settled: Record<string, number>;
+}
+
 interface Variant {
   name: string;
   spec(port: number): ServerSpec;
@@ -76,13 +83,13 @@ export async function runTail(options: BenchOptions, root: string): Promise<void
   const start = serverStartCommand(root);
   const sift = (
     name: string,
-    extra: { startFlags?: string[]; env?: Record<string, string>; stdout?: 'pipe' } = {},
+    extra: { startFlags?: string[]; env?: Record<string, string>; stdout?: 'pipe'; serverJs?: string } = {},
   ): Variant => ({
     name,
     spec: (port) =>
       siftServer({
         root,
-        serverJs: build.serverJs,
+        serverJs: extra.serverJs ?? build.serverJs,
         port,
         artifactsDir: options.artifactsDir,
         model: options.model,
@@ -96,20 +103,32 @@ export async function runTail(options: BenchOptions, root: string): Promise<void
   const variants: Variant[] = [
     {
       name: 'bare express (1 worker)',
-      spec: (port) => expressServer({ root, port, workers: 1, name: 'bare express', nodeFlags: probe }),
+      spec: (port: number) =>
+        expressServer({ root, port, workers: 1, name: 'bare express', nodeFlags: probe }),
     },
     sift(`sift: npm start (${start.flags.join(' ') || 'no flags'})`),
     sift('sift: V8 default young generation', { startFlags: withoutSemiSpace }),
+    sift('sift: --max-semi-space-size=4', { startFlags: [...withoutSemiSpace, '--max-semi-space-size=4'] }),
     sift('sift: --max-semi-space-size=8', { startFlags: [...withoutSemiSpace, '--max-semi-space-size=8'] }),
     sift('sift: no access log (LOG_LEVEL=warn)', { env: { LOG_LEVEL: 'warn' } }),
     sift('sift: stdout a pipe (container log collector)', { stdout: 'pipe' }),
-  ];
+    sift('sift: MALLOC_ARENA_MAX=2', { env: { MALLOC_ARENA_MAX: '2' } }),
+    ...(options.tailBaseline === undefined
+      ? []
+      : [
+          sift('baseline build: npm start', { serverJs: resolve(options.tailBaseline) }),
+          sift('baseline build: stdout a pipe', { serverJs: resolve(options.tailBaseline), stdout: 'pipe' }),
+        ]),
+  ].filter(
+    (v, i) =>
+      i === 0 || options.tailOnly.length === 0 || options.tailOnly.some((part) => v.name.includes(part)),
+  );
   const fields = readCard(resolve(root, options.artifactsDir, options.model)).inputs.map((i) => i.name);
   const bodies = shapeRows(generatedRows(2000), fields).map((row) => JSON.stringify(row));
   const connections = options.connections.includes(32) ? 32 : options.connections[0];
   const servers = new Map<string, RunningServer>();
   const samples: TailSample[] = [];
-  const memory: Record<string, number> = {};
+  const memory: TailMemory = { afterSingle: {}, afterBatches: {}, settled: {} };
   let waited = 0;
   try {
     for (const v of variants) {
@@ -148,7 +167,7 @@ export async function runTail(options: BenchOptions, root: string): Promise<void
       log(
         `round ${round} ${v.name.padEnd(48)} p50 ${m.load.latencyMs.p50.toFixed(2)} p99 ${m.load.latencyMs.p99.toFixed(2)} ms ` +
           `${m.serverCpuMicrosPerRequest.toFixed(0)} µs/req; loop p99 ${p?.loopDelayMs.p99 ?? 'n/a'} ms, ` +
-          `GC ${p ? `${p.gc.totalMs} ms of ${p.cpuMs} ms CPU, max ${p.gc.maxMs} ms` : 'n/a'}`,
+          `GC ${p ? `${p.gc.totalMs} ms of ${p.cpuMs} ms CPU, max ${p.gc.maxMs} ms` : 'n/a'}; other work ${m.coresUsed.other.toFixed(2)} cores`,
       );
     };
     // Each Sift variant right after its own bare-Express measurement (the ratio is per pair), and
@@ -163,7 +182,30 @@ export async function runTail(options: BenchOptions, root: string): Promise<void
       }
     }
     await sleep(1000);
-    for (const [name, s] of servers) memory[name] = treeMemory(s.pid).largestBytes;
+    for (const [name, s] of servers) memory.afterSingle[name] = treeMemory(s.pid).largestBytes;
+    // Memory the way bench/report.ts judges it: after bursts of 1,000-row batches, once settled.
+    const batchBodies = Array.from({ length: 2 }, (_, k) =>
+      JSON.stringify({ instances: shapeRows(generatedRows(1000, 7 + k), fields) }),
+    );
+    for (const v of variants.slice(1)) {
+      const server = servers.get(v.name) as RunningServer;
+      const load = await generator.run({
+        url: server.url('/predict'),
+        bodies: batchBodies,
+        connections: 8,
+        durationSeconds: options.durationSeconds,
+        timeoutSeconds: 60,
+      });
+      memory.afterBatches[v.name] = treeMemory(server.pid).largestBytes;
+      log(
+        `batches of 1,000 ${v.name}: ${load.requestsPerSecond.toFixed(1)} req/s, RSS ${(memory.afterBatches[v.name] / MB).toFixed(1)} MB`,
+      );
+    }
+    log(`waiting ${options.settleSeconds} s for the settled memory sample...`);
+    await sleep(options.settleSeconds * 1000);
+    for (const v of variants.slice(1)) {
+      memory.settled[v.name] = treeMemory((servers.get(v.name) as RunningServer).pid).largestBytes;
+    }
   } finally {
     await Promise.all([...servers.values()].map((s) => s.stop()));
     build.remove();
@@ -178,11 +220,7 @@ export async function runTail(options: BenchOptions, root: string): Promise<void
 }
 
 /** Pure: medians over the rounds per variant, p99 over bare Express's in the same round. */
-export function renderTail(
-  samples: readonly TailSample[],
-  memory: Readonly<Record<string, number>>,
-  connections: number,
-): string {
+export function renderTail(samples: readonly TailSample[], memory: TailMemory, connections: number): string {
   const names = [...new Set(samples.map((s) => s.variant))];
   const express = names[0];
   const rounds = [...new Set(samples.map((s) => s.round))];
@@ -230,7 +268,9 @@ export function renderTail(
         m((s) => s.probe?.gc.maxMs),
         1,
       ),
-      memory[name] === undefined ? 'n/a' : f(memory[name] / MB, 1),
+      ...[memory.afterSingle, memory.afterBatches, memory.settled].map((m) =>
+        m[name] === undefined ? 'n/a' : f(m[name] / MB, 1),
+      ),
     ];
   });
   const header = [
@@ -245,7 +285,10 @@ export function renderTail(
     'GCs',
     'GC pause / CPU',
     'longest GC ms',
-    'RSS after MB',
+    'other work, cores',
+    'RSS MB after single',
+    'after batches',
+    'settled',
   ];
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
   return [
