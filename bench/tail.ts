@@ -110,6 +110,8 @@ export async function runTail(options: BenchOptions, root: string): Promise<void
     sift('sift: V8 default young generation', { startFlags: withoutSemiSpace }),
     sift('sift: --max-semi-space-size=4', { startFlags: [...withoutSemiSpace, '--max-semi-space-size=4'] }),
     sift('sift: --max-semi-space-size=8', { startFlags: [...withoutSemiSpace, '--max-semi-space-size=8'] }),
+    // No GC helper threads: on a small host they compete with the other processes for the cores.
+    sift('sift: + --single-threaded-gc', { startFlags: [...start.flags, '--single-threaded-gc'] }),
     sift('sift: no access log (LOG_LEVEL=warn)', { env: { LOG_LEVEL: 'warn' } }),
     sift('sift: stdout a pipe (container log collector)', { stdout: 'pipe' }),
     sift('sift: MALLOC_ARENA_MAX=2', { env: { MALLOC_ARENA_MAX: '2' } }),
@@ -268,6 +270,7 @@ export function renderTail(samples: readonly TailSample[], memory: TailMemory, c
         m((s) => s.probe?.gc.maxMs),
         1,
       ),
+      f(m((s) => s.measurement.coresUsed.other)),
       ...[memory.afterSingle, memory.afterBatches, memory.settled].map((m) =>
         m[name] === undefined ? 'n/a' : f(m[name] / MB, 1),
       ),
