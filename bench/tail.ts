@@ -83,7 +83,12 @@ export async function runTail(options: BenchOptions, root: string): Promise<void
   const start = serverStartCommand(root);
   const sift = (
     name: string,
-    extra: { startFlags?: string[]; env?: Record<string, string>; stdout?: 'pipe'; serverJs?: string } = {},
+    extra: {
+      startFlags?: string[];
+      env?: Record<string, string>;
+      stdout?: ServerSpec['stdout'];
+      serverJs?: string;
+    } = {},
   ): Variant => ({
     name,
     spec: (port) =>
@@ -114,12 +119,17 @@ export async function runTail(options: BenchOptions, root: string): Promise<void
     sift('sift: + --single-threaded-gc', { startFlags: [...start.flags, '--single-threaded-gc'] }),
     sift('sift: no access log (LOG_LEVEL=warn)', { env: { LOG_LEVEL: 'warn' } }),
     sift('sift: stdout a pipe (container log collector)', { stdout: 'pipe' }),
+    sift('sift: stdout a slow pipe (read 100 ms of every 500)', { stdout: 'slow-pipe' }),
     sift('sift: MALLOC_ARENA_MAX=2', { env: { MALLOC_ARENA_MAX: '2' } }),
     ...(options.tailBaseline === undefined
       ? []
       : [
           sift('baseline build: npm start', { serverJs: resolve(options.tailBaseline) }),
           sift('baseline build: stdout a pipe', { serverJs: resolve(options.tailBaseline), stdout: 'pipe' }),
+          sift('baseline build: stdout a slow pipe', {
+            serverJs: resolve(options.tailBaseline),
+            stdout: 'slow-pipe',
+          }),
         ]),
   ].filter(
     (v, i) =>

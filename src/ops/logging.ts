@@ -2,14 +2,13 @@
  * Structured JSON logs (pino). One line per request comes from src/http/context.ts; submitted text
  * appears only when LOG_INPUTS=true. Secrets that could reach a log line are redacted.
  *
- * Lines go to stdout through an asynchronous, bounded buffer (pino.destination with sync: false):
- * under a container runtime stdout is a non-blocking pipe, and pino's synchronous writes sleep
- * 100 ms on the event loop whenever that pipe is full (sonic-boom's EAGAIN retry), which stalled
- * every request in flight (`npm run bench -- --tail`, "stdout a pipe"). Asynchronous writes batch
- * the lines that arrive while one write is in flight. When the reader falls behind by more than
- * LOG_BUFFER_BYTES, new lines are dropped instead of growing the heap, and the count is logged once
- * the buffer drains. What is buffered is written synchronously on exit (pino registers the flush;
- * process.exit() after a fatal line included).
+ * Lines go to stdout asynchronously (pino.destination with sync: false, as pino's own default for
+ * fd 1 already did: `npm run bench -- --tail` found no log write on the event loop's critical path;
+ * the access log costs ~3-4 µs per request) through a bounded buffer: pino's default buffer has no
+ * bound, so a log collector that stops reading would grow the process without limit. Past
+ * LOG_BUFFER_BYTES new lines are dropped, and their count is logged once the buffer drains. What is
+ * buffered is written synchronously on exit (pino registers the flush; process.exit() after a
+ * fatal line included).
  */
 import pino, { type DestinationStream } from 'pino';
 import type { Config } from '../config';

@@ -68,8 +68,9 @@ process.exit(3);`,
     expect(written[2000]).toMatchObject({ level: 'fatal', msg: 'last words' });
   });
 
-  it('keeps the event loop running while nobody reads stdout: drops past the bound and says so', async () => {
-    // ~40 MB of lines into a pipe nobody reads yet: synchronous writes would block here for good.
+  it('holds at most LOG_BUFFER_BYTES when lines come faster than stdout takes them: drops the rest and says so', async () => {
+    // ~45 MB of lines in one turn of the event loop: nothing can be written before it ends, so an
+    // unbounded buffer (pino's default) would hold all of it.
     const child = runChild(
       `const pad = 'x'.repeat(400);
 for (let i = 0; i < 100000; i += 1) logger.info({ i, pad }, 'line');
