@@ -56,6 +56,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'info',
+      // One process: the default follows the machine's CPUs (config.ts).
+      WEB_CONCURRENCY: '1',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
