@@ -80,7 +80,8 @@ for entry in "${TASKS[@]}"; do
   fi
 done
 
-# The sequence reference model (Keras tokenizer + PyTorch LSTM): byte-identical on every run.
+# The sequence reference model (Keras tokenizer + PyTorch LSTM): byte-identical on the machine that
+# trained it; elsewhere compared like the others (data and settings exact, fitted values reported).
 task=disaster-tweets-lstm
 committed="artifacts/$task"
 created_at=$("$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1], encoding="utf-8"))["created_at"])' "$committed/card.json")
@@ -90,10 +91,17 @@ if ! "$PYTHON" scripts/train_sequence.py --task "$task" --data "$DATA_DIR/disast
   tail -n 40 "$tmp/$task.log"
   echo "FAIL: scripts/train_sequence.py failed for $task (log above)"
   status=1
-elif diff -r -q "$committed" "$tmp/$task"; then
+elif diff -r -q "$committed" "$tmp/$task" >"$tmp/$task.diff"; then
   echo "OK: $committed is exactly what train_sequence.py produces"
+elif "$PYTHON" scripts/compare_bundles.py "$committed" "$tmp/$task"; then
+  # Seeded, one thread, deterministic algorithms, yet torch's CPU kernels (oneDNN/MKL, chosen by
+  # CPU features) still move weights in the 6th digit between machines: the tokenizer, vocabulary
+  # and graph must match, fitted values are reported (check_sequence_parity.sh checks the answers).
+  echo "OK: $committed is what train_sequence.py produces, up to fitted values on this CPU"
 else
-  echo "FAIL: $committed differs from what train_sequence.py produces now (torch/keras_preprocessing version or CPU?)"
+  echo "FAIL: $committed differs from what train_sequence.py produces now:"
+  cat "$tmp/$task.diff"
+  echo "If the change is intended, retrain with: /usr/bin/python3 scripts/train_sequence.py --task $task"
   status=1
 fi
 exit "$status"
