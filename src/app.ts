@@ -150,7 +150,12 @@ export function createApp(deps: AppDeps): express.Express {
               applyCors?.(req.method, req.headers, res);
               if (!keyed) return undefined;
               const method = req.method ?? 'POST';
-              return checkApiKey(config, { method, path, headers: req.headers, openForm: () => false }, res, locals);
+              return checkApiKey(
+                config,
+                { method, path, headers: req.headers, openForm: () => false },
+                res,
+                locals,
+              );
             },
           }
         : {}),

@@ -29,7 +29,7 @@ import type {
 } from 'express';
 import type pino from 'pino';
 import express from 'express';
-import { type RequestFacts, routeName } from './context';
+import { type RequestFacts, UNMATCHED_ROUTE, routeName } from './context';
 import { answerError, noRouteError } from './errors';
 
 /** One `POST` route the direct path serves, spelt as the router mounts it. */
@@ -248,8 +248,6 @@ export function installDirectPath(app: Express, plan: DirectPlan): void {
         request.originalUrl = url;
         request.baseUrl = '';
         request.params = params;
-        // routeLabel (context.ts) names the metric and log line after the route, as the router's would.
-        (request as { route?: unknown }).route = { path: route.path };
         runLayers(request, response, layers);
         return;
       }
@@ -259,9 +257,16 @@ export function installDirectPath(app: Express, plan: DirectPlan): void {
 }
 
 function layersOf(plan: DirectPlan, route: DirectRoute): Layer[] {
+  // routeLabel (context.ts) names the metric and log line after the route once the router would
+  // have reached it: a request the app's guards refuse stays "(unmatched)", as on Express.
+  const reached: RequestHandler = (req, _res, next) => {
+    (req as { route?: unknown }).route = { path: route.path };
+    next();
+  };
   const routeStart = plan.before.length;
   return [
     ...plan.before.map((fn) => ({ fn, error: false, from: 0 })),
+    { fn: reached, error: false, from: 0 },
     ...route.handlers.map((fn) => ({ fn, error: false, from: 0 })),
     ...route.errorHandlers.map((fn) => ({ fn, error: true, from: routeStart })),
     ...plan.errorHandlers.map((fn) => ({ fn, error: true, from: 0 })),
@@ -327,7 +332,14 @@ function runJson(
 ): void {
   const locals = Object.create(null) as Record<string | symbol, unknown>;
   const label = routeName(route.path);
-  const id = plan.begin(req, res, () => ({ path, route: label, ip: plan.clientAddress(req), locals }));
+  // As on Express: a request refused before its route (key, admission) is "(unmatched)".
+  let reached = false;
+  const id = plan.begin(req, res, () => ({
+    path,
+    route: reached ? label : UNMATCHED_ROUTE,
+    ip: plan.clientAddress(req),
+    locals,
+  }));
   let logger: pino.Logger | undefined;
   const log = () => (logger ??= plan.logger.child({ reqId: id }));
   const fail = (error: unknown) => answerError(error, res, locals, log());
@@ -335,7 +347,8 @@ function runJson(
   // the app's the rest.
   const own = route.fail;
   const routeFail = own === undefined ? fail : (error: unknown) => own(error, { res, locals, log });
-  const answer = () =>
+  const answer = () => {
+    reached = true;
     plan.readJson(req, res, (error, body) => {
       if (error !== undefined) return routeFail(error);
       try {
@@ -346,6 +359,7 @@ function runJson(
         routeFail(thrown);
       }
     });
+  };
   // As in Express: a guard's or admission's refusal goes to the app's error handler, not the route's.
   const refused: unknown = plan.guard?.(req, res, path, locals);
   if (refused !== undefined) return fail(refused);
