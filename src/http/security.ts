@@ -191,10 +191,22 @@ export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
 export function keyMatches(presented: string, keys: readonly string[]): boolean {
   const candidate = digest(presented);
   let matched = false;
-  for (const key of keys) {
-    if (timingSafeEqual(candidate, digest(key))) matched = true;
+  for (const key of digestsOf(keys)) {
+    if (timingSafeEqual(candidate, key)) matched = true;
   }
   return matched;
+}
+
+/** The configured keys' digests, worked out once per list (config.apiKeys is one frozen array). */
+const KEY_DIGESTS = new WeakMap<readonly string[], readonly Buffer[]>();
+
+function digestsOf(keys: readonly string[]): readonly Buffer[] {
+  let digests = KEY_DIGESTS.get(keys);
+  if (digests === undefined) {
+    digests = keys.map(digest);
+    KEY_DIGESTS.set(keys, digests);
+  }
+  return digests;
 }
 
 /**
