@@ -47,8 +47,12 @@ local requests = {}
 local counter = 0
 function init(args)
   local path = args[2]
+  local headers = { ["Content-Type"] = "application/json" }
+  -- SIFT_BENCH_API_KEY: measure a server started with API_KEYS (see benchHeaders).
+  local key = os.getenv("SIFT_BENCH_API_KEY")
+  if key ~= nil and key ~= "" then headers["X-API-Key"] = key end
   for line in io.lines(args[1]) do
-    requests[#requests + 1] = wrk.format("POST", path, { ["Content-Type"] = "application/json" }, line)
+    requests[#requests + 1] = wrk.format("POST", path, headers, line)
   end
   -- Threads start at different points of the pool so they do not send the same bodies in step.
   counter = math.floor(#requests * (tonumber(args[3]) or 0))
@@ -159,6 +163,15 @@ export class WrkGenerator implements LoadGenerator {
   }
 }
 
+/**
+ * The load's request headers: JSON, plus `X-API-Key` from SIFT_BENCH_API_KEY when set, so a Sift
+ * started with API_KEYS (the environment reaches the servers) is measured as production runs it.
+ */
+export function benchHeaders(): Record<string, string> {
+  const key = process.env.SIFT_BENCH_API_KEY;
+  return { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}) };
+}
+
 /** autocannon pre-encodes every request per connection: cap the pool it cycles through. */
 const AUTOCANNON_POOL = 256;
 
@@ -181,7 +194,7 @@ export class AutocannonGenerator implements LoadGenerator {
       requests: spec.bodies.slice(0, AUTOCANNON_POOL).map((body) => ({
         method: 'POST' as const,
         path: `${url.pathname}${url.search}`,
-        headers: { 'content-type': 'application/json' },
+        headers: benchHeaders(),
         body,
       })),
     });

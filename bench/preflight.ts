@@ -3,6 +3,7 @@
  * predictions (a benchmark of 400s or 503s would be worthless), and measure how often Sift and the
  * seeds' model agree on the label.
  */
+import { benchHeaders } from './loadgen';
 import type { RunningServer } from './processes';
 
 interface Prediction {
@@ -13,7 +14,7 @@ interface Prediction {
 async function postJson(server: RunningServer, path: string, body: string): Promise<unknown> {
   const response = await fetch(server.url(path), {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: benchHeaders(),
     body,
     signal: AbortSignal.timeout(60_000),
   });

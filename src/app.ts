@@ -14,6 +14,7 @@ import path from 'node:path';
 import querystring from 'node:querystring';
 import type { ServerResponse } from 'node:http';
 import express, { type RequestHandler } from 'express';
+import proxyaddr from 'proxy-addr';
 import type { AppDeps } from './deps';
 import { admissionMiddleware, admitRequest, estimateBodyBytes } from './http/admission';
 import { hasBody, jsonBodyReader } from './http/body';
@@ -22,7 +23,9 @@ import { installDirectPath } from './http/dispatch';
 import { errorHandler, methodGuard, notFoundHandler, optionsHandler } from './http/errors';
 import {
   apiKeyAuth,
+  checkApiKey,
   cors,
+  corsHeaders,
   formRateLimiter,
   prefersHtml,
   rateLimiter,
@@ -124,25 +127,38 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(appErrors);
 
   // JSON prediction posts: the same steps, in the same order, without the router's walk.
-  // Without a proxy to trust, req.ip is the peer's address: the JSON path reports that one.
-  const noProxy = config.trustProxy === false || config.trustProxy === 0;
   const admission = deps.admission;
+  // req.ip's own rule (express/lib/request.js): proxy-addr with the app's compiled TRUST_PROXY.
+  const trust = app.get('trust proxy fn') as (address: string, hop: number) => boolean;
+  const applyCors = config.corsOrigins.length > 0 ? corsHeaders(config) : undefined;
+  const keyed = config.apiKeys.length > 0;
   installDirectPath(app, {
     before: [prelude, noStore, ...guards.filter((guard) => guard !== answerOptions)],
     routes: [...predict.direct, ...sagemaker.direct, ...kserve.direct],
     errorHandlers: [appErrors],
     json: {
-      routes: [...(predict.json ?? []), ...(kserve.json ?? [])],
-      // What only the Express path implements: API keys, rate limits, CORS answers, proxy
-      // addresses, a request without a body (the routes' own "no body" answer), a browser.
-      eligible: (req) =>
-        config.apiKeys.length === 0 &&
-        limiter === undefined &&
-        formLimiter === undefined &&
-        (config.corsOrigins.length === 0 || req.headers.origin === undefined) &&
-        noProxy &&
-        hasBody(req) &&
-        !prefersHtml(req.headers.accept),
+      routes: [...(predict.json ?? []), ...(sagemaker.json ?? []), ...(kserve.json ?? [])],
+      // What only the Express path implements: the rate limit (express-rate-limit's middleware), a
+      // request without a body (the routes' own "no body" answer), a browser. The form's limit
+      // needs no check: it skips every request that is not a urlencoded form (isOpenFormRequest).
+      eligible: (req) => limiter === undefined && hasBody(req) && !prefersHtml(req.headers.accept),
+      clientAddress: (req) => proxyaddr(req, trust),
+      ...(applyCors !== undefined || keyed
+        ? {
+            // cors() then apiKeyAuth(), as mounted above; a JSON post is never a preflight nor the form.
+            guard: (req, res, path, locals) => {
+              applyCors?.(req.method, req.headers, res);
+              if (!keyed) return undefined;
+              const method = req.method ?? 'POST';
+              return checkApiKey(
+                config,
+                { method, path, headers: req.headers, openForm: () => false },
+                res,
+                locals,
+              );
+            },
+          }
+        : {}),
       begin: (req, res, facts) => {
         commonHeaders(res);
         const id = beginRequest(logger, metrics, req, res, facts);

@@ -2,11 +2,12 @@
  * Which path a request takes. `app.handle` (what Express runs for each request) looks at the
  * method, the exact path and the Content-Type first:
  *
- * 1. JSON prediction posts (`POST /predict`, `/models/:name/predict`, ...) from API clients, with
- *    API keys, rate limits, CORS and TRUST_PROXY off: the *JSON path*, no Express objects at all.
- *    It calls the same framework-free functions the Express middleware call (security headers,
- *    request context, admission, the JSON body reader, the route's answer, the error answer).
- * 2. Other JSON posts to a prediction route (protocol routes, or when one of those features is on):
+ * 1. JSON prediction posts (`POST /predict`, `/models/:name/predict`, `/invocations`, ...) from API
+ *    clients, with RATE_LIMIT_PER_MINUTE off: the *JSON path*, no Express objects at all. It calls
+ *    the same framework-free functions the Express middleware call (security headers, request
+ *    context, client address, CORS, API key, admission, the JSON body reader, the route's answer,
+ *    the error answer).
+ * 2. Other JSON posts to a prediction route (a browser, no body, or with the rate limit on):
  *    the *direct path*, the very handlers the routers mount, in the router's order, with the
  *    request and response Express itself would make, minus the router's walk.
  * 3. Everything else (pages, uploads, CSV, forms, browsers, other spellings of a path): Express.
@@ -28,7 +29,7 @@ import type {
 } from 'express';
 import type pino from 'pino';
 import express from 'express';
-import { type RequestFacts, routeName } from './context';
+import { type RequestFacts, UNMATCHED_ROUTE, routeName } from './context';
 import { answerError, noRouteError } from './errors';
 
 /** One `POST` route the direct path serves, spelt as the router mounts it. */
@@ -85,14 +86,23 @@ export interface JsonRoute {
   readonly match: (path: string) => Record<string, string> | undefined;
   readonly answer: (call: DirectCall) => Promise<void>;
   readonly fail?: RouteFailure;
+  /** Whether the route answers this request on the JSON path (else the direct path does). */
+  readonly takes?: (req: IncomingMessage) => boolean;
 }
 
 export function jsonRoute(
   path: string,
   answer: (call: DirectCall) => Promise<void>,
   fail?: RouteFailure,
+  takes?: (req: IncomingMessage) => boolean,
 ): JsonRoute {
-  return { path, match: compilePath(path), answer, ...(fail !== undefined ? { fail } : {}) };
+  return {
+    path,
+    match: compilePath(path),
+    answer,
+    ...(fail !== undefined ? { fail } : {}),
+    ...(takes !== undefined ? { takes } : {}),
+  };
 }
 
 /** `Vary: Accept` added to what the response varies on (Express's res.vary, the `vary` package). */
@@ -150,6 +160,18 @@ export interface JsonPlan {
   eligible(req: IncomingMessage): boolean;
   /** Response headers and the request context, as the app's first middleware: returns the request id. */
   begin(req: IncomingMessage, res: ServerResponse, facts: () => RequestFacts): string;
+  /** The client's address, as req.ip says it (TRUST_PROXY). */
+  clientAddress(req: IncomingMessage): string | undefined;
+  /**
+   * The app's guards before admission (CORS headers, the API key), as their middleware: an error
+   * to answer when the request is refused.
+   */
+  readonly guard?: (
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    locals: Record<string, unknown>,
+  ) => unknown;
   /** Admission (when configured), as its middleware: `next(error)` when refused. */
   readonly admit?: (
     req: IncomingMessage,
@@ -207,6 +229,7 @@ export function installDirectPath(app: Express, plan: DirectPlan): void {
         for (const route of json.routes) {
           const params = route.match(path);
           if (params === undefined) continue;
+          if (route.takes !== undefined && !route.takes(req)) break;
           runJson(json, route, req, res, params, path, query < 0 ? '' : url.slice(query + 1));
           return;
         }
@@ -225,8 +248,6 @@ export function installDirectPath(app: Express, plan: DirectPlan): void {
         request.originalUrl = url;
         request.baseUrl = '';
         request.params = params;
-        // routeLabel (context.ts) names the metric and log line after the route, as the router's would.
-        (request as { route?: unknown }).route = { path: route.path };
         runLayers(request, response, layers);
         return;
       }
@@ -236,9 +257,16 @@ export function installDirectPath(app: Express, plan: DirectPlan): void {
 }
 
 function layersOf(plan: DirectPlan, route: DirectRoute): Layer[] {
+  // routeLabel (context.ts) names the metric and log line after the route once the router would
+  // have reached it: a request the app's guards refuse stays "(unmatched)", as on Express.
+  const reached: RequestHandler = (req, _res, next) => {
+    (req as { route?: unknown }).route = { path: route.path };
+    next();
+  };
   const routeStart = plan.before.length;
   return [
     ...plan.before.map((fn) => ({ fn, error: false, from: 0 })),
+    { fn: reached, error: false, from: 0 },
     ...route.handlers.map((fn) => ({ fn, error: false, from: 0 })),
     ...route.errorHandlers.map((fn) => ({ fn, error: true, from: routeStart })),
     ...plan.errorHandlers.map((fn) => ({ fn, error: true, from: 0 })),
@@ -304,11 +332,12 @@ function runJson(
 ): void {
   const locals = Object.create(null) as Record<string | symbol, unknown>;
   const label = routeName(route.path);
+  // As on Express: a request refused before its route (key, admission) is "(unmatched)".
+  let reached = false;
   const id = plan.begin(req, res, () => ({
     path,
-    route: label,
-    // TRUST_PROXY off (eligible): the peer's address is the client's, as req.ip says then.
-    ip: req.socket.remoteAddress,
+    route: reached ? label : UNMATCHED_ROUTE,
+    ip: plan.clientAddress(req),
     locals,
   }));
   let logger: pino.Logger | undefined;
@@ -318,7 +347,8 @@ function runJson(
   // the app's the rest.
   const own = route.fail;
   const routeFail = own === undefined ? fail : (error: unknown) => own(error, { res, locals, log });
-  const answer = () =>
+  const answer = () => {
+    reached = true;
     plan.readJson(req, res, (error, body) => {
       if (error !== undefined) return routeFail(error);
       try {
@@ -329,6 +359,10 @@ function runJson(
         routeFail(thrown);
       }
     });
+  };
+  // As in Express: a guard's or admission's refusal goes to the app's error handler, not the route's.
+  const refused: unknown = plan.guard?.(req, res, path, locals);
+  if (refused !== undefined) return fail(refused);
   if (plan.admit === undefined) return answer();
   plan.admit(req, res, locals, (error) => (error === undefined ? answer() : fail(error)));
 }

@@ -5,12 +5,13 @@
  */
 import cluster from 'node:cluster';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Config } from '../config';
-import { tooManyRequests, unauthorized } from '../errors';
+import { type HttpError, tooManyRequests, unauthorized } from '../errors';
 import { routeAccess } from '../ops/openapi';
 
 /** Not in the route table but open: static assets, and the icon browsers ask for on their own. */
@@ -126,35 +127,51 @@ export function securityHeaders(config: Readonly<Config>): RequestHandler {
 const CORS_ALLOWED_HEADERS = 'Content-Type, Authorization, X-API-Key, X-Request-Id';
 const CORS_EXPOSED_HEADERS = 'X-Request-Id, X-Prediction-Ids, RateLimit, RateLimit-Policy, Retry-After';
 
-/** CORS for the configured origins only; other origins get no CORS headers and browsers block them. */
-export function cors(config: Readonly<Config>): RequestHandler {
+/**
+ * CORS for the configured origins only; other origins get no CORS headers and browsers block them.
+ * Framework-free, for both request paths: sets the headers and answers a preflight (returns true
+ * then); returns false when the request goes on.
+ */
+export function corsHeaders(
+  config: Readonly<Config>,
+): (method: string | undefined, headers: IncomingHttpHeaders, res: ServerResponse) => boolean {
   const anyOrigin = config.corsOrigins.includes('*');
   const allowed = new Set(config.corsOrigins);
-  return (req: Request, res: Response, next: NextFunction) => {
-    const origin = req.get('origin');
-    if (config.corsOrigins.length === 0 || origin === undefined) return next();
-    res.vary('Origin');
-    if (!anyOrigin && !allowed.has(origin)) return next();
+  return (method, headers, res) => {
+    const origin = headers.origin;
+    if (config.corsOrigins.length === 0 || origin === undefined) return false;
+    express.response.vary.call(res as Response, 'Origin');
+    if (!anyOrigin && !allowed.has(origin)) return false;
     res.setHeader('Access-Control-Allow-Origin', anyOrigin ? '*' : origin);
     res.setHeader('Access-Control-Expose-Headers', CORS_EXPOSED_HEADERS);
-    if (req.method === 'OPTIONS' && req.get('access-control-request-method') !== undefined) {
+    if (method === 'OPTIONS' && headers['access-control-request-method'] !== undefined) {
       res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, POST');
       res.setHeader('Access-Control-Allow-Headers', CORS_ALLOWED_HEADERS);
       res.setHeader('Access-Control-Max-Age', '600');
-      res.status(204).end();
-      return;
+      res.statusCode = 204;
+      res.end();
+      return true;
     }
-    next();
+    return false;
+  };
+}
+
+/** CORS as Express middleware (corsHeaders). */
+export function cors(config: Readonly<Config>): RequestHandler {
+  const apply = corsHeaders(config);
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!apply(req.method, req.headers, res)) next();
   };
 }
 
 const digest = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
 
 /** The key a request presents: Bearer token, X-API-Key, or the password of Basic auth (browsers). */
-export function presentedKey(req: Request): string | undefined {
-  const header = req.get('x-api-key');
-  if (header !== undefined && header !== '') return header;
-  const authorization = req.get('authorization');
+export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
+  const header = headers['x-api-key'];
+  // Node joins a repeated X-API-Key with ", " (as req.get reads it); an array never comes here.
+  if (typeof header === 'string' && header !== '') return header;
+  const authorization = headers.authorization;
   if (authorization === undefined) return undefined;
   const [scheme, credentials] = authorization.trim().split(/\s+/, 2);
   if (credentials === undefined) return undefined;
@@ -174,42 +191,77 @@ export function presentedKey(req: Request): string | undefined {
 export function keyMatches(presented: string, keys: readonly string[]): boolean {
   const candidate = digest(presented);
   let matched = false;
-  for (const key of keys) {
-    if (timingSafeEqual(candidate, digest(key))) matched = true;
+  for (const key of digestsOf(keys)) {
+    if (timingSafeEqual(candidate, key)) matched = true;
   }
   return matched;
+}
+
+/** The configured keys' digests, worked out once per list (config.apiKeys is one frozen array). */
+const KEY_DIGESTS = new WeakMap<readonly string[], readonly Buffer[]>();
+
+function digestsOf(keys: readonly string[]): readonly Buffer[] {
+  let digests = KEY_DIGESTS.get(keys);
+  if (digests === undefined) {
+    digests = keys.map(digest);
+    KEY_DIGESTS.set(keys, digests);
+  }
+  return digests;
 }
 
 /**
  * API keys, checked against the route table (src/ops/openapi.ts): open routes pass; everything else
  * needs a valid key, except the open form (PROTECT_FORM off) for a request that presents no key,
- * which is marked so its route answers HTML for one text only.
+ * which is marked so its route answers HTML for one text only. Framework-free, for both request
+ * paths: marks `locals` (keyed / OPEN_FORM) and returns undefined when the request may go on, else
+ * sets WWW-Authenticate and returns the 401 to answer. `openForm` says whether the request is one
+ * the open form sends (isOpenFormRequest), asked only when it matters.
  */
+export function checkApiKey(
+  config: Readonly<Config>,
+  request: {
+    readonly method: string;
+    readonly path: string;
+    readonly headers: IncomingHttpHeaders;
+    readonly openForm: () => boolean;
+  },
+  res: ServerResponse,
+  locals: Record<string, unknown>,
+): HttpError | undefined {
+  const { method, path, headers } = request;
+  if (config.apiKeys.length === 0 || method === 'OPTIONS' || isAssetPath(path)) return undefined;
+  const access = routeAccess(method, path);
+  if (access === 'open') return undefined;
+  const key = presentedKey(headers);
+  if (key !== undefined && keyMatches(key, config.apiKeys)) {
+    locals.keyed = true;
+    return undefined;
+  }
+  if (access === 'form' && key === undefined && !config.protectForm && request.openForm()) {
+    locals[OPEN_FORM] = true;
+    return undefined;
+  }
+  res.setHeader(
+    'WWW-Authenticate',
+    prefersHtml(headers.accept) ? 'Basic realm="Sift", charset="UTF-8"' : 'Bearer realm="Sift"',
+  );
+  return unauthorized(
+    key === undefined
+      ? 'an API key is required: send "Authorization: Bearer KEY" or "X-API-Key: KEY"'
+      : 'the API key is not valid',
+  );
+}
+
+/** The API-key check (checkApiKey) as Express middleware. */
 export function apiKeyAuth(config: Readonly<Config>): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    if (config.apiKeys.length === 0 || req.method === 'OPTIONS' || isAssetPath(req.path)) return next();
-    const access = routeAccess(req.method, req.path);
-    if (access === 'open') return next();
-    const key = presentedKey(req);
-    if (key !== undefined && keyMatches(key, config.apiKeys)) {
-      res.locals.keyed = true;
-      return next();
-    }
-    if (access === 'form' && key === undefined && !config.protectForm && isOpenFormRequest(req)) {
-      res.locals[OPEN_FORM] = true;
-      return next();
-    }
-    res.setHeader(
-      'WWW-Authenticate',
-      wantsHtml(req) ? 'Basic realm="Sift", charset="UTF-8"' : 'Bearer realm="Sift"',
+    const refused = checkApiKey(
+      config,
+      { method: req.method, path: req.path, headers: req.headers, openForm: () => isOpenFormRequest(req) },
+      res,
+      res.locals,
     );
-    next(
-      unauthorized(
-        key === undefined
-          ? 'an API key is required: send "Authorization: Bearer KEY" or "X-API-Key: KEY"'
-          : 'the API key is not valid',
-      ),
-    );
+    next(refused);
   };
 }
 

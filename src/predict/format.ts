@@ -68,34 +68,73 @@ const term = (t: TermContribution): TermJson => ({
   contribution: t.contribution,
 });
 
-export function formatPrediction(model: LoadedModel, prediction: RowPrediction): PredictionJson {
+/** Each class's key in `probabilities` / `scores`, worked out once per model card. */
+const CLASS_KEYS = new WeakMap<LoadedModel['card']['classes'], readonly string[]>();
+
+function classKeys(classes: LoadedModel['card']['classes']): readonly string[] {
+  let keys = CLASS_KEYS.get(classes);
+  if (keys === undefined) {
+    keys = classes.map((c) => String(c.value));
+    CLASS_KEYS.set(classes, keys);
+  }
+  return keys;
+}
+
+function classValues(keys: readonly string[], values: ArrayLike<number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    // An own property, so even a class called "__proto__" stays a plain key (as fromEntries would).
+    if (key === '__proto__') {
+      Object.defineProperty(out, key, {
+        value: values[i],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      out[key] = values[i];
+    }
+  }
+  return out;
+}
+
+/**
+ * The prediction's fields, written onto `json` in the answer's order. One object per answer, no
+ * spreads or intermediate objects: this runs once per row of every prediction.
+ */
+function writePrediction<T extends object>(
+  json: T,
+  model: LoadedModel,
+  prediction: RowPrediction,
+): T & PredictionJson {
+  const out = json as T & PredictionJson;
   const { classes, task } = model.card;
-  // fromEntries defines own properties, so even a class called "__proto__" stays a plain key.
-  const values = Object.fromEntries(classes.map((c, i) => [String(c.value), prediction.values[i]]));
-  const labels: Pick<PredictionJson, 'label' | 'label_name' | 'labels' | 'label_names'> =
-    task === 'multilabel'
-      ? {
-          labels: prediction.positives.map((i) => classes[i].value),
-          label_names: prediction.positives.map((i) => classes[i].name),
-        }
-      : {
-          label: prediction.classIndex >= 0 ? classes[prediction.classIndex].value : null,
-          label_name: prediction.classIndex >= 0 ? classes[prediction.classIndex].name : null,
-        };
-  const json: PredictionJson = {
-    ...labels,
-    ...(model.output === 'scores' ? { scores: values } : { probabilities: values }),
-    coverage: {
-      total: prediction.coverage.total,
-      known: prediction.coverage.known,
-      ratio: prediction.coverage.ratio,
-    },
-    low_signal: prediction.coverage.known === 0,
-  };
-  if (prediction.predictionId !== undefined) json.prediction_id = prediction.predictionId;
+  if (task === 'multilabel') {
+    const { positives } = prediction;
+    const labels: LabelValue[] = new Array<LabelValue>(positives.length);
+    const names: string[] = new Array<string>(positives.length);
+    for (let i = 0; i < positives.length; i++) {
+      labels[i] = classes[positives[i]].value;
+      names[i] = classes[positives[i]].name;
+    }
+    out.labels = labels;
+    out.label_names = names;
+  } else {
+    const chosen = prediction.classIndex >= 0 ? classes[prediction.classIndex] : undefined;
+    out.label = chosen === undefined ? null : chosen.value;
+    out.label_name = chosen === undefined ? null : chosen.name;
+  }
+  const values = classValues(classKeys(classes), prediction.values);
+  if (model.output === 'scores') out.scores = values;
+  else out.probabilities = values;
+  const { coverage } = prediction;
+  out.coverage = { total: coverage.total, known: coverage.known, ratio: coverage.ratio };
+  out.low_signal = coverage.known === 0;
+  if (prediction.predictionId !== undefined) out.prediction_id = prediction.predictionId;
   if (prediction.explanation !== undefined) {
     const e = prediction.explanation;
-    json.explanation = {
+    out.explanation = {
       method: e.method,
       class: classes[e.classIndex].value,
       class_name: classes[e.classIndex].name,
@@ -104,23 +143,26 @@ export function formatPrediction(model: LoadedModel, prediction: RowPrediction):
       against: e.against.map(term),
     };
   }
-  return json;
+  return out;
+}
+
+export function formatPrediction(model: LoadedModel, prediction: RowPrediction): PredictionJson {
+  return writePrediction({}, model, prediction);
 }
 
 export function formatSingle(result: PredictionResult): SingleJson {
-  return {
-    model: result.model.name,
-    ...versionField(result.model),
-    ...formatPrediction(result.model, result.predictions[0]),
-  };
+  const { model } = result;
+  const head: { model: string; model_version?: string } = { model: model.name };
+  if (model.version) head.model_version = model.version;
+  return writePrediction(head, model, result.predictions[0]);
 }
 
 export function formatBatch(result: PredictionResult): BatchJson {
-  return {
-    model: result.model.name,
-    ...versionField(result.model),
-    predictions: result.predictions.map((p) => formatPrediction(result.model, p)),
-  };
+  const { model } = result;
+  const json: BatchJson = { model: model.name } as BatchJson;
+  if (model.version) json.model_version = model.version;
+  json.predictions = result.predictions.map((p) => formatPrediction(model, p));
+  return json;
 }
 
 export function formatSeed(result: PredictionResult): SeedJson {

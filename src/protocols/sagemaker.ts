@@ -8,15 +8,18 @@
  * `explain=true` and `top_terms=N` may ride there too. In Sift's own JSON shapes the body's
  * `model`, `explain` and `top_terms` win over the header.
  */
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type pino from 'pino';
 import { csvWorkBytes, reserveMore } from '../http/admission';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express, { Router } from 'express';
 import type { AppDeps } from '../deps';
 import { HttpError, methodNotAllowed, serviceUnavailable } from '../errors';
 import { mapBodyError, readBody } from '../http/body';
-import { type RoutesOf, directRoute } from '../http/dispatch';
+import { type RoutesOf, directRoute, jsonRoute, varyAccept } from '../http/dispatch';
+import { sendJson } from '../http/json';
 import type { InputRow, LoadedModel } from '../model/types';
-import { requestSource } from '../monitor/capture';
+import { type CaptureSource, requestSource } from '../monitor/capture';
 import {
   type PredictionJson,
   formatBatch,
@@ -41,6 +44,17 @@ import { parseJsonLines, toJsonLines } from './jsonlines';
 import { JSON_LINES_TYPES, type BodyFormat, negotiate, parseMediaType, requireBodyFormat } from './media';
 import { isMlflowPayload, parseMlflowPayload } from './mlflow';
 import { validateRawRows } from './rows';
+
+/** An invocation on either request path: the parsed body and where its answer goes. */
+interface InvokeCall {
+  readonly format: BodyFormat;
+  readonly body: unknown;
+  readonly headers: IncomingHttpHeaders;
+  readonly res: ServerResponse;
+  readonly locals: Record<string, unknown>;
+  log(): pino.Logger;
+  readonly capture: CaptureSource;
+}
 
 /** What the body asked for: the rows, and how to answer them in JSON. */
 interface Invocation {
@@ -107,33 +121,75 @@ export function createSageMakerRouter(deps: AppDeps): RoutesOf {
     readers[format](req, res, next);
   }
 
-  async function invoke(req: Request, res: Response): Promise<void> {
-    const format = res.locals.bodyFormat as BodyFormat;
-    const answer = negotiateAnswer(req);
-    const attributes = parseCustomAttributes(req.get(CUSTOM_ATTRIBUTES_HEADER));
+  /**
+   * An invocation up to its answer, on either request path (src/http/dispatch.ts): options (the
+   * custom attributes, then the body), model, rows, prediction, the answer's headers.
+   */
+  async function predictInvocation(call: InvokeCall, answer: Answer) {
+    const attributes = parseCustomAttributes(headerOf(call.headers, CUSTOM_ATTRIBUTES_HEADER));
     const headerOptions = readTextOptions(Object.fromEntries(attributes));
-    if (req.body === undefined) {
+    if (call.body === undefined) {
       throw new HttpError(400, 'empty_body', 'the request has no body; send JSON, CSV or JSON Lines');
     }
 
-    const bodyOptions = format === 'json' ? jsonBodyOptions(req.body) : {};
+    const bodyOptions = call.format === 'json' ? jsonBodyOptions(call.body) : {};
     const options = mergeOptions(headerOptions, bodyOptions);
     const model = resolveModel(registry, options.model);
-    const invocation = await readInvocation(format, req, model, attributes);
-    if (invocation.csvFormat !== undefined) res.set(csvFormatHeaders(invocation.csvFormat));
+    const invocation = await readInvocation(call, model, attributes);
+    if (invocation.csvFormat !== undefined) {
+      for (const [name, value] of Object.entries(csvFormatHeaders(invocation.csvFormat)))
+        call.res.setHeader(name, value);
+    }
 
     // A CSV answer has no place for explanations.
     const explain = answer !== 'csv' && (options.explain ?? config.explainDefault);
     const result = await predictRows(deps, model.name, invocation.rows, {
       explain,
       topTerms: options.topTerms,
-      capture: requestSource(req, res),
+      capture: call.capture,
     });
-    if (config.logInputs) req.log.info({ model: model.name, rows: invocation.rows }, 'prediction inputs');
-    setModelVersion(res, res.locals, result.model);
+    if (config.logInputs) call.log().info({ model: model.name, rows: invocation.rows }, 'prediction inputs');
+    setModelVersion(call.res, call.locals, result.model);
 
-    res.setHeader('Cache-Control', 'no-store');
-    res.vary('Accept');
+    call.res.setHeader('Cache-Control', 'no-store');
+    varyAccept(call.res);
+    return { model, result, shape: invocation.shape };
+  }
+
+  /** A JSON answer, on either request path. */
+  async function invokeJson(call: InvokeCall): Promise<void> {
+    const { model, result, shape } = await predictInvocation(call, 'json');
+    switch (shape) {
+      case 'single':
+        sendJson(call.res, formatSingle(result));
+        return;
+      case 'batch':
+        sendJson(call.res, formatBatch(result));
+        return;
+      case 'seed':
+        sendJson(call.res, formatSeed(result));
+        return;
+      case 'records':
+        // MLflow's scoring server answers {"predictions": [...]}, one entry per row.
+        sendJson(call.res, { predictions: result.predictions.map((p) => formatPrediction(model, p)) });
+        return;
+    }
+  }
+
+  /** The router's (and the direct path's) handler: every body format and answer format. */
+  async function invoke(req: Request, res: Response): Promise<void> {
+    const answer = negotiateAnswer(req.headers.accept);
+    const call: InvokeCall = {
+      format: res.locals.bodyFormat as BodyFormat,
+      body: req.body,
+      headers: req.headers,
+      res,
+      locals: res.locals,
+      log: () => req.log,
+      capture: requestSource(req, res),
+    };
+    if (answer === 'json') return invokeJson(call);
+    const { model, result } = await predictInvocation(call, answer);
     if (answer === 'csv') {
       const header =
         parseMediaType(acceptedEntry(req, 'text/csv'))?.params.header?.toLowerCase() === 'present';
@@ -142,41 +198,25 @@ export function createSageMakerRouter(deps: AppDeps): RoutesOf {
       res.send(text);
       return;
     }
-    if (answer === 'jsonlines') {
-      res.type('application/jsonlines; charset=utf-8');
-      res.send(toJsonLines(result.predictions.map((p): PredictionJson => formatPrediction(model, p))));
-      return;
-    }
-    switch (invocation.shape) {
-      case 'single':
-        res.json(formatSingle(result));
-        return;
-      case 'batch':
-        res.json(formatBatch(result));
-        return;
-      case 'seed':
-        res.json(formatSeed(result));
-        return;
-      case 'records':
-        // MLflow's scoring server answers {"predictions": [...]}, one entry per row.
-        res.json({ predictions: result.predictions.map((p) => formatPrediction(model, p)) });
-        return;
-    }
+    res.type('application/jsonlines; charset=utf-8');
+    res.send(toJsonLines(result.predictions.map((p): PredictionJson => formatPrediction(model, p))));
   }
 
   async function readInvocation(
-    format: BodyFormat,
-    req: Request,
+    call: InvokeCall,
     model: LoadedModel,
     attributes: ReadonlyMap<string, string>,
   ): Promise<Invocation> {
     const { inputs } = model.card;
+    const { format, body } = call;
     if (format === 'csv') {
-      const params = parseMediaType(req.get('content-type'))?.params ?? {};
+      const bytes = body as Buffer;
+      const params = parseMediaType(headerOf(call.headers, 'content-type'))?.params ?? {};
       // The Content-Type parameter wins over the custom attribute.
       const { delimiter } = readCsvOptions(Object.fromEntries(attributes), pick(params, 'delimiter'));
-      if (req.res !== undefined) reserveMore(req.res, csvWorkBytes(req.body as Buffer));
-      const parsed = await parseSageMakerCsv(req.body as Buffer, inputs, params, delimiter);
+      // CSV bodies come through Express only (the JSON path takes JSON): res is Express's.
+      reserveMore(call.res as Response, csvWorkBytes(bytes));
+      const parsed = await parseSageMakerCsv(bytes, inputs, params, delimiter);
       const rows = validateRawRows(parsed.rows, inputs, limits, {
         unknownFields: 'ignore',
         lines: parsed.lines,
@@ -184,14 +224,13 @@ export function createSageMakerRouter(deps: AppDeps): RoutesOf {
       return { rows, shape: 'records', csvFormat: parsed.format };
     }
     if (format === 'jsonlines') {
-      const parsed = parseJsonLines(req.body as string, config.maxJsonDepth);
+      const parsed = parseJsonLines(body as string, config.maxJsonDepth);
       const rows = validateRawRows(parsed.rows, inputs, limits, {
         unknownFields: 'ignore',
         lines: parsed.lines,
       });
       return { rows, shape: 'records' };
     }
-    const body: unknown = req.body;
     if (isMlflowPayload(body)) {
       const payload = parseMlflowPayload(body, inputs);
       // Data frames carry ids and targets beside the inputs, and write a missing value as null.
@@ -205,14 +244,31 @@ export function createSageMakerRouter(deps: AppDeps): RoutesOf {
     return { rows: rowsFromItems(payload.items, inputs, limits), shape: payload.shape };
   }
 
-  // JSON invocations come through the direct path (src/http/dispatch.ts), the rest through the router.
+  // JSON invocations answered in JSON take the JSON path, other JSON ones the direct path
+  // (src/http/dispatch.ts), the rest the router.
   const invocations = directRoute('/invocations', [readInvocationBody, invoke]);
   router
     .route(invocations.path)
     .post(...invocations.handlers)
     .all(notAllowed(['POST']));
+  const viaJson = jsonRoute(
+    invocations.path,
+    (call) =>
+      invokeJson({
+        format: 'json',
+        body: call.body,
+        headers: call.req.headers,
+        res: call.res,
+        locals: call.locals,
+        log: call.log,
+        capture: { requestId: call.id, route: call.route },
+      }),
+    undefined,
+    // CSV and JSON Lines answers (and the 406) stay with the router's handler.
+    (req) => answersJson(req.headers.accept),
+  );
 
-  return { router, direct: [invocations] };
+  return { router, direct: [invocations], json: [viaJson] };
 }
 
 /** Sift's own JSON shapes may carry `model`, `explain` and `top_terms`; MLflow's carry none. */
@@ -221,14 +277,33 @@ function jsonBodyOptions(body: unknown): RequestOptions {
   return readJsonPayload(body).options;
 }
 
+/** A header as req.get reads it (a repeated one joined by node), undefined for an array. */
+function headerOf(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Whether Accept asks for JSON (negotiateAnswer's choice), remembered per header: clients send few. */
+const ANSWERS_JSON = new Map<string | undefined, boolean>();
+function answersJson(accept: string | undefined): boolean {
+  let json = ANSWERS_JSON.get(accept);
+  if (json === undefined) {
+    json = negotiate(accept, ANSWER_TYPES) === 'application/json';
+    // Bounded, as prefersHtml's memory (src/http/security.ts).
+    if (ANSWERS_JSON.size >= 256) ANSWERS_JSON.clear();
+    if (accept === undefined || accept.length <= 512) ANSWERS_JSON.set(accept, json);
+  }
+  return json;
+}
+
 /** The answer format from Accept: JSON when absent or `*\/*`; 406 when nothing offered is acceptable. */
-function negotiateAnswer(req: Request): Answer {
-  const chosen = negotiate(req.get('accept'), ANSWER_TYPES);
+function negotiateAnswer(accept: string | undefined): Answer {
+  const chosen = negotiate(accept, ANSWER_TYPES);
   if (chosen === undefined) {
     throw new HttpError(
       406,
       'not_acceptable',
-      `cannot answer in ${JSON.stringify(req.get('accept')?.slice(0, 200))}; accepted: application/json, text/csv, application/jsonlines`,
+      `cannot answer in ${JSON.stringify(accept?.slice(0, 200))}; accepted: application/json, text/csv, application/jsonlines`,
     );
   }
   if (chosen === 'text/csv') return 'csv';

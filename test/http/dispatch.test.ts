@@ -5,6 +5,7 @@
  * matches paths case-insensitively, the dispatch only the exact spelling).
  */
 import type express from 'express';
+import type { Config } from '../../src/config';
 import request from 'supertest';
 import { Admission } from '../../src/http/admission';
 import { createApp } from '../../src/app';
@@ -46,6 +47,71 @@ function stableHeaders(res: request.Response): Record<string, string> {
 }
 
 const TEXT = { text: 'flood waters rising downtown, evacuate now' };
+
+/** A log line without what differs per request or per spelling of the path. */
+function stableLine(line: Record<string, unknown>): Record<string, unknown> {
+  const { time: _t, pid: _p, hostname: _h, reqId: _r, ms: _m, path: _path, ...rest } = line;
+  return rest;
+}
+
+/** The request counters of an app, as /metrics shows them. */
+async function requestCounters(t: ReturnType<typeof buildTestApp>): Promise<string[]> {
+  const text = await t.metrics.registry.metrics();
+  return text.split('\n').filter((line) => line.startsWith('sift_http_requests_total{'));
+}
+
+interface Probe {
+  readonly path: string;
+  /** The same route, spelt so the dispatch leaves it to Express. */
+  readonly viaExpress: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body: object;
+}
+
+/**
+ * One request on two apps of the same configuration, one through the dispatch and one through
+ * Express's router: the same status, body, headers, log lines and request counters.
+ */
+async function samePath(
+  overrides: Partial<Config>,
+  probe: Probe,
+  expectPath: 'json' | 'direct',
+): Promise<request.Response> {
+  const viaDispatch = buildTestApp(registry, overrides);
+  const viaExpress = buildTestApp(registry, overrides);
+  const dispatchCalls = watchRouter(viaDispatch.app);
+  const expressCalls = watchRouter(viaExpress.app);
+  const jsonAnswers = watchJsonPath(viaDispatch.app);
+  const send = (app: express.Express, path: string) => {
+    let pending = request(app).post(path);
+    for (const [name, value] of Object.entries(probe.headers ?? {})) pending = pending.set(name, value);
+    return pending.send(probe.body);
+  };
+  const a = await send(viaDispatch.app, probe.path);
+  const b = await send(viaExpress.app, probe.viaExpress);
+  expect([dispatchCalls(), expressCalls()]).toEqual([0, 1]);
+  expect(jsonAnswers()).toBe(expectPath === 'json' ? 1 : 0);
+  expect([a.status, a.body, a.text]).toEqual([b.status, b.body, b.text]);
+  expect(stableHeaders(a)).toEqual(stableHeaders(b));
+  const linesA = viaDispatch.log.lines();
+  const linesB = viaExpress.log.lines();
+  expect(linesA.map(stableLine)).toEqual(linesB.map(stableLine));
+  expect(linesA.find((line) => line.msg === 'request')?.path).toBe(probe.path.split('?')[0]);
+  expect(await requestCounters(viaDispatch)).toEqual(await requestCounters(viaExpress));
+  return a;
+}
+
+/** Counts the requests the JSON path took: Express and the direct path give req Express's prototype at once. */
+function watchJsonPath(app: express.Express): () => number {
+  let taken = 0;
+  const internals = app as unknown as { handle: (req: object, res: object, next?: unknown) => void };
+  const handle = internals.handle;
+  internals.handle = (req, res, next) => {
+    handle(req, res, next);
+    if (Object.getPrototypeOf(req) !== app.request) taken++;
+  };
+  return () => taken;
+}
 
 describe('the JSON path', () => {
   it('answers JSON prediction posts without Express, exactly as Express does', async () => {
@@ -128,7 +194,7 @@ describe('the JSON path', () => {
     expect(admission.stats().inFlight).toBe(0);
   });
 
-  it('leaves browsers, bodiless posts and keyed setups to the direct path, forms to Express', async () => {
+  it('leaves browsers and bodiless posts to the direct path, forms to Express; keyed setups stay off the router', async () => {
     const t = buildTestApp(registry);
     const routerCalls = watchRouter(t.app);
     const page = await request(t.app).post('/predict').set('Accept', 'text/html').send(TEXT);
@@ -146,7 +212,98 @@ describe('the JSON path', () => {
     const refused = await request(keyed.app).post('/predict').send(TEXT);
     expect(refused.status).toBe(401);
     await request(keyed.app).post('/predict').set('X-API-Key', 'k').send(TEXT).expect(200);
-    expect(keyedCalls()).toBe(0); // the direct path: the router's handlers, API key check included
+    expect(keyedCalls()).toBe(0); // the JSON path, API key check included
+  });
+});
+
+describe('production settings', () => {
+  const KEY = 'a-production-key-0123456789';
+  const keyed: Partial<Config> = { apiKeys: [KEY], formRateLimitPerMinute: 20 };
+  const predict = (headers: Record<string, string>, body: object = TEXT): Probe => ({
+    path: '/predict',
+    viaExpress: '/Predict',
+    headers,
+    body,
+  });
+
+  it('API keys: the JSON path refuses and admits exactly as Express does', async () => {
+    await samePath(keyed, predict({}), 'json');
+    await samePath(keyed, predict({ 'X-API-Key': 'not-the-key-at-all' }), 'json');
+    const ok = await samePath(keyed, predict({ 'X-API-Key': KEY }), 'json');
+    expect(ok.status).toBe(200);
+    await samePath(keyed, predict({ Authorization: `Bearer ${KEY}` }, { instances: [TEXT, 'two'] }), 'json');
+    const refused = await samePath(keyed, predict({ Authorization: 'Bearer nope' }), 'json');
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toBe('Bearer realm="Sift"');
+  });
+
+  it('TRUST_PROXY: the client address comes from X-Forwarded-For as req.ip has it', async () => {
+    const overrides: Partial<Config> = { trustProxy: 1 };
+    await samePath(overrides, predict({ 'X-Forwarded-For': '203.0.113.7' }), 'json');
+    const t = buildTestApp(registry, overrides);
+    await request(t.app).post('/predict').set('X-Forwarded-For', '198.51.100.1, 203.0.113.9').send(TEXT);
+    expect(t.log.lines().find((line) => line.msg === 'request')?.ip).toBe('203.0.113.9');
+  });
+
+  it('CORS: allowed and other origins get the headers Express gives them', async () => {
+    const overrides: Partial<Config> = { corsOrigins: ['https://app.example'] };
+    const allowed = await samePath(overrides, predict({ Origin: 'https://app.example' }), 'json');
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example');
+    const other = await samePath(overrides, predict({ Origin: 'https://evil.example' }), 'json');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    await samePath({ corsOrigins: ['*'] }, predict({ Origin: 'https://any.example' }), 'json');
+  });
+
+  it('everything at once, on the protocol routes and /invocations too', async () => {
+    const all: Partial<Config> = { ...keyed, trustProxy: 1, corsOrigins: ['https://app.example'] };
+    const headers = { 'X-API-Key': KEY, Origin: 'https://app.example', 'X-Forwarded-For': '203.0.113.7' };
+    await samePath(all, predict(headers), 'json');
+    await samePath(
+      all,
+      {
+        path: '/v1/models/tweets-mini:predict',
+        viaExpress: '/V1/models/tweets-mini:predict',
+        headers,
+        body: { instances: [TEXT] },
+      },
+      'json',
+    );
+    await samePath(all, { path: '/invocations', viaExpress: '/Invocations', headers, body: TEXT }, 'json');
+    await samePath(
+      all,
+      { path: '/invocations', viaExpress: '/Invocations', headers: {}, body: TEXT },
+      'json',
+    );
+  });
+
+  it('RATE_LIMIT_PER_MINUTE keeps express-rate-limit on the direct path, answering as Express does', async () => {
+    const limited: Partial<Config> = { rateLimitPerMinute: 1 };
+    const first = await samePath(limited, predict({}), 'direct');
+    expect(first.headers.ratelimit).toBeDefined();
+    const t = buildTestApp(registry, limited);
+    await request(t.app).post('/predict').send(TEXT).expect(200);
+    await request(t.app).post('/predict').send(TEXT).expect(429);
+  });
+});
+
+describe('/invocations', () => {
+  it('takes the JSON path for JSON answers, the direct path for CSV and JSON Lines ones', async () => {
+    const invoke = (headers: Record<string, string>, body: object): Probe => ({
+      path: '/invocations',
+      viaExpress: '/Invocations',
+      headers,
+      body,
+    });
+    await samePath({}, invoke({}, TEXT), 'json');
+    await samePath({}, invoke({ Accept: 'application/json' }, { instances: [TEXT, 'two'] }), 'json');
+    await samePath({}, invoke({}, { input: [{ text: 'a flood' }] }), 'json');
+    await samePath({}, invoke({}, { dataframe_records: [{ text: 'a flood' }] }), 'json');
+    await samePath({}, invoke({ 'X-Amzn-SageMaker-Custom-Attributes': 'explain=true' }, TEXT), 'json');
+    await samePath({}, invoke({}, { text: 5 }), 'json');
+    const csv = await samePath({}, invoke({ Accept: 'text/csv' }, { instances: [TEXT] }), 'direct');
+    expect(csv.type).toBe('text/csv');
+    await samePath({}, invoke({ Accept: 'application/jsonlines' }, { instances: [TEXT] }), 'direct');
+    await samePath({}, invoke({ Accept: 'image/png' }, TEXT), 'direct');
   });
 });
 
