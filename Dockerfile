@@ -60,6 +60,12 @@ COPY package.json ./
 COPY views ./views
 COPY public ./public
 COPY artifacts ./artifacts
+# The one writable place: the prediction log's SQLite file (PREDICTION_LOG=on writes
+# ./data/predictions.sqlite and its WAL files). Owned by the `node` user and a VOLUME, so Docker
+# gives it a volume even under --read-only; name one to keep the log when the container is replaced:
+#   docker run -d -p 80:3000 --read-only -e PREDICTION_LOG=on -v sift-data:/app/data sift
+RUN install -d -o 1000 -g 1000 -m 0750 /app/data
+VOLUME ["/app/data"]
 # The base image's `node` user, by number so Kubernetes' runAsNonRoot can verify it without runAsUser.
 USER 1000:1000
 EXPOSE 3000 8080
