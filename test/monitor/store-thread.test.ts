@@ -49,7 +49,9 @@ describe('store thread', () => {
       { kind: 'sqlite', options: { path: path.join(dir, 'a-file', 'x.sqlite') } },
       { thread: THREAD },
     );
-    await expect(bad.open()).rejects.toThrow(/a-file is not writable.*\((ENOTDIR|EEXIST)\).*mount a volume/);
+    await expect(bad.open()).rejects.toThrow(
+      /a-file \(PREDICTION_LOG_PATH\) is not writable.*\((ENOTDIR|EEXIST)\).*mount a volume/,
+    );
     await bad.close();
 
     const store = createStore(
