@@ -122,7 +122,11 @@ describe('feedback and the monitor page', () => {
     );
     await screenshot(page, 'monitor-feedback-thanks');
 
-    await page.goto(`${server.url}/models/${MODEL}/monitor`);
+    // The thanks page leads to the monitor.
+    await Promise.all([
+      page.waitForURL(`${server.url}/models/${MODEL}/monitor`),
+      page.getByRole('link', { name: 'How the model does in production' }).click(),
+    ]);
     await expect(page.locator('#monitor-heading').innerText()).resolves.toMatch(/in production$/);
     const tiles = Object.fromEntries(
       await page
@@ -146,6 +150,29 @@ describe('feedback and the monitor page', () => {
       expect(box?.width ?? 0).toBeGreaterThan(100);
       await expect(svg.getAttribute('role')).resolves.toBe('img');
     }
+    // No text of a chart (axis labels, the reference line's legend) lies on a column.
+    const overlaps = await page.locator('main svg.column-chart').evaluateAll((svgs) =>
+      svgs.flatMap((svg, i) => {
+        const boxes = (selector: string) =>
+          [...svg.querySelectorAll<SVGGraphicsElement>(selector)].map((el) => ({
+            text: el.textContent ?? '',
+            box: el.getBBox(),
+          }));
+        const columns = boxes('rect.column');
+        return boxes('text').flatMap(({ text, box }) =>
+          columns
+            .filter(
+              (c) =>
+                box.x < c.box.x + c.box.width &&
+                c.box.x < box.x + box.width &&
+                box.y < c.box.y + c.box.height &&
+                c.box.y < box.y + box.height,
+            )
+            .map(() => `chart ${i}: "${text}"`),
+        );
+      }),
+    );
+    expect(overlaps).toEqual([]);
     expect(await horizontalOverflow(page)).toBe(0);
     await page.screenshot({ path: '/tmp/sift-e2e-monitor-desktop.png', fullPage: true });
     await screenshot(page, 'monitor-desktop');
@@ -153,6 +180,17 @@ describe('feedback and the monitor page', () => {
     const phone = await open(390);
     await phone.page.goto(`${server.url}/models/${MODEL}/monitor`);
     expect(await horizontalOverflow(phone.page)).toBe(0);
+    // On a phone a chart keeps a readable size and scrolls inside its figure, starting at the
+    // newest hour: the latest column is on screen.
+    const newest = await phone.page
+      .locator('main svg.column-chart')
+      .first()
+      .locator('rect.column')
+      .last()
+      .boundingBox();
+    expect(newest).not.toBeNull();
+    expect((newest?.x ?? 0) + (newest?.width ?? 0)).toBeLessThanOrEqual(390);
+    expect(newest?.x ?? -1).toBeGreaterThan(0);
     await phone.page.screenshot({ path: '/tmp/sift-e2e-monitor-phone.png', fullPage: true });
     await screenshot(phone.page, 'monitor-phone');
   });
