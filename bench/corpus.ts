@@ -259,3 +259,13 @@ export function slice<T>(pool: readonly T[], start: number, count: number): T[] 
   for (let i = 0; i < count; i += 1) rows.push(pool[(start + i) % pool.length]);
   return rows;
 }
+
+/** Rows with exactly the model's input fields: generated values where the field is known, else ''. */
+export function shapeRows(rows: readonly BenchRow[], fields: readonly string[]): Record<string, string>[] {
+  return rows.map((row) => {
+    const shaped: Record<string, string> = {};
+    for (const field of fields)
+      shaped[field] = (row as unknown as Record<string, string | undefined>)[field] ?? '';
+    return shaped;
+  });
+}

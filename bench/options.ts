@@ -5,6 +5,13 @@ export interface BenchOptions {
   profile: boolean;
   /** Only section 0 (server CPU per request, light pipeline): quick to repeat while working on the request path. */
   lightOnly: boolean;
+  /** Instead of the comparison: the one-worker tail-latency study (tail.ts). */
+  tail: boolean;
+  tailRounds: number;
+  /** --tail: dist/server.js of another build, run beside this one (e.g. the commit before a change). */
+  tailBaseline?: string;
+  /** --tail: only the variants whose names contain one of these (bare Express always runs). */
+  tailOnly: string[];
   help: boolean;
   loadGenerator: 'auto' | 'wrk' | 'autocannon';
   durationSeconds: number;
@@ -47,6 +54,14 @@ run on this machine; prints a Markdown table and writes bench/results/latest.{md
                           and summarise where the time goes (bench/results/profile.md)
   --light-only            only section 0 (server CPU per request, light pipeline), ~1 minute per
                           connection count; prints the µs/request lines, writes no report
+  --tail                  instead of the comparison: one worker at 32 connections, bare Express and
+                          Sift started several ways (node flags, no access log, stdout a pipe), in
+                          interleaved rounds, with event-loop delay and GC pauses per window
+                          (bench/results/tail.md)
+  --tail-rounds N         rounds of --tail (default 3)
+  --tail-baseline FILE    --tail: also run this server.js (another build, e.g. the commit before a
+                          change) with npm start's flags, stdout /dev/null and a pipe
+  --tail-only A,B         --tail: only the variants whose names contain A or B (and bare Express)
   --loadgen wrk|autocannon  load generator (default: wrk when installed, else autocannon)
   --duration S            seconds per measurement (default 6)
   --warmup S              seconds of warm-up before each measurement (default 2)
@@ -75,6 +90,9 @@ const DEFAULTS: BenchOptions = {
   quick: false,
   profile: false,
   lightOnly: false,
+  tail: false,
+  tailRounds: 3,
+  tailOnly: [],
   help: false,
   loadGenerator: 'auto',
   durationSeconds: 6,
@@ -126,7 +144,7 @@ function positiveNumber(name: string, raw: string, allowZero = false): number {
 }
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
-  const flags = new Set(['quick', 'profile', 'light-only', 'help']);
+  const flags = new Set(['quick', 'profile', 'light-only', 'tail', 'help']);
   const given = new Map<string, string>();
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
@@ -157,6 +175,21 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case 'light-only':
         options.lightOnly = true;
+        break;
+      case 'tail':
+        options.tail = true;
+        break;
+      case 'tail-baseline':
+        options.tailBaseline = value;
+        break;
+      case 'tail-only':
+        options.tailOnly = value
+          .split(',')
+          .map((v) => v.trim())
+          .filter((v) => v !== '');
+        break;
+      case 'tail-rounds':
+        options.tailRounds = positiveList(name, value)[0];
         break;
       case 'help':
         options.help = true;

@@ -76,14 +76,14 @@ function inProcess(o: OverheadOptions, batch: number, onnxMinRows?: number): InP
 }
 
 /**
- * Batches of 1,000 rows through the model's default path (ONNX on a dense [chunk × width] input
- * from DEFAULT_ONNX_MIN_ROWS rows on) against the in-process linear path (sparse dot products),
- * in interleaved child processes.
+ * Batches of 1,000 rows through the model's default path (in process for a linear model: sparse
+ * dot products) against ONNX on dense [chunk × width] inputs from 256 rows on, in interleaved child
+ * processes.
  */
 export function compareBatchPaths(o: OverheadOptions): string {
   const paths = [
-    { name: 'default (ONNX from 256 rows)', onnxMinRows: undefined },
-    { name: 'linear path only (onnxMinRows = ∞)', onnxMinRows: 1e9 },
+    { name: 'default (linear: every batch in process)', onnxMinRows: undefined },
+    { name: 'ONNX from 256 rows (onnxMinRows = 256)', onnxMinRows: 256 },
   ];
   const runs = new Map<string, InProcessRun[]>(paths.map((p) => [p.name, []]));
   for (let round = 0; round < o.rounds; round += 1) {

@@ -16,6 +16,12 @@ export interface ServerSpec {
   /** Answers 200 once the server can serve predictions. */
   readyPath: string;
   readyTimeoutMs: number;
+  /**
+   * Where the server's stdout (its request logs) goes: /dev/null (default), a pipe the runner
+   * reads and discards, as a container runtime's log collector does, or a pipe read in bursts
+   * (100 ms of every 500), as a collector that falls behind on a busy host.
+   */
+  stdout?: 'ignore' | 'pipe' | 'slow-pipe';
 }
 
 export interface RunningServer {
@@ -79,9 +85,20 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
     cwd: spec.cwd,
     env: { ...process.env, ...spec.env },
     detached: true,
-    // Request logs go to /dev/null: the server still formats them, the runner does not read them.
-    stdio: ['ignore', 'ignore', 'pipe'],
+    // Request logs go to /dev/null unless spec.stdout asks for a pipe: the server still formats them.
+    stdio: ['ignore', spec.stdout === undefined || spec.stdout === 'ignore' ? 'ignore' : 'pipe', 'pipe'],
   });
+  child.stdout?.resume();
+  if (spec.stdout === 'slow-pipe' && child.stdout) {
+    const out = child.stdout;
+    const bursts = setInterval(() => {
+      out.resume();
+      setTimeout(() => out.pause(), 100).unref();
+    }, 500);
+    bursts.unref();
+    out.pause();
+    child.once('exit', () => clearInterval(bursts));
+  }
   running.add(child);
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { generatedRows, mixRows, slice, type BenchRow } from './corpus';
+import { generatedRows, mixRows, shapeRows, slice, type BenchRow } from './corpus';
 import { chooseLoadGenerator } from './loadgen';
 import { measure, waitForQuiet, type MeasureRequest } from './measure';
 import { parseOptions, USAGE, type BenchOptions } from './options';
@@ -18,6 +18,7 @@ import { checkAnswers, labelAgreement } from './preflight';
 import { freePort, startServer, type RunningServer, type ServerSpec } from './processes';
 import { treeMemory } from './procfs';
 import { runProfile } from './profile';
+import { runTail } from './tail';
 import { renderSingleTextChart } from './chart';
 import { checkTargets, LIGHT, renderMarkdown, SERVERS, TARGET_BATCH } from './report';
 import type { BenchResults, InProcessSample, Measurement, MemorySample, StartupSample } from './results';
@@ -28,19 +29,15 @@ import {
   repoRoot,
   seedsServer,
   siftServer,
+  readCard,
   snapshotBuild,
+  type CardSummary,
 } from './servers';
 
 /** --wait-idle: the machine counts as quiet below this busy share (all cores, servers idle). */
 const QUIET_BUSY_SHARE = 0.15;
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
-
-interface CardSummary {
-  name: string;
-  inputs: { name: string }[];
-  data?: { file?: string; sha256?: string } | null;
-}
 
 /** card.data.file is relative to the data folder ("disaster-tweets/train.csv"); older cards named the file only. */
 function trainingCsvPath(dataDir: string, model: string, card: CardSummary): string {
@@ -58,21 +55,6 @@ function checkTrainingData(csvPath: string, card: CardSummary): string | undefin
   return actual === expected
     ? undefined
     : `${csvPath} is not the file the shipped model was trained on (sha256 differs from card.json).`;
-}
-
-/** The input fields of the model, from card.json (the bench sends exactly these). */
-function readCard(bundleDir: string): CardSummary {
-  return JSON.parse(readFileSync(join(bundleDir, 'card.json'), 'utf8')) as CardSummary;
-}
-
-/** Rows with exactly the model's input fields: generated values where the field is known, else ''. */
-function shapeRows(rows: readonly BenchRow[], fields: readonly string[]): Record<string, string>[] {
-  return rows.map((row) => {
-    const shaped: Record<string, string> = {};
-    for (const field of fields)
-      shaped[field] = (row as unknown as Record<string, string | undefined>)[field] ?? '';
-    return shaped;
-  });
 }
 
 /** Up to `count` rows spread evenly over the training CSV (only when it is present). */
@@ -723,6 +705,10 @@ async function main(): Promise<void> {
   }
   if (options.lightOnly) {
     await lightOnly(options, root);
+    return;
+  }
+  if (options.tail) {
+    await runTail(options, root);
     return;
   }
   await compare(options, root);

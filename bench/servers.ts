@@ -79,6 +79,11 @@ export interface SiftOptions {
   workers: number;
   /** Extra node flags, e.g. --cpu-prof (after npm start's own). */
   nodeFlags?: readonly string[];
+  /** Instead of npm start's node flags (--tail compares them). */
+  startFlags?: readonly string[];
+  /** Extra environment, after npm start's and the bench's (--tail: LOG_LEVEL...). */
+  env?: Readonly<Record<string, string>>;
+  stdout?: ServerSpec['stdout'];
   name: string;
 }
 
@@ -86,7 +91,7 @@ export function siftServer(o: SiftOptions): ServerSpec {
   return {
     name: o.name,
     command: process.execPath,
-    args: [...serverStartCommand(o.root).flags, ...(o.nodeFlags ?? []), o.serverJs],
+    args: [...(o.startFlags ?? serverStartCommand(o.root).flags), ...(o.nodeFlags ?? []), o.serverJs],
     env: {
       ...serverStartCommand(o.root).env,
       NODE_ENV: 'production',
@@ -96,7 +101,9 @@ export function siftServer(o: SiftOptions): ServerSpec {
       DEFAULT_MODEL: o.model,
       WEB_CONCURRENCY: String(o.workers),
       RATE_LIMIT_PER_MINUTE: '0',
+      ...o.env,
     },
+    stdout: o.stdout,
     cwd: o.root,
     port: o.port,
     readyPath: '/ready',
@@ -186,4 +193,15 @@ export function httpServer(o: { root: string; port: number; name: string }): Ser
     readyPath: '/ready',
     readyTimeoutMs: 30_000,
   };
+}
+
+export interface CardSummary {
+  name: string;
+  inputs: { name: string }[];
+  data?: { file?: string; sha256?: string } | null;
+}
+
+/** The input fields of the model, from card.json (the bench sends exactly these). */
+export function readCard(bundleDir: string): CardSummary {
+  return JSON.parse(readFileSync(join(bundleDir, 'card.json'), 'utf8')) as CardSummary;
 }

@@ -32,7 +32,7 @@
  * | FORM_RATE_LIMIT_PER_MINUTE | 20 with API_KEYS and an open form, else 0 | Predictions per client IP per minute through the form without a key; 0 turns it off. |
  * | EXPLAIN_DEFAULT          | false          | Include explanations in JSON answers unless the request says otherwise. |
  * | HTTPS_ONLY               | false          | The site is only reached over HTTPS (TLS at a proxy): send HSTS and CSP `upgrade-insecure-requests`. |
- * | WEB_CONCURRENCY          | 1              | Worker processes (node:cluster) when above 1. |
+ * | WEB_CONCURRENCY          | CPUs the container is given, as many as its memory holds | Worker processes (node:cluster) when above 1. Unset: one per whole CPU of the cgroup's CPU quota (v2 `cpu.max`, v1 `cpu.cfs_quota_us`) and of the CPUs the process may run on (`os.availableParallelism()`), at most one per 200 MB of the memory limit (MEMORY_LIMIT_BYTES, else the cgroup's, else the machine's RAM), at least 1; so 1 on one CPU or in 256 MB. |
  * | SHUTDOWN_TIMEOUT_MS      | 8000           | On SIGTERM, time allowed for in-flight requests before exiting. |
  * | HEADERS_TIMEOUT_MS       | 10000          | Time a client has to send all request headers. |
  * | REQUEST_TIMEOUT_MS       | 30000          | Time a client has to send the whole request. |
@@ -54,6 +54,7 @@
  * Booleans accept true/false, 1/0, yes/no, on/off. Sizes are plain byte counts.
  */
 import { z } from 'zod';
+import { defaultWebConcurrency, detectHost, type HostResources } from './ops/cgroup';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -279,7 +280,8 @@ const envSchema = z.object({
   WATCH_ARTIFACTS: bool(false),
   EXPLAIN_DEFAULT: bool(false),
   HTTPS_ONLY: bool(false),
-  WEB_CONCURRENCY: int(1, 1, 256),
+  // -1 only stands for "unset": the default follows the container's CPUs and memory (below).
+  WEB_CONCURRENCY: int(-1, 1, 256),
   SHUTDOWN_TIMEOUT_MS: int(8000, 0),
   HEADERS_TIMEOUT_MS: int(10_000, 1),
   REQUEST_TIMEOUT_MS: int(30_000, 0),
@@ -320,11 +322,13 @@ const envSchema = z.object({
 /**
  * Validate the environment once. `args` are the command-line arguments after the script name:
  * `serve` (how SageMaker starts a container) switches the port to SAGEMAKER_BIND_TO_PORT.
- * Throws ConfigError listing every bad variable.
+ * Throws ConfigError listing every bad variable. `host` is asked (cgroup files) only when
+ * WEB_CONCURRENCY is unset.
  */
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   args: readonly string[] = [],
+  host: () => HostResources = detectHost,
 ): Readonly<Config> {
   const problems: string[] = [];
   const unknownArgs = args.filter((arg) => arg !== 'serve');
@@ -379,7 +383,15 @@ export function loadConfig(
     watchArtifacts: e.WATCH_ARTIFACTS,
     explainDefault: e.EXPLAIN_DEFAULT,
     httpsOnly: e.HTTPS_ONLY,
-    webConcurrency: e.WEB_CONCURRENCY,
+    webConcurrency:
+      e.WEB_CONCURRENCY >= 1
+        ? e.WEB_CONCURRENCY
+        : Math.min(
+            256,
+            defaultWebConcurrency(
+              e.MEMORY_LIMIT_BYTES > 0 ? { ...host(), memoryBytes: e.MEMORY_LIMIT_BYTES } : host(),
+            ),
+          ),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
@@ -401,7 +413,10 @@ export function loadConfig(
   });
 }
 
+/** A host with one CPU: defaultConfig's, so tests do not depend on the machine they run on. */
+const ONE_CPU: HostResources = Object.freeze({ cpus: 1, memoryBytes: 1024 * 1024 * 1024 });
+
 /** Defaults for every key: what tests start from (`testConfig({ maxBatch: 2 })`). */
 export function defaultConfig(overrides: Partial<Config> = {}): Readonly<Config> {
-  return Object.freeze({ ...loadConfig({}), ...overrides });
+  return Object.freeze({ ...loadConfig({}, [], () => ONE_CPU), ...overrides });
 }

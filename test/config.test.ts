@@ -20,7 +20,7 @@ function problems(env: NodeJS.ProcessEnv, args: string[] = []): readonly string[
 
 describe('loadConfig', () => {
   it('has a default for every setting', () => {
-    expect(loadConfig({})).toEqual({
+    expect(loadConfig({}, [], () => ({ cpus: 1, memoryBytes: 8 * 1024 ** 3 }))).toEqual({
       port: 3000,
       host: '0.0.0.0',
       artifactsDir: './artifacts',
@@ -229,6 +229,28 @@ describe('prediction log settings', () => {
       'PREDICTION_LOG_INPUTS: expected on, off or redact, got "hash"',
       'PREDICTION_LOG_RETENTION_DAYS: must be between 1 and 36500, got 0',
     ]);
+  });
+});
+
+describe('the default WEB_CONCURRENCY', () => {
+  const MB = 1024 * 1024;
+  const host = (cpus: number, memoryBytes: number) => () => ({ cpus, memoryBytes });
+
+  it('follows the CPUs and memory the container is given, and only when the variable is unset', () => {
+    expect(loadConfig({}, [], host(1, 4096 * MB)).webConcurrency).toBe(1);
+    expect(loadConfig({}, [], host(2, 4096 * MB)).webConcurrency).toBe(2);
+    expect(loadConfig({}, [], host(4, 256 * MB)).webConcurrency).toBe(1);
+    expect(loadConfig({ MEMORY_LIMIT_BYTES: String(1024 * MB) }, [], host(8, 256 * MB)).webConcurrency).toBe(
+      5,
+    );
+    const asked = jest.fn(host(8, 4096 * MB));
+    expect(loadConfig({ WEB_CONCURRENCY: '3' }, [], asked).webConcurrency).toBe(3);
+    expect(asked).not.toHaveBeenCalled();
+  });
+
+  it('reads this machine when nothing is handed in, and defaultConfig stays at one worker', () => {
+    expect(loadConfig({}).webConcurrency).toBeGreaterThanOrEqual(1);
+    expect(defaultConfig().webConcurrency).toBe(1);
   });
 });
 

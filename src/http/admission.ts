@@ -9,12 +9,12 @@
  * The budget is this process's share of the container's memory limit (cgroup v2 or v1, or
  * MEMORY_LIMIT_BYTES) minus what it uses once its models are loaded.
  */
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config';
 import { HttpError } from '../errors';
+import { cgroupMemoryLimit } from '../ops/cgroup';
 import { type BodyKind, bodyKindOf, hasBody } from './body';
 import { isOpenPath } from './security';
 
@@ -34,41 +34,9 @@ export const BASE_REQUEST_BYTES = 256 * 1024;
 /** Of the container's memory, what Sift plans to use; the rest is the allocator's and V8's slack. */
 const USABLE_FRACTION = 0.85;
 const MIN_BUDGET_BYTES = 16 * 1024 * 1024;
-/** cgroup v1 reports "no limit" as a huge number (PAGE_COUNTER_MAX pages). */
-const UNLIMITED = 2 ** 60;
-
-/**
- * The memory limit of this process's cgroup in bytes, or undefined when none is set: cgroup v2
- * (`0::/path` in /proc/self/cgroup → memory.max), then v1 (`N:memory:/path` →
- * memory.limit_in_bytes); in a container the own cgroup is the mount's root.
- */
-export function cgroupMemoryLimit(root = '/sys/fs/cgroup', self = '/proc/self/cgroup'): number | undefined {
-  let membership = '';
-  try {
-    membership = readFileSync(self, 'utf8');
-  } catch {
-    // Not Linux, or no procfs: only the root files below can say.
-  }
-  const v2 = /^0::(\/.*)$/m.exec(membership)?.[1];
-  const v1 = /^\d+:(?:[^:]*,)?memory(?:,[^:]*)?:(\/.*)$/m.exec(membership)?.[1];
-  const candidates = [
-    ...(v2 !== undefined ? [`${root}${v2 === '/' ? '' : v2}/memory.max`] : []),
-    `${root}/memory.max`,
-    ...(v1 !== undefined ? [`${root}/memory${v1 === '/' ? '' : v1}/memory.limit_in_bytes`] : []),
-    `${root}/memory/memory.limit_in_bytes`,
-  ];
-  for (const file of candidates) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8').trim();
-    } catch {
-      continue;
-    }
-    const value = Number(text);
-    if (text !== 'max' && Number.isFinite(value) && value > 0 && value < UNLIMITED) return value;
-  }
-  return undefined;
-}
+// The cgroup's memory limit lives with the other cgroup reads (src/ops/cgroup.ts); re-exported for
+// the callers and tests that know it from here.
+export { cgroupMemoryLimit };
 
 /** This process's memory budget for request work, from the limit and what it already uses. */
 export function memoryBudget(config: Readonly<Config>, residentBytes = process.memoryUsage.rss()): number {

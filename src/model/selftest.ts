@@ -74,7 +74,9 @@ function runsFor(subject: SelfTestSubject, paths: readonly InferencePath[], coun
       continue;
     }
     runs.push({ name: path, path, calls: [all] });
-    const wanted = Math.max(subject.onnxMinRows ?? 0, (subject.chunkRows ?? 0) + 1, count + 1);
+    // A finite onnxMinRows is where requests switch to ONNX: the large batch reaches it.
+    const minRows = Number.isFinite(subject.onnxMinRows) ? (subject.onnxMinRows ?? 0) : 0;
+    const wanted = Math.max(minRows, (subject.chunkRows ?? 0) + 1, count + 1);
     const size = Math.min(MAX_SELFTEST_BATCH, wanted);
     if (size > count) {
       runs.push({

@@ -21,7 +21,7 @@ export interface PredictionResult {
   readonly predictions: readonly RowPrediction[];
 }
 
-/** Full chunks reach the ONNX path (DEFAULT_ONNX_MIN_ROWS) and take ~30 ms of one core each. */
+/** Rows per chunk of a large batch: ~30 ms of one core each, with a turn of the event loop between. */
 export const PREDICT_CHUNK_ROWS = 256;
 
 /**

@@ -23,7 +23,15 @@ export function spawnServer(
 ): ServerProcess {
   const child = spawn(process.execPath, ['-r', REGISTER, script, ...args], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    // One process unless a test asks for workers: the default follows the machine's CPUs (config.ts).
+    env: {
+      PATH: process.env.PATH,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      WEB_CONCURRENCY: '1',
+      ...env,
+    },
   });
   let out = '';
   let err = '';

@@ -44,7 +44,11 @@ function sessionOf(registry: SiftRegistry, name: string): { release(): Promise<v
 
 describe('a model that fails at run time', () => {
   it('answers 503 for that model from then on, while the other models keep serving', async () => {
-    const registry = await loadRegistry(bundlesCopy(FIXTURE_MODELS), { defaultModel: 'tweets-mini' });
+    // Batches of a linear model reach ONNX only from onnxMinRows rows on (by default never).
+    const registry = await loadRegistry(bundlesCopy(FIXTURE_MODELS), {
+      defaultModel: 'tweets-mini',
+      onnxMinRows: 256,
+    });
     const live = await startLive(registry);
     try {
       // The runtime dies under the model (as a native failure would); the model still thinks it is ready.
