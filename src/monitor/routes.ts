@@ -4,6 +4,7 @@
  * (GET /models/:name/monitor, /models/:name/monitor.json). Every one answers 503 with the reason
  * when the log is off or its store fails; predictions never depend on any of them.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../deps';
 import { HttpError, badRequest, notFound } from '../errors';
@@ -76,6 +77,15 @@ export function createMonitorRouter(deps: AppDeps): Router {
     if (record === undefined) {
       // Feedback sent right after the answer can overtake the batched write.
       await log.flush().catch(() => undefined);
+      record = await fromStore(log, () => log.store.getPrediction(id));
+    }
+    // ... in another process, too: with WEB_CONCURRENCY > 1 (the default on several CPUs) or
+    // replicas on PostgreSQL the prediction may have been answered by another worker, whose queue
+    // holds it for up to its flush interval. Wait that long, twice over, before saying 404.
+    const waitMs = 2 * (log.flushIntervalMs ?? 1000);
+    const pollMs = Math.max(5, Math.min(100, waitMs / 10));
+    for (let waited = 0; record === undefined && waited < waitMs; waited += pollMs) {
+      await delay(pollMs);
       record = await fromStore(log, () => log.store.getPrediction(id));
     }
     if (record === undefined) throw missing();

@@ -3,7 +3,7 @@
  * the writer and several cluster workers can write the same file; short busy timeout, because both
  * drivers are synchronous and a wait for the lock blocks the event loop (the log retries instead).
  */
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SqlPredictionStore } from './sql-store';
 import type { SqlDatabase, SqlExecutor, SqlRow, SqlValue } from './sql';
@@ -110,9 +110,29 @@ export class SqliteStore extends SqlPredictionStore {
   }
 }
 
+/**
+ * SQLite writes the file and, in WAL mode, its -wal and -shm files beside it: the folder must be
+ * writable. Checked first so that the log says what to do instead of SQLite's "unable to open
+ * database file" (a read-only container, a host folder owned by another user).
+ */
+function ensureWritableFolder(file: string): void {
+  const folder = path.dirname(path.resolve(file));
+  try {
+    mkdirSync(folder, { recursive: true });
+    accessSync(folder, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    const uid = typeof process.getuid === 'function' ? ` by uid ${process.getuid()}` : '';
+    throw new Error(
+      `the folder ${folder} (PREDICTION_LOG_PATH) is not writable${uid} (${code}): make it writable, or in the Docker image mount a volume there (docker run -v sift-data:/app/data; docs/deploy.md)`,
+      { cause: error },
+    );
+  }
+}
+
 export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   return new SqliteStore('sqlite', async () => {
-    if (options.path !== ':memory:') mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
+    if (options.path !== ':memory:') ensureWritableFolder(options.path);
     const connection = openSqlite(options.path, options.driver);
     try {
       // journal_mode first: on a file that is not a database this is where SQLite says so.

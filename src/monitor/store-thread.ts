@@ -70,11 +70,11 @@ export function createStore(
   if (thread === false || (thread === 'auto' && !canThread())) {
     return Object.assign(buildStore(spec, options.onIdleError), { threaded: false });
   }
-  return new ThreadedStore(
-    spec,
-    thread === 'auto' ? [...process.execArgv] : [...thread.execArgv],
-    options.onIdleError,
-  );
+  // 'auto' passes no execArgv: Node then inherits the parent's options itself and leaves out the
+  // V8 and process-wide flags a thread may not take. Passing process.execArgv explicitly throws
+  // ERR_WORKER_INVALID_EXEC_ARGV under `npm start` and the image's ENTRYPOINT
+  // (--max-semi-space-size=2), and the log never opened there.
+  return new ThreadedStore(spec, thread === 'auto' ? undefined : [...thread.execArgv], options.onIdleError);
 }
 
 const WORKER_FILE = __filename.replace(/store-thread\.(ts|js)$/, 'store-thread-worker.$1');
@@ -92,7 +92,7 @@ class ThreadedStore implements PredictionStore {
 
   constructor(
     private readonly spec: StoreSpec,
-    private readonly execArgv: string[],
+    private readonly execArgv: string[] | undefined,
     private readonly onIdleError?: (message: string) => void,
   ) {
     this.kind = spec.kind;
@@ -101,7 +101,7 @@ class ThreadedStore implements PredictionStore {
   private start(): Worker {
     const worker = new Worker(BOOTSTRAP, {
       eval: true,
-      execArgv: this.execArgv,
+      ...(this.execArgv === undefined ? {} : { execArgv: this.execArgv }),
       workerData: { file: WORKER_FILE, spec: this.spec },
     });
     // An idle log must not keep the process alive; close() ends the thread.

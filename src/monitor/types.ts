@@ -123,6 +123,12 @@ export interface PredictionLog {
   /** Reads (feedback, export, monitor page) go to the store directly; they may reject when it is down. */
   readonly store: PredictionStore;
   status(): PredictionLogStatus;
+  /**
+   * Longest a record waits in the queue before its batch is written: another process writing the
+   * same store (a cluster worker, a replica on PostgreSQL) may take this long to make its record
+   * readable.
+   */
+  readonly flushIntervalMs?: number;
   /** Writes what is queued (tests, shutdown). */
   flush(): Promise<void>;
   /** Flushes, then closes the store. */

@@ -128,10 +128,16 @@ export function predictionsCsv(
   withHeader: boolean,
 ): Promise<string> {
   const guard = new FormulaGuard(true);
-  const header = withHeader ? [predictionCsvHeader(model)] : [];
+  // PREDICTION_LOG on: a last column with each row's id in the log, as CSV downloads have.
+  const logged = predictions[0]?.predictionId !== undefined;
+  const header = withHeader ? [[...predictionCsvHeader(model), ...(logged ? ['prediction_id'] : [])]] : [];
+  const line = (p: RowPrediction) => [
+    ...predictionCells(model, p, guard),
+    ...(logged ? [p.predictionId ?? ''] : []),
+  ];
   return writeCsvInChunks(
     header.length + predictions.length,
-    (i) => (i < header.length ? header[i] : predictionCells(model, predictions[i - header.length], guard)),
+    (i) => (i < header.length ? header[i] : line(predictions[i - header.length])),
     { recordDelimiter: '\n' },
   );
 }

@@ -285,8 +285,10 @@ export interface ColumnChartOptions {
  */
 export function columnChart(columns: readonly Column[], options: ColumnChartOptions): Markup {
   const width = 640;
-  const height = 140;
-  const top = 14;
+  const height = 146;
+  // Room above the plot for the reference line's legend (a label at the line's right end sat on
+  // the newest column, which is always drawn there).
+  const top = 20;
   const bottom = 20;
   const left = 60;
   const plot = height - top - bottom;
@@ -327,9 +329,11 @@ export function columnChart(columns: readonly Column[], options: ColumnChartOpti
   });
   if (options.reference !== undefined && Number.isFinite(options.reference.value)) {
     const ry = svgNumber(y(options.reference.value));
+    const legend = `${options.reference.label}: ${options.format(options.reference.value)}`;
     out.push(
       `<line class="bar-threshold" x1="${left}" x2="${width}" y1="${ry}" y2="${ry}"/>`,
-      `<text class="axis-text" x="${width - 2}" y="${svgNumber(Math.max(10, y(options.reference.value) - 3))}" text-anchor="end">${escapeHtml(options.reference.label)}</text>`,
+      `<line class="bar-threshold" x1="${left}" x2="${left + 22}" y1="7" y2="7"/>`,
+      `<text class="axis-text" x="${left + 28}" y="11">${escapeHtml(legend)}</text>`,
     );
   }
   out.push('</svg>');

@@ -45,9 +45,15 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
-/** Start `node dist/server.js` on a free port and wait until it says where it listens. */
-export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.js')], {
+/**
+ * Start `node dist/server.js` on a free port and wait until it says where it listens. nodeArgs go
+ * before the script (`npm start` and the image add `--max-semi-space-size=2`).
+ */
+export async function startServer(
+  env: Record<string, string> = {},
+  nodeArgs: readonly string[] = [],
+): Promise<RunningServer> {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist', 'server.js')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

@@ -134,4 +134,32 @@ describe('CSV downloads', () => {
     await log.flush();
     for (const id of ids) expect((await log.store.getPrediction(id))?.inputs?.text).toBeDefined();
   });
+
+  it('and SageMaker CSV answers get one too, last, with or without the header row', async () => {
+    const { app, log } = await appWithLog();
+    const body = 'Forest fire near La Ronge,,\nWhat a lovely day,,\n';
+    const withHeader = await request(app)
+      .post('/invocations')
+      .set('Content-Type', 'text/csv')
+      .set('Accept', 'text/csv;header=present')
+      .send(body)
+      .expect(200);
+    const [header, ...rows] = withHeader.text.trim().split('\n');
+    expect(header.split(',').at(-1)).toBe('prediction_id');
+    expect(rows).toHaveLength(2);
+    const bare = await request(app)
+      .post('/invocations')
+      .set('Content-Type', 'text/csv')
+      .set('Accept', 'text/csv')
+      .send(body)
+      .expect(200);
+    const bareRows = bare.text.trim().split('\n');
+    expect(bareRows).toHaveLength(2);
+    expect(bareRows[0].split(',')).toHaveLength(header.split(',').length);
+    await log.flush();
+    for (const row of [...rows, ...bareRows]) {
+      const id = row.split(',').at(-1) as string;
+      expect((await log.store.getPrediction(id))?.model).toBe('tweets-mini');
+    }
+  });
 });

@@ -3,6 +3,7 @@
  * real SQLite file, and a full disk and its recovery through the thread. Under jest the thread gets
  * the TypeScript hook explicitly (the server's own runs inherit it or run compiled JavaScript).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,7 +49,9 @@ describe('store thread', () => {
       { kind: 'sqlite', options: { path: path.join(dir, 'a-file', 'x.sqlite') } },
       { thread: THREAD },
     );
-    await expect(bad.open()).rejects.toThrow(/ENOTDIR|EEXIST/);
+    await expect(bad.open()).rejects.toThrow(
+      /a-file \(PREDICTION_LOG_PATH\) is not writable.*\((ENOTDIR|EEXIST)\).*mount a volume/,
+    );
     await bad.close();
 
     const store = createStore(
@@ -75,6 +78,25 @@ describe('store thread', () => {
     } finally {
       await log.close();
     }
+  });
+});
+
+describe('store thread under the production node flags', () => {
+  it('opens from a process started like `npm start` and the image (--max-semi-space-size=2)', () => {
+    // A V8 flag in execArgv that a thread may not take: the 'auto' thread must still start.
+    const script = `
+      const { createStore } = require(${JSON.stringify(path.resolve(__dirname, '..', '..', 'src', 'monitor', 'store-thread.ts'))});
+      const store = createStore({ kind: 'sqlite', options: { path: ${JSON.stringify(path.join(dir, 'flags.sqlite'))} } });
+      store.open().then(() => store.close()).then(
+        () => console.log('opened threaded=' + store.threaded),
+        (error) => { console.log('failed: ' + error.message); process.exitCode = 1; },
+      );`;
+    const output = execFileSync(
+      process.execPath,
+      ['--max-semi-space-size=2', '-r', THREAD.execArgv[1], '-e', script],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(output.trim()).toBe('opened threaded=true');
   });
 });
 
