@@ -170,7 +170,8 @@ export function runPrimary(
     worker.on('message', (message: unknown) => {
       if (!isReadyMessage(message)) return;
       ready.add(worker.id);
-      if (everServed) logger.info({ worker: worker.id, serving: ready.size }, 'restarted worker serving');
+      // Only once every first worker is up: before that, a ready worker is one of the first ones.
+      if (announced) logger.info({ worker: worker.id, serving: ready.size }, 'restarted worker serving');
       everServed = true;
       if (!othersForked) {
         othersForked = true;
