@@ -283,6 +283,19 @@ ok "HEALTHCHECK healthy $(($(now_ms) - started)) ms after docker run ($HEALTH_HO
 stop_ms=$(stop_cleanly "$web")
 ok "docker stop → exit 0 in ${stop_ms} ms"
 
+# logged CONTAINER FILE PATTERN: wait (10 s at most) until the container's log has a line matching
+# PATTERN (grep -E), the log copied to FILE; the server writes its log in batches (≤ 200 ms late).
+logged() {
+  local container=$1 file=$2 pattern=$3 deadline=$(($(date +%s) + 10))
+  while :; do
+    # (to a file first: grep -q would end the pipe early, which pipefail counts as a failure)
+    docker logs "$container" >"$file" 2>&1
+    grep -Eq "$pattern" "$file" && return 0
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+}
+
 # ---------------------------------------------------------------------------------------------------
 step "prediction log: PREDICTION_LOG=on, --read-only, a named volume on /app/data"
 log_volume="$RUN_ID-data"
@@ -293,9 +306,7 @@ start_container log "${log_run[@]}"
 log1=$CONTAINER
 log_url="http://127.0.0.1:$(host_port "$log1" 3000)"
 wait_http_200 "$log_url/ready" 60 "$log1"
-# (to a file first: grep -q would end the pipe early, which pipefail counts as a failure)
-docker logs "$log1" >"$WORK_DIR/log1.log" 2>&1
-grep -q '"msg":"prediction log open"' "$WORK_DIR/log1.log" || {
+logged "$log1" "$WORK_DIR/log1.log" '"msg":"prediction log open"' || {
   FAILED_CONTAINER=$log1
   fail "the server did not log 'prediction log open'"
 }
@@ -363,7 +374,7 @@ log_url="http://127.0.0.1:$(host_port "$log_ro" 3000)"
 wait_http_200 "$log_url/ready" 60 "$log_ro"
 status=$(request log-ro-predict POST "$log_url/predict" -H 'Content-Type: application/json' --data '{"text": "Forest fire near La Ronge"}')
 expect_status log-ro-predict 200 "$status"
-docker logs "$log_ro" >"$WORK_DIR/log-ro.log" 2>&1
+logged "$log_ro" "$WORK_DIR/log-ro.log" '/app/data \(PREDICTION_LOG_PATH\) is not writable' || true
 message=$(grep -o '/app/data (PREDICTION_LOG_PATH) is not writable[^"]*' "$WORK_DIR/log-ro.log" | head -n 1 || true)
 [ -n "$message" ] || {
   FAILED_CONTAINER=$log_ro
