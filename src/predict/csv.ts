@@ -250,7 +250,10 @@ function withDelimiterHint<T>(run: () => T, header: readonly string[], delimiter
  * `score_<class>`) per class, `coverage_ratio`, `low_signal`, and `model_version` (the bundle's
  * content hash) when the model has one.
  */
-export function predictionColumns(model: Pick<LoadedModel, 'card' | 'output' | 'version'>): string[] {
+export function predictionColumns(
+  model: Pick<LoadedModel, 'card' | 'output' | 'version'>,
+  logged = false,
+): string[] {
   const multilabel = model.card.task === 'multilabel';
   const kind = model.output === 'scores' ? 'score' : 'probability';
   return [
@@ -260,7 +263,14 @@ export function predictionColumns(model: Pick<LoadedModel, 'card' | 'output' | '
     'coverage_ratio',
     'low_signal',
     ...(model.version ? ['model_version'] : []),
+    // PREDICTION_LOG on: each row's id in the log, for POST /predictions/{id}/feedback.
+    ...(logged ? ['prediction_id'] : []),
   ];
+}
+
+/** Predictions carry their log ids (PREDICTION_LOG on): the CSV answers gain a prediction_id column. */
+export function carriesLogIds(predictions: readonly RowPrediction[]): boolean {
+  return predictions[0]?.predictionId !== undefined;
 }
 
 /** One prediction's cells, in predictionColumns' order; class names from the card are always neutralised. */
@@ -280,6 +290,7 @@ export function predictionCells(
     String(prediction.coverage.ratio),
     String(json.low_signal),
     ...(model.version ? [model.version] : []),
+    ...(prediction.predictionId !== undefined ? [prediction.predictionId] : []),
   ];
 }
 
@@ -329,19 +340,15 @@ export async function predictionsToCsv(
   const id = idColumn(table, guard);
   const taken = new Set(table.columns);
   const rowNumber = id === undefined ? [uniqueName(ROW_NUMBER_COLUMN, taken)] : [];
-  // PREDICTION_LOG on: each row's id in the log, for POST /predictions/{id}/feedback.
-  const logged = result.predictions[0]?.predictionId !== undefined;
   const added = [
     ...rowNumber,
-    ...predictionColumns(model).map((name) => uniqueName(name, taken)),
-    ...(logged ? [uniqueName('prediction_id', taken)] : []),
+    ...predictionColumns(model, carriesLogIds(result.predictions)).map((name) => uniqueName(name, taken)),
   ];
   const header = [...table.header.map((cell) => guard.cell(cell)), ...added];
   const line = (i: number): string[] => [
     ...table.records[i].map((cell) => guard.cell(cell)),
     ...(id === undefined ? [String(i + 1)] : []),
     ...predictionCells(model, result.predictions[i], guard),
-    ...(logged ? [result.predictions[i].predictionId ?? ''] : []),
   ];
   const text = await writeCsvInChunks(
     result.predictions.length + 1,

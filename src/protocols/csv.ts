@@ -27,6 +27,7 @@ import {
   mapColumns,
   namesRequiredInputs,
   predictionCells,
+  carriesLogIds,
   predictionColumns,
 } from '../predict/csv';
 import type { ModelInputs, RawRow } from './rows';
@@ -112,9 +113,9 @@ export async function parseSageMakerCsv(
 }
 
 /** The answer's header: the CSV upload's prediction columns, neutralised like them. */
-export function predictionCsvHeader(model: Pick<LoadedModel, 'card' | 'output'>): string[] {
+export function predictionCsvHeader(model: Pick<LoadedModel, 'card' | 'output'>, logged = false): string[] {
   const guard = new FormulaGuard(true);
-  return predictionColumns(model).map((name) => guard.always(name));
+  return predictionColumns(model, logged).map((name) => guard.always(name));
 }
 
 /**
@@ -128,16 +129,10 @@ export function predictionsCsv(
   withHeader: boolean,
 ): Promise<string> {
   const guard = new FormulaGuard(true);
-  // PREDICTION_LOG on: a last column with each row's id in the log, as CSV downloads have.
-  const logged = predictions[0]?.predictionId !== undefined;
-  const header = withHeader ? [[...predictionCsvHeader(model), ...(logged ? ['prediction_id'] : [])]] : [];
-  const line = (p: RowPrediction) => [
-    ...predictionCells(model, p, guard),
-    ...(logged ? [p.predictionId ?? ''] : []),
-  ];
+  const header = withHeader ? [predictionCsvHeader(model, carriesLogIds(predictions))] : [];
   return writeCsvInChunks(
     header.length + predictions.length,
-    (i) => (i < header.length ? header[i] : line(predictions[i - header.length])),
+    (i) => (i < header.length ? header[i] : predictionCells(model, predictions[i - header.length], guard)),
     { recordDelimiter: '\n' },
   );
 }

@@ -8,13 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { createApp } from '../../src/app';
-import { defaultConfig } from '../../src/config';
 import type { SiftRegistry } from '../../src/model/registry';
 import { type ManagedPredictionLog, createPredictionLog } from '../../src/monitor/log';
 import { createSqliteStore } from '../../src/monitor/store-sqlite';
-import { createMetrics } from '../../src/ops/metrics';
-import { captureLogger, loadFixtureRegistry } from '../helpers/app';
+import { buildTestApp, captureLogger, loadFixtureRegistry } from '../helpers/app';
 
 let registry: SiftRegistry;
 let dir: string;
@@ -39,13 +36,7 @@ async function worker(file: string) {
   });
   logs.push(log);
   expect(await log.opened).toBe(true);
-  return createApp({
-    config: defaultConfig({ logLevel: 'silent' }),
-    registry,
-    logger: captureLogger('silent').logger,
-    metrics: createMetrics({ processMetrics: false }),
-    predictionLog: log,
-  });
+  return buildTestApp(registry, { logLevel: 'silent' }, { predictionLog: log }).app;
 }
 
 it('feedback sent at once to another worker finds the prediction; an unknown id is still a 404', async () => {

@@ -3,13 +3,10 @@
  * its feedback through the other, and both export and monitor the same rows.
  */
 import request from 'supertest';
-import { createApp } from '../../src/app';
-import { defaultConfig } from '../../src/config';
 import type { SiftRegistry } from '../../src/model/registry';
 import { createPredictionLog, type ManagedPredictionLog } from '../../src/monitor/log';
 import { createPostgresStore } from '../../src/monitor/store-postgres';
-import { createMetrics } from '../../src/ops/metrics';
-import { captureLogger, loadFixtureRegistry } from '../helpers/app';
+import { buildTestApp, captureLogger, loadFixtureRegistry } from '../helpers/app';
 import { describePostgres, startPostgres, type TestPostgres } from '../helpers/postgres';
 
 describePostgres('feedback and monitor across replicas (PostgreSQL)', () => {
@@ -35,13 +32,7 @@ describePostgres('feedback and monitor across replicas (PostgreSQL)', () => {
     });
     logs.push(log);
     expect(await log.opened).toBe(true);
-    return createApp({
-      config: defaultConfig({ logLevel: 'silent' }),
-      registry,
-      logger: captureLogger('silent').logger,
-      metrics: createMetrics({ processMetrics: false }),
-      predictionLog: log,
-    });
+    return buildTestApp(registry, { logLevel: 'silent' }, { predictionLog: log }).app;
   }
 
   it('predict on one, feedback on the other, the same export and accuracy on both', async () => {
