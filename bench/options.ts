@@ -41,6 +41,12 @@ export interface BenchOptions {
   lightModel: string;
   /** Connection counts of the light comparison ([] skips it). */
   lightConnections: number[];
+  /**
+   * Interleaved rounds of the CPU-per-request comparisons the targets judge (light pipeline and
+   * default model, one process each, 32 connections): each contender's lowest round counts, so a
+   * burst of other work on a shared machine cannot decide a target.
+   */
+  cpuRounds: number;
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -82,6 +88,9 @@ run on this machine; prints a Markdown table and writes bench/results/latest.{md
   --light-artifacts DIR   bundles for the light-pipeline CPU comparison (default test/fixtures/bundles)
   --light-model NAME      its word 1-2 TF-IDF + LogisticRegression bundle (default sentiment-mini)
   --light-connections 1,8,32,128  connection counts of that comparison
+  --cpu-rounds N          interleaved rounds of the CPU-per-request comparisons the targets judge
+                          (light pipeline and default model, one process each, 32 connections;
+                          default 3, --quick 1): each contender's lowest round counts
   --settle S              seconds of quiet after the load before the "settled" RSS sample
                           (default 15: V8 gives back the garbage of the load when idle)
 `;
@@ -113,6 +122,7 @@ const DEFAULTS: BenchOptions = {
   lightArtifactsDir: 'test/fixtures/bundles',
   lightModel: 'sentiment-mini',
   lightConnections: [1, 8, 32, 128],
+  cpuRounds: 3,
 };
 
 const QUICK: Partial<BenchOptions> = {
@@ -125,6 +135,7 @@ const QUICK: Partial<BenchOptions> = {
   realRows: 500,
   settleSeconds: 5,
   lightConnections: [32],
+  cpuRounds: 1,
 };
 
 function positiveList(name: string, raw: string): number[] {
@@ -253,6 +264,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case 'light-connections':
         options.lightConnections = positiveList(name, value);
+        break;
+      case 'cpu-rounds':
+        options.cpuRounds = positiveList(name, value)[0];
         break;
       case 'render':
         options.render = value;

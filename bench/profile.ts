@@ -55,6 +55,12 @@ export const SIFT_PHASES: readonly PhaseRule[] = [
   },
   { phase: 'classify + explain (src/model)', matches: inFile('/dist/model/') },
   { phase: 'rows in, answer objects out (src/predict)', matches: inFile('/dist/predict/') },
+  // sendJson lives beside the parser (src/http/json) but is the answer's serialisation, headers and
+  // socket write: a phase of its own, or the write would be read as parsing.
+  {
+    phase: 'sending the answer: JSON.stringify, headers, socket write (sendJson)',
+    matches: (f) => f.functionName === 'sendJson' && f.url.includes('/dist/http/json'),
+  },
   { phase: 'strict JSON body parse (src/http/json)', matches: inFile('/dist/http/json') },
   {
     phase: 'request context: id, child logger, access log, metrics',

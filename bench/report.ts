@@ -29,6 +29,28 @@ function find(rows: readonly Measurement[], server: string, connections: number)
   return rows.find((m) => m.server === server && m.connections === connections);
 }
 
+/**
+ * The measurement of `server` at `connections` with the least server CPU per request: with
+ * several interleaved rounds (--cpu-rounds), the one least disturbed by other work on the machine.
+ */
+export function lowestCpu(
+  rows: readonly Measurement[],
+  server: string,
+  connections: number,
+): Measurement | undefined {
+  let best: Measurement | undefined;
+  for (const m of rows) {
+    if (m.server !== server || m.connections !== connections) continue;
+    if (best === undefined || m.serverCpuMicrosPerRequest < best.serverCpuMicrosPerRequest) best = m;
+  }
+  return best;
+}
+
+/** How many measurements of `server` at `connections` there are (rounds), for the target's wording. */
+function roundsOf(rows: readonly Measurement[], server: string, connections: number): number {
+  return rows.filter((m) => m.server === server && m.connections === connections).length;
+}
+
 function findInProcess(rows: readonly InProcessSample[], engine: InProcessSample['engine'], batch: number) {
   return rows.find((s) => s.engine === engine && s.batch === batch && !s.explain);
 }
@@ -136,7 +158,7 @@ const micros = (m: Measurement) => `${fixed(m.serverCpuMicrosPerRequest, 0)} µs
 /** Issue 14: server CPU per request, one process each, and the one-worker p99, at 32 connections. */
 function checkCpuTargets(results: Omit<BenchResults, 'targets'>): TargetCheck[] {
   const light = results.light ?? [];
-  const at = (server: string) => find(light, server, TARGET_CONNECTIONS);
+  const at = (server: string) => lowestCpu(light, server, TARGET_CONNECTIONS);
   const sift = at(LIGHT.sift);
   const express = at(LIGHT.express);
   const http = at(LIGHT.http);
@@ -150,7 +172,11 @@ function checkCpuTargets(results: Omit<BenchResults, 'targets'>): TargetCheck[] 
         : { target, measured: outcome[0], pass: outcome[1] },
     );
   };
-  const c = `${TARGET_CONNECTIONS} connections`;
+  const rounds = (rows: readonly Measurement[], server: string) => {
+    const n = roundsOf(rows, server, TARGET_CONNECTIONS);
+    return n > 1 ? `, lowest of ${n} interleaved rounds` : '';
+  };
+  const c = `${TARGET_CONNECTIONS} connections${rounds(light, LIGHT.sift)}`;
   push(`light pipeline: Sift server CPU/request ≤ 0.75× bare Express's (${c})`, () => {
     if (!sift || !express) return undefined;
     const r = ratio(sift.serverCpuMicrosPerRequest, express.serverCpuMicrosPerRequest);
@@ -172,12 +198,16 @@ function checkCpuTargets(results: Omit<BenchResults, 'targets'>): TargetCheck[] 
   });
   const sift1 = find(results.single, SERVERS.sift1, TARGET_CONNECTIONS);
   const express1 = find(results.single, SERVERS.express1, TARGET_CONNECTIONS);
-  push(`default model: Sift CPU/request ≤ 1.25× bare Express's, 1 worker (${c})`, () => {
-    if (!sift1 || !express1) return undefined;
-    const r = ratio(sift1.serverCpuMicrosPerRequest, express1.serverCpuMicrosPerRequest);
-    return [`${fixed(r, 2)}× (${micros(sift1)} vs ${micros(express1)})`, r <= 1.25];
+  const pairRounds = [...results.single, ...(results.cpuRounds ?? [])];
+  const c1 = `${TARGET_CONNECTIONS} connections${rounds(pairRounds, SERVERS.sift1)}`;
+  push(`default model: Sift CPU/request ≤ 1.25× bare Express's, 1 worker (${c1})`, () => {
+    const sift = lowestCpu(pairRounds, SERVERS.sift1, TARGET_CONNECTIONS);
+    const express = lowestCpu(pairRounds, SERVERS.express1, TARGET_CONNECTIONS);
+    if (!sift || !express) return undefined;
+    const r = ratio(sift.serverCpuMicrosPerRequest, express.serverCpuMicrosPerRequest);
+    return [`${fixed(r, 2)}× (${micros(sift)} vs ${micros(express)})`, r <= 1.25];
   });
-  push(`default model: p99 ≤ 1.5× bare Express's p99, 1 worker (${c})`, () => {
+  push(`default model: p99 ≤ 1.5× bare Express's p99, 1 worker (${TARGET_CONNECTIONS} connections)`, () => {
     if (!sift1 || !express1) return undefined;
     const p = ratio(sift1.load.latencyMs.p99, express1.load.latencyMs.p99);
     return [
@@ -186,6 +216,20 @@ function checkCpuTargets(results: Omit<BenchResults, 'targets'>): TargetCheck[] 
     ];
   });
   return checks;
+}
+
+/** One row per contender and connection count: its lowest-CPU round, in the order first measured. */
+function lightRows(light: readonly Measurement[]): Measurement[] {
+  const seen = new Set<string>();
+  const rows: Measurement[] = [];
+  for (const m of light) {
+    const key = `${m.server}\u0000${m.connections}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const best = lowestCpu(light, m.server, m.connections);
+    if (best !== undefined) rows.push(best);
+  }
+  return rows;
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -269,14 +313,17 @@ export function renderMarkdown(results: BenchResults): string {
     const model = results.lightModelMicros;
     out.push(
       `The model's own cost in process (vectorize + classify one text): ${model === undefined || model === null ? 'n/a' : `${fixed(model, 0)} µs`}. ` +
-        "'× node:http' is the server CPU per request over raw node:http's at the same connection count.",
+        "'× node:http' is the server CPU per request over raw node:http's at the same connection count." +
+        (roundsOf(light, LIGHT.sift, TARGET_CONNECTIONS) > 1
+          ? ` At ${TARGET_CONNECTIONS} connections each row is its contender's lowest of ${roundsOf(light, LIGHT.sift, TARGET_CONNECTIONS)} interleaved rounds.`
+          : ''),
     );
     out.push('');
     out.push(
       table(
         [...loadHeader.slice(0, -1), '× node:http', CPU_SPLIT],
-        light.map((m) => {
-          const base = find(light, LIGHT.http, m.connections);
+        lightRows(light).map((m) => {
+          const base = lowestCpu(light, LIGHT.http, m.connections);
           const cells = loadRows([m], false)[0];
           const times = base
             ? `${fixed(ratio(m.serverCpuMicrosPerRequest, base.serverCpuMicrosPerRequest), 2)}×`

@@ -90,6 +90,11 @@ export interface BenchResults {
    * raw node:http, Flask + scikit-learn. Older saved runs have none.
    */
   light?: Measurement[];
+  /**
+   * Extra interleaved rounds of the default model's one-process pair (Sift and bare Express, single
+   * text, 32 connections) beside section 1's own measurement; the CPU target takes each one's lowest.
+   */
+  cpuRounds?: Measurement[];
   /** The light model's own cost in process (vectorize + classify one text), µs. */
   lightModelMicros?: number | null;
   lightModel?: string;

@@ -20,7 +20,7 @@ import { treeMemory } from './procfs';
 import { runProfile } from './profile';
 import { runTail } from './tail';
 import { renderSingleTextChart } from './chart';
-import { checkTargets, LIGHT, renderMarkdown, SERVERS, TARGET_BATCH } from './report';
+import { checkTargets, LIGHT, renderMarkdown, SERVERS, TARGET_BATCH, TARGET_CONNECTIONS } from './report';
 import type { BenchResults, InProcessSample, Measurement, MemorySample, StartupSample } from './results';
 import {
   expressServer,
@@ -249,22 +249,30 @@ async function measureLight(c: LightContext): Promise<{ light: Measurement[]; mo
     const batchCheck = { body: JSON.stringify({ instances: slice(rows, 0, 3) }), rows: 3 };
     for (const s of servers.values()) await checkAnswers(s, bodies[0], batchCheck, false);
     for (const connections of options.lightConnections) {
-      for (const name of [LIGHT.seeds, LIGHT.http, LIGHT.express, LIGHT.sift]) {
-        const m = await c.timed(servers.get(name) as RunningServer, {
-          scenario: 'light',
-          path: '/predict',
-          bodies,
-          connections,
-          batch: 1,
-          explain: false,
-          durationSeconds: options.durationSeconds,
-          warmupSeconds: options.warmupSeconds,
-        });
-        light.push(m);
-        log(
-          `light   ${name.padEnd(38)} c=${String(connections).padEnd(3)} ${m.serverCpuMicrosPerRequest.toFixed(0).padStart(6)} µs/req  p50 ${m.load.latencyMs.p50.toFixed(2)} p99 ${m.load.latencyMs.p99.toFixed(2)} ms`,
-        );
-      }
+      // The targets' connection count gets --cpu-rounds interleaved rounds (the lowest counts);
+      // Flask, far from any target's edge, runs once.
+      const rounds = connections === TARGET_CONNECTIONS ? options.cpuRounds : 1;
+      const order = (round: number) =>
+        round === 0
+          ? [LIGHT.seeds, LIGHT.http, LIGHT.express, LIGHT.sift]
+          : [LIGHT.http, LIGHT.express, LIGHT.sift];
+      for (let round = 0; round < rounds; round++)
+        for (const name of order(round)) {
+          const m = await c.timed(servers.get(name) as RunningServer, {
+            scenario: 'light',
+            path: '/predict',
+            bodies,
+            connections,
+            batch: 1,
+            explain: false,
+            durationSeconds: options.durationSeconds,
+            warmupSeconds: options.warmupSeconds,
+          });
+          light.push(m);
+          log(
+            `light   ${name.padEnd(38)} c=${String(connections).padEnd(3)} ${m.serverCpuMicrosPerRequest.toFixed(0).padStart(6)} µs/req  p50 ${m.load.latencyMs.p50.toFixed(2)} p99 ${m.load.latencyMs.p99.toFixed(2)} ms${rounds > 1 ? `  (round ${round + 1}/${rounds})` : ''}`,
+          );
+        }
     }
   } finally {
     await Promise.all([...servers.values()].map((s) => s.stop()));
@@ -404,6 +412,7 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
   }
 
   const single: Measurement[] = [];
+  const cpuRounds: Measurement[] = [];
   const explain: Measurement[] = [];
   const batch: Measurement[] = [];
   const memory: MemorySample[] = [];
@@ -447,6 +456,28 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
         log(
           `single  ${name.padEnd(38)} c=${String(connections).padEnd(3)} ${m.load.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${m.load.latencyMs.p99.toFixed(2)} ms`,
         );
+      }
+    }
+
+    // The default model's CPU target compares the one-process pair: more interleaved rounds of it
+    // at the target's connection count, beside section 1's own (the lowest of each counts).
+    if (options.connections.includes(TARGET_CONNECTIONS)) {
+      for (let round = 1; round < options.cpuRounds; round++) {
+        for (const name of [SERVERS.express1, SERVERS.sift1]) {
+          const m = await timed(server(name), {
+            scenario: 'single',
+            path: '/predict',
+            bodies: singleBodies,
+            connections: TARGET_CONNECTIONS,
+            batch: 1,
+            explain: false,
+            ...common,
+          });
+          cpuRounds.push(m);
+          log(
+            `cpu     ${name.padEnd(38)} c=${TARGET_CONNECTIONS}  ${m.serverCpuMicrosPerRequest.toFixed(0).padStart(6)} µs/req  (round ${round + 1}/${options.cpuRounds})`,
+          );
+        }
       }
     }
 
@@ -580,7 +611,7 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
   build.remove();
   generator.close();
 
-  const erroneous = [...single, ...explain, ...batch, ...light].filter(
+  const erroneous = [...single, ...cpuRounds, ...explain, ...batch, ...light].filter(
     (m) => m.load.socketErrors + m.load.badStatus > 0,
   );
   for (const m of erroneous) {
@@ -638,6 +669,7 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
     explain,
     batch,
     light,
+    cpuRounds,
     lightModelMicros,
     lightModel: `${options.lightArtifactsDir}/${options.lightModel}`,
     inProcess,
