@@ -43,6 +43,16 @@ function rejectForbiddenKeys(key: string, value: unknown): unknown {
   return value;
 }
 
+/** False only when no key of `text` can be forbidden: JSON spells letters otherwise only as \uXXXX. */
+function mayHoldForbiddenKey(text: string): boolean {
+  return (
+    text.includes('\\u') ||
+    text.includes('__proto__') ||
+    text.includes('constructor') ||
+    text.includes('prototype')
+  );
+}
+
 /**
  * Parse a JSON request body. Throws 400 with code `invalid_json`, `json_too_deep` or
  * `forbidden_key`. Messages never quote the body.
@@ -54,7 +64,9 @@ export function parseStrictJson(text: string, maxDepth: number): unknown {
     throw codedBadRequest('json_too_deep', `JSON nesting is deeper than ${maxDepth} levels (MAX_JSON_DEPTH)`);
   }
   try {
-    return JSON.parse(text, rejectForbiddenKeys);
+    // A reviver makes JSON.parse several times slower: it runs only when a forbidden key could be
+    // there at all (one of the words, or a \u escape that could spell one).
+    return mayHoldForbiddenKey(text) ? JSON.parse(text, rejectForbiddenKeys) : JSON.parse(text);
   } catch (error) {
     if (error instanceof ForbiddenKeyError) {
       throw codedBadRequest('forbidden_key', `the key "${error.key}" is not accepted anywhere in a request`);

@@ -27,6 +27,16 @@ describe('parseStrictJson', () => {
     expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 
+  it.each([
+    ['\\u005f\\u005fproto__', '__proto__'],
+    ['constructo\\u0072', 'constructor'],
+    ['\\u0070rototype', 'prototype'],
+  ])('rejects the key %s (escaped %s) too', (spelt) => {
+    expect(codeOf(() => parseStrictJson(`{"text": "a", "${spelt}": {"x": 1}}`, 32))).toBe(
+      '400 forbidden_key',
+    );
+  });
+
   it('allows those words as values', () => {
     expect(parseStrictJson('{"text": "__proto__ constructor prototype"}', 32)).toEqual({
       text: '__proto__ constructor prototype',
