@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type pino from 'pino';
+import { infoLineWriter } from '../ops/logging';
 import type { Metrics } from '../ops/metrics';
 
 declare module 'express-serve-static-core' {
@@ -147,5 +148,5 @@ function record(
   if (status >= 500) logger.error(entry, 'request failed');
   // Orchestrators probe every few seconds: successful probes would drown the real traffic at info.
   else if (status < 400 && PROBE_PATHS.has(path)) logger.debug(entry, 'request');
-  else logger.info(entry, aborted ? 'request aborted' : 'request');
+  else infoLineWriter(logger)(entry, aborted ? 'request aborted' : 'request');
 }
