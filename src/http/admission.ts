@@ -192,14 +192,23 @@ export class Admission {
     );
   }
 
+  /**
+   * A ticket at once when nothing is queued and the request fits, else undefined (then `admit`
+   * queues or refuses it): most requests are admitted this way, without a promise or a turn of the
+   * event loop.
+   */
+  admitNow(bytes: number): Ticket | undefined {
+    if (bytes > this.limits.budgetBytes || this.queue.length > 0 || !this.fits(bytes)) return undefined;
+    this.waited(0);
+    return this.take(bytes);
+  }
+
   /** Like acquire, with a ticket that can grow (reserveMore). */
   admit(bytes: number): Promise<Ticket> {
     const { budgetBytes, maxQueued, queueTimeoutMs } = this.limits;
     if (bytes > budgetBytes) return Promise.reject(this.tooLarge(bytes));
-    if (this.queue.length === 0 && this.fits(bytes)) {
-      this.waited(0);
-      return Promise.resolve(this.take(bytes));
-    }
+    const now = this.admitNow(bytes);
+    if (now !== undefined) return Promise.resolve(now);
     if (this.queue.length >= maxQueued) {
       return Promise.reject(
         this.reject(
@@ -320,30 +329,30 @@ export function admitRequest(
   bytes: number,
   next: (error?: unknown) => void,
 ): void {
-  admission.admit(bytes).then(
-    (ticket) => {
-      locals[TICKET] = ticket;
-      res.once('finish', ticket.release);
-      res.once('close', ticket.release);
-      next();
-    },
-    (error: unknown) => {
-      // The answer goes out once the unread body is discarded (closing on unread bytes would
-      // reset the connection before the client reads the 503), or after a second at most. A
-      // connection whose body was read stays open: a refused client that reconnects would wait
-      // for an accept, which libuv does once per turn of the event loop (libuv#3696).
-      let answered = false;
-      const answer = (drained: boolean) => {
-        if (answered) return;
-        answered = true;
-        clearTimeout(timer);
-        if (!drained) res.setHeader('Connection', 'close');
-        next(error);
-      };
-      const timer = setTimeout(() => answer(false), DISCARD_BODY_MS);
-      req.once('end', () => answer(true));
-      req.once('error', () => answer(false));
-      req.resume();
-    },
-  );
+  const hold = (ticket: Ticket) => {
+    locals[TICKET] = ticket;
+    // 'close' follows 'finish' for every answer, and comes alone when the client hung up.
+    res.once('close', ticket.release);
+    next();
+  };
+  const now = admission.admitNow(bytes);
+  if (now !== undefined) return hold(now);
+  admission.admit(bytes).then(hold, (error: unknown) => {
+    // The answer goes out once the unread body is discarded (closing on unread bytes would
+    // reset the connection before the client reads the 503), or after a second at most. A
+    // connection whose body was read stays open: a refused client that reconnects would wait
+    // for an accept, which libuv does once per turn of the event loop (libuv#3696).
+    let answered = false;
+    const answer = (drained: boolean) => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(timer);
+      if (!drained) res.setHeader('Connection', 'close');
+      next(error);
+    };
+    const timer = setTimeout(() => answer(false), DISCARD_BODY_MS);
+    req.once('end', () => answer(true));
+    req.once('error', () => answer(false));
+    req.resume();
+  });
 }
