@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createSqliteStore } from '../../src/monitor/store-sqlite';
 import { listeningUrl, spawnServer } from '../helpers/process';
+import { waitUntil } from '../helpers/wait';
 
 it('two workers share one SQLite log', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sift-cluster-log-'));
@@ -22,7 +23,10 @@ it('two workers share one SQLite log', async () => {
     const url = listeningUrl(await server.waitFor(/sift listening on/, 80_000));
     const status = await fetch(`${url}/ready`).then((r) => r.status);
     expect(status).toBe(200);
-    expect(server.stdout().match(/"msg":"prediction log open"/g)).toHaveLength(2);
+    // Each worker writes its log in batches (at most LOG_FLUSH_MS late): wait for both lines.
+    const opened = () => server.stdout().match(/"msg":"prediction log open"/g)?.length ?? 0;
+    await waitUntil(() => opened() >= 2);
+    expect(opened()).toBe(2);
     server.child.kill('SIGTERM');
     expect((await server.exited).code).toBe(0);
     expect(server.stdout().match(/"msg":"prediction log closed"/g)).toHaveLength(2);
