@@ -20,7 +20,15 @@ import { treeMemory } from './procfs';
 import { runProfile } from './profile';
 import { runTail } from './tail';
 import { renderSingleTextChart } from './chart';
-import { checkTargets, LIGHT, renderMarkdown, SERVERS, TARGET_BATCH, TARGET_CONNECTIONS } from './report';
+import {
+  checkTargets,
+  LIGHT,
+  LIGHT_BUSY_MICROS,
+  renderMarkdown,
+  SERVERS,
+  TARGET_BATCH,
+  TARGET_CONNECTIONS,
+} from './report';
 import type { BenchResults, InProcessSample, Measurement, MemorySample, StartupSample } from './results';
 import {
   expressServer,
@@ -232,6 +240,7 @@ async function measureLight(c: LightContext): Promise<{ light: Measurement[]; mo
     }),
     expressServer({ root, port: await freePort(), workers: 1, name: LIGHT.express }),
     httpServer({ root, port: await freePort(), name: LIGHT.http }),
+    httpServer({ root, port: await freePort(), name: LIGHT.httpBusy, busyMicros: LIGHT_BUSY_MICROS }),
     seedsServer({
       root,
       port: await freePort(),
@@ -252,10 +261,12 @@ async function measureLight(c: LightContext): Promise<{ light: Measurement[]; mo
       // The targets' connection count gets --cpu-rounds interleaved rounds (the lowest counts);
       // Flask, far from any target's edge, runs once.
       const rounds = connections === TARGET_CONNECTIONS ? options.cpuRounds : 1;
+      // Raw node:http with a spin runs at the targets' connection count only (see the report).
+      const busy = connections === TARGET_CONNECTIONS ? [LIGHT.httpBusy] : [];
       const order = (round: number) =>
         round === 0
-          ? [LIGHT.seeds, LIGHT.http, LIGHT.express, LIGHT.sift]
-          : [LIGHT.http, LIGHT.express, LIGHT.sift];
+          ? [LIGHT.seeds, LIGHT.http, ...busy, LIGHT.express, LIGHT.sift]
+          : [LIGHT.http, ...busy, LIGHT.express, LIGHT.sift];
       for (let round = 0; round < rounds; round++)
         for (const name of order(round)) {
           const m = await c.timed(servers.get(name) as RunningServer, {

@@ -182,12 +182,17 @@ export function expressServer(o: {
 }
 
 /** Raw node:http answering a constant (baselines/http-constant.js): the floor for any Node server. */
-export function httpServer(o: { root: string; port: number; name: string }): ServerSpec {
+/** Raw node:http answering a constant; `busyMicros`: CPU it spins before each prediction answer. */
+export function httpServer(o: { root: string; port: number; name: string; busyMicros?: number }): ServerSpec {
   return {
     name: o.name,
     command: process.execPath,
     args: [join(o.root, 'bench', 'baselines', 'http-constant.js')],
-    env: { NODE_ENV: 'production', PORT: String(o.port) },
+    env: {
+      NODE_ENV: 'production',
+      PORT: String(o.port),
+      ...(o.busyMicros !== undefined ? { BUSY_US: String(o.busyMicros) } : {}),
+    },
     cwd: o.root,
     port: o.port,
     readyPath: '/ready',

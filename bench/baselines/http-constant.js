@@ -3,11 +3,22 @@
  * parsing it and answering a constant JSON shaped like Sift's answer. One process.
  *
  *   PORT=3002 node bench/baselines/http-constant.js
+ *
+ * BUSY_US=N spins N µs of CPU before each prediction answer: raw node:http doing a model's worth of
+ * work, to show what the kernel adds per answer at that lower request rate (loopback delivery wakes
+ * the load generator more often, and that time is the server's).
  */
 const http = require('node:http');
 
 const port = Number(process.env.PORT ?? 3002);
 const LIMIT = 1024 * 1024;
+const BUSY_NS = BigInt(Math.round(Number(process.env.BUSY_US ?? 0) * 1000));
+
+function spin() {
+  if (BUSY_NS === 0n) return;
+  const until = process.hrtime.bigint() + BUSY_NS;
+  while (process.hrtime.bigint() < until);
+}
 
 const { ANSWER, ROW } = require('./answer');
 
@@ -44,6 +55,7 @@ const server = http.createServer((req, res) => {
       send(res, 400, { error: 'bad json' });
       return;
     }
+    spin();
     if (Array.isArray(body?.instances)) {
       send(res, 200, { model: ANSWER.model, predictions: body.instances.map(() => ROW) });
       return;

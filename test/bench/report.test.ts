@@ -151,6 +151,7 @@ describe("issue 14's targets in the bench report", () => {
       cell(LIGHT.sift, 150),
       cell(LIGHT.express, 240),
       cell(LIGHT.http, 80),
+      cell(LIGHT.httpBusy, 205),
       cell(LIGHT.seeds, 1500),
     ];
     const single = [cell(SERVERS.sift1, 400, 14), cell(SERVERS.express1, 340, 10)];
@@ -193,5 +194,9 @@ describe("issue 14's targets in the bench report", () => {
       /\| default model: p99 ≤ 1\.5× bare Express's p99, 1 worker \(32 connections\) \| 1\.40× .* \| PASS \|/,
     );
     expect(markdown).toMatch(/\| light pipeline: Sift CPU\/request ≤ 1\.5× raw node:http .* \| FAIL \|/);
+    // 205 − 100 µs of spin − 80 µs at full speed: what the kernel adds per answer at that rate.
+    expect(markdown).toContain(
+      'Raw node:http spinning 100 µs per answer costs 205 µs per request at 32 connections: 25 µs more',
+    );
   });
 });
