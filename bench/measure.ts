@@ -19,6 +19,25 @@ export interface MeasureRequest {
   warmupSeconds: number;
 }
 
+/** One text per request to /predict, as every single-text measurement sends it. */
+export function singleText(
+  scenario: 'single' | 'light',
+  bodies: readonly string[],
+  connections: number,
+  options: { readonly durationSeconds: number; readonly warmupSeconds: number },
+): MeasureRequest {
+  return {
+    scenario,
+    path: '/predict',
+    bodies,
+    connections,
+    batch: 1,
+    explain: false,
+    durationSeconds: options.durationSeconds,
+    warmupSeconds: options.warmupSeconds,
+  };
+}
+
 const TIMEOUT_SECONDS = 30;
 
 export async function measure(

@@ -12,7 +12,7 @@ import { basename, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { generatedRows, mixRows, shapeRows, slice, type BenchRow } from './corpus';
 import { chooseLoadGenerator } from './loadgen';
-import { measure, waitForQuiet, type MeasureRequest } from './measure';
+import { measure, singleText, waitForQuiet, type MeasureRequest } from './measure';
 import { parseOptions, USAGE, type BenchOptions } from './options';
 import { checkAnswers, labelAgreement } from './preflight';
 import { freePort, startServer, type RunningServer, type ServerSpec } from './processes';
@@ -269,16 +269,10 @@ async function measureLight(c: LightContext): Promise<{ light: Measurement[]; mo
           : [LIGHT.http, ...busy, LIGHT.express, LIGHT.sift];
       for (let round = 0; round < rounds; round++)
         for (const name of order(round)) {
-          const m = await c.timed(servers.get(name) as RunningServer, {
-            scenario: 'light',
-            path: '/predict',
-            bodies,
-            connections,
-            batch: 1,
-            explain: false,
-            durationSeconds: options.durationSeconds,
-            warmupSeconds: options.warmupSeconds,
-          });
+          const m = await c.timed(
+            servers.get(name) as RunningServer,
+            singleText('light', bodies, connections, options),
+          );
           light.push(m);
           log(
             `light   ${name.padEnd(38)} c=${String(connections).padEnd(3)} ${m.serverCpuMicrosPerRequest.toFixed(0).padStart(6)} µs/req  p50 ${m.load.latencyMs.p50.toFixed(2)} p99 ${m.load.latencyMs.p99.toFixed(2)} ms${rounds > 1 ? `  (round ${round + 1}/${rounds})` : ''}`,
@@ -454,15 +448,7 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
     const singleOrder = [SERVERS.seeds, SERVERS.express2, SERVERS.sift2, SERVERS.express1, SERVERS.sift1];
     for (const connections of options.connections) {
       for (const name of singleOrder) {
-        const m = await timed(server(name), {
-          scenario: 'single',
-          path: '/predict',
-          bodies: singleBodies,
-          connections,
-          batch: 1,
-          explain: false,
-          ...common,
-        });
+        const m = await timed(server(name), singleText('single', singleBodies, connections, options));
         single.push(m);
         log(
           `single  ${name.padEnd(38)} c=${String(connections).padEnd(3)} ${m.load.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${m.load.latencyMs.p99.toFixed(2)} ms`,
@@ -475,15 +461,10 @@ async function compare(options: BenchOptions, root: string): Promise<void> {
     if (options.connections.includes(TARGET_CONNECTIONS)) {
       for (let round = 1; round < options.cpuRounds; round++) {
         for (const name of [SERVERS.express1, SERVERS.sift1]) {
-          const m = await timed(server(name), {
-            scenario: 'single',
-            path: '/predict',
-            bodies: singleBodies,
-            connections: TARGET_CONNECTIONS,
-            batch: 1,
-            explain: false,
-            ...common,
-          });
+          const m = await timed(
+            server(name),
+            singleText('single', singleBodies, TARGET_CONNECTIONS, options),
+          );
           cpuRounds.push(m);
           log(
             `cpu     ${name.padEnd(38)} c=${TARGET_CONNECTIONS}  ${m.serverCpuMicrosPerRequest.toFixed(0).padStart(6)} µs/req  (round ${round + 1}/${options.cpuRounds})`,

@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generatedRows, shapeRows } from './corpus';
 import { chooseLoadGenerator } from './loadgen';
-import { measure, waitForQuiet } from './measure';
+import { measure, singleText, waitForQuiet } from './measure';
 import type { BenchOptions } from './options';
 import { freePort, startServer, type RunningServer, type ServerSpec } from './processes';
 import { treeMemory } from './procfs';
@@ -164,16 +164,14 @@ export async function runTail(options: BenchOptions, root: string): Promise<void
         });
       }
       await probeWindow(server); // starts the window over
-      const m = await measure(generator, server, {
-        scenario: 'single',
-        path: '/predict',
-        bodies,
-        connections,
-        batch: 1,
-        explain: false,
-        durationSeconds: options.durationSeconds,
-        warmupSeconds: 0,
-      });
+      const m = await measure(
+        generator,
+        server,
+        singleText('single', bodies, connections, {
+          durationSeconds: options.durationSeconds,
+          warmupSeconds: 0,
+        }),
+      );
       const p = await probeWindow(server);
       samples.push({ variant: v.name, round, pairedWith, measurement: m, probe: p });
       log(
