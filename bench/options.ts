@@ -59,7 +59,8 @@ run on this machine; prints a Markdown table and writes bench/results/latest.{md
   --profile               instead of the comparison: CPU-profile Sift under load (node --cpu-prof)
                           and summarise where the time goes (bench/results/profile.md)
   --light-only            only section 0 (server CPU per request, light pipeline), ~1 minute per
-                          connection count; prints the µs/request lines, writes no report
+                          connection count (~3 at 32, with --cpu-rounds 3); prints the µs/request
+                          lines, writes no report
   --tail                  instead of the comparison: one worker at 32 connections, bare Express and
                           Sift started several ways (node flags, no access log, stdout a pipe), in
                           interleaved rounds, with event-loop delay and GC pauses per window

@@ -80,12 +80,13 @@ const writers = new WeakMap<pino.Logger, InfoLineWriter>();
 /**
  * An info line exactly as `logger.info(entry, msg)` writes it, serialised by one JSON.stringify into
  * the logger's own destination: pino's general serialiser (a loop over keys, each key and value
- * escaped and concatenated) cost ~5–13 µs per request under load (interleaved A/B runs, light
- * pipeline), on a line whose keys are fixed and whose values are short strings and numbers. The
+ * escaped and concatenated) cost ~5–13 µs per request under load (interleaved A/B runs, default
+ * model), on a line whose keys are fixed and whose values are short strings and numbers. The
  * level prefix, time, bindings and line end are pino's own (pino.symbols); loggers with anything
- * that changes a line (mixin, log formatter, hooks, message prefix, multistream metadata) and
- * entries with a value JSON.stringify would spell differently go through pino itself.
- * test/ops/logging.test.ts compares both spellings.
+ * that changes a line (mixin, log formatter, hooks, message prefix, multistream metadata, a
+ * wildcard redaction) and entries with a key pino serialises or redacts on its own, or a value
+ * JSON.stringify would spell differently, go through pino itself.
+ * test/ops/info-line.test.ts compares both spellings.
  */
 export function infoLineWriter(logger: pino.Logger): InfoLineWriter {
   let writer = writers.get(logger);
@@ -104,6 +105,9 @@ function buildInfoLineWriter(logger: pino.Logger): InfoLineWriter {
   const symbols = pino.symbols as typeof pino.symbols & { readonly msgPrefixSym?: symbol };
   const formatters = internals[symbols.formattersSym] as { log?: unknown } | undefined;
   const hooks = internals[symbols.hooksSym] as { streamWrite?: unknown } | undefined;
+  // Per-key serialisers and redaction (pino's stringifiers, one per redacted top-level key).
+  const serializers = internals[symbols.serializersSym] as Record<string | symbol, unknown>;
+  const stringifiers = internals[symbols.stringifiersSym] as Record<string | symbol, unknown>;
   const stream = internals[symbols.streamSym] as { write(line: string): unknown } & Record<symbol, unknown>;
   const plain =
     internals[symbols.mixinSym] == null &&
@@ -113,6 +117,7 @@ function buildInfoLineWriter(logger: pino.Logger): InfoLineWriter {
     internals[symbols.messageKeySym] === 'msg' &&
     internals[symbols.nestedKeySym] == null &&
     stream[symbols.needsMetadataGsym] !== true &&
+    stringifiers[symbols.wildcardFirstSym] === undefined &&
     typeof stream.write === 'function';
   const viaPino: InfoLineWriter = (entry, msg) => logger.info(entry, msg);
   if (!plain) return viaPino;
@@ -120,7 +125,7 @@ function buildInfoLineWriter(logger: pino.Logger): InfoLineWriter {
   const end = internals[symbols.endSym] as string;
   return (entry, msg) => {
     if (!logger.isLevelEnabled('info')) return;
-    if (!jsonSpellsAsPino(entry)) return viaPino(entry, msg);
+    if (!jsonSpellsAsPino(entry, serializers, stringifiers)) return viaPino(entry, msg);
     const levelPrefix = (internals[symbols.lsCacheSym] as Record<number, string>)[30];
     const fields = JSON.stringify(entry);
     const body = fields.length > 2 ? `,${fields.slice(1, -1)}` : '';
@@ -131,12 +136,17 @@ function buildInfoLineWriter(logger: pino.Logger): InfoLineWriter {
 }
 
 /**
- * Whether JSON.stringify writes each value as pino does: numbers, booleans, undefined and strings
- * without lone surrogates (pino leaves those raw, JSON.stringify escapes them). Anything else
- * (objects, bigints, functions) is pino's to serialise.
+ * Whether JSON.stringify writes each value as pino does: no key pino serialises or redacts itself,
+ * and values that are numbers, booleans, undefined or strings without lone surrogates (pino leaves
+ * those raw, JSON.stringify escapes them). Anything else (objects, bigints, functions) is pino's.
  */
-function jsonSpellsAsPino(entry: Readonly<Record<string, unknown>>): boolean {
+function jsonSpellsAsPino(
+  entry: Readonly<Record<string, unknown>>,
+  serializers: Readonly<Record<string, unknown>>,
+  stringifiers: Readonly<Record<string, unknown>>,
+): boolean {
   for (const key in entry) {
+    if (serializers[key] !== undefined || stringifiers[key] !== undefined) return false;
     const value = entry[key];
     switch (typeof value) {
       case 'number':

@@ -65,6 +65,8 @@ describe('infoLineWriter', () => {
     ['an empty entry', {}],
     ['a lone surrogate (pino leaves it raw)', { path: '/\uD800x' }],
     ['an object value', { ip: { nested: ['a', 1] } }],
+    ['a key the logger redacts', { apiKey: 'secret-key', authorization: 'Bearer x' }],
+    ['a key with a serialiser', { err: new Error('boom') }],
   ])('and with %s', (_case, fields) => {
     const [expected, written] = both({ ...ACCESS, ...fields });
     expect(written).toEqual(expected);
