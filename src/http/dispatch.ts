@@ -107,7 +107,9 @@ export function jsonRoute(
 
 /** `Vary: Accept` added to what the response varies on (Express's res.vary, the `vary` package). */
 export function varyAccept(res: ServerResponse): void {
-  express.response.vary.call(res as Response, 'Accept');
+  // Nothing to merge with (the usual case, CORS off): the vary package's parse would give the same.
+  if (!res.hasHeader('Vary')) res.setHeader('Vary', 'Accept');
+  else express.response.vary.call(res as Response, 'Accept');
 }
 
 /** A route the direct path may serve: `path` is compiled once (`:param` segments and `\\:` only). */

@@ -30,7 +30,7 @@ import {
   hasTiedMaximum,
   type LinearLayer,
 } from './linear';
-import { decideLabels, multilabelPositives } from './labels';
+import { decideLabels, multilabelPositives, numberArray } from './labels';
 import type { ModelCard } from './schema';
 import { describeRanked, occlusionExplanations } from './occlusion';
 import { runSelfTest, type InferencePath, type PathPrediction, type SelfTestReport } from './selftest';
@@ -224,7 +224,7 @@ export class SiftModel extends ServedModelLifetime implements LoadedModel {
     const prediction: RowPrediction = {
       classIndex,
       positives,
-      values: Array.from(result.values),
+      values: numberArray(result.values),
       coverage: { total: row.total, known: row.known, ratio: row.total === 0 ? 0 : row.known / row.total },
     };
     if (options.terms !== undefined && options.terms > 0) {

@@ -20,7 +20,7 @@ import {
   onnxProblem,
   readJsonFile,
 } from './bundle';
-import { decideLabels, multilabelPositives } from './labels';
+import { decideLabels, multilabelPositives, numberArray } from './labels';
 import { argmaxFirst } from './linear';
 import type { ModelOptions } from './classifier';
 import { classifierSchema, type ModelCard, type OnnxClassifierSpec } from './schema';
@@ -251,7 +251,7 @@ export class SequenceModel extends ServedModelLifetime implements LoadedModel {
     return {
       classIndex,
       positives,
-      values: Array.from(result.values),
+      values: numberArray(result.values),
       coverage: { total, known: row.known, ratio: total === 0 ? 0 : row.known / total },
     };
   }

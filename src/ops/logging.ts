@@ -43,11 +43,28 @@ export function stdoutDestination(
   return { stream, dropped: () => dropped };
 }
 
+/**
+ * pino.stdTimeFunctions.isoTime's `,"time":"…"`, formatted once per millisecond: a busy process
+ * writes several lines per millisecond, and a Date plus toISOString per line showed in profiles.
+ */
+export function isoTimeOncePerMillisecond(now: () => number = () => Date.now()): () => string {
+  let formattedAt = Number.NaN;
+  let formatted = '';
+  return () => {
+    const ms = now();
+    if (ms !== formattedAt) {
+      formattedAt = ms;
+      formatted = `,"time":"${new Date(ms).toISOString()}"`;
+    }
+    return formatted;
+  };
+}
+
 function options(config: Pick<Config, 'logLevel'>): pino.LoggerOptions {
   return {
     level: config.logLevel,
     base: { service: 'sift', pid: process.pid },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTimeOncePerMillisecond(),
     formatters: { level: (label) => ({ level: label }) },
     serializers: { err: pino.stdSerializers.err },
     redact: {

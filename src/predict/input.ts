@@ -177,7 +177,7 @@ export function mergeOptions(...sources: RequestOptions[]): RequestOptions {
 
 /** Replace lone surrogates (invalid UTF-16, e.g. from a "\udc00" JSON escape) with U+FFFD. */
 export function wellFormed(text: string): string {
-  return text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+  return text.isWellFormed() ? text : text.toWellFormed();
 }
 
 /** The input a bare string fills: the first required input (the first input if none is required). */
@@ -214,6 +214,18 @@ function checkValue(
   return wellFormed(value);
 }
 
+const namesOfInputs = new WeakMap<ModelInputs, ReadonlySet<string>>();
+
+/** The set of a model's input names, made once per model card rather than per row. */
+function inputNames(inputs: ModelInputs): ReadonlySet<string> {
+  let names = namesOfInputs.get(inputs);
+  if (names === undefined) {
+    names = new Set(inputs.map((input) => input.name));
+    namesOfInputs.set(inputs, names);
+  }
+  return names;
+}
+
 /**
  * Validate one raw row against the model's inputs. `unknownFields: 'reject'` for JSON objects,
  * 'ignore' for forms. Issues are appended; the row is returned only when it has none.
@@ -239,7 +251,7 @@ export function validateRow(
     }
   } else if (isPlainObject(item)) {
     if (unknownFields === 'reject') {
-      const known = new Set(inputs.map((input) => input.name));
+      const known = inputNames(inputs);
       for (const key of Object.keys(item)) {
         if (!known.has(key)) {
           report(

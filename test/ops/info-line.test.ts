@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createLogger, infoLineWriter } from '../../src/ops/logging';
+import { createLogger, infoLineWriter, isoTimeOncePerMillisecond } from '../../src/ops/logging';
 
 function capture(): { stream: Writable; lines: string[] } {
   const lines: string[] = [];
@@ -85,5 +85,25 @@ describe('infoLineWriter', () => {
     const logger = pino({ mixin: () => ({ extra: 1 }) }, out.stream);
     infoLineWriter(logger)({ a: 1 }, 'request');
     expect(JSON.parse(out.lines[0])).toMatchObject({ a: 1, extra: 1, msg: 'request' });
+  });
+});
+
+describe('log line time', () => {
+  it('is pino isoTime spelt once per millisecond', () => {
+    let clock = Date.UTC(2026, 11, 3, 17, 51, 2, 418);
+    const time = isoTimeOncePerMillisecond(() => clock);
+    const realNow = Date.now;
+    try {
+      Date.now = () => clock;
+      const first = time();
+      expect(first).toBe(pino.stdTimeFunctions.isoTime());
+      expect(first).toBe(',"time":"2026-12-03T17:51:02.418Z"');
+      expect(time()).toBe(first);
+      clock += 1;
+      expect(time()).toBe(pino.stdTimeFunctions.isoTime());
+      expect(time()).toBe(',"time":"2026-12-03T17:51:02.419Z"');
+    } finally {
+      Date.now = realNow;
+    }
   });
 });
