@@ -88,6 +88,7 @@ export function createVectorizer(spec: VectorizerSpec, uni: PythonUnicode): Vect
   // The row's output, copied once into arrays of the exact size: a row has at most `width` columns.
   const outIndices = new Int32Array(width);
   const outValues = new Float64Array(width);
+  const rowArrays = sparseRowArrays();
   // One span counter per character block, made once rather than per row.
   const spanCounters = blocks.map(
     ({ vocabulary }) =>
@@ -125,7 +126,7 @@ export function createVectorizer(spec: VectorizerSpec, uni: PythonUnicode): Vect
         outValues[used++] = weight === 1 ? scratch[k] : scratch[k] * weight;
       }
     }
-    const { indices, values } = sparseArrays(used);
+    const { indices, values } = rowArrays(used);
     indices.set(outIndices.subarray(0, used));
     // float64 → float32 rounding happens here, once per value.
     values.set(outValues.subarray(0, used));
@@ -164,19 +165,38 @@ export function createVectorizer(spec: VectorizerSpec, uni: PythonUnicode): Vect
 
 /** Columns per row up to which both arrays fit V8's on-heap typed arrays (64 bytes each). */
 const ON_HEAP_COLUMNS = 16;
+/** Shared backing store that larger rows are cut from (as Buffer's pool does for small Buffers). */
+const SLAB_BYTES = 64 * 1024;
 
 /**
- * A row's two arrays. V8 keeps a typed array of at most 64 bytes on the JS heap; a larger one gets
- * a backing store of its own outside it (~0.6 µs to make, and work for the GC): past 16 columns
- * both arrays share one backing store.
+ * Where rows' arrays come from. V8 keeps a typed array of at most 64 bytes on the JS heap; a larger
+ * one gets a backing store of its own outside it (~0.6 µs to make, and more work for the GC), so
+ * rows past 16 columns are views into a 64 KB slab, a new slab once one is used up. A row keeps at
+ * most its slab alive.
  */
-function sparseArrays(columns: number): SparseRow {
-  if (columns <= ON_HEAP_COLUMNS)
-    return { indices: new Int32Array(columns), values: new Float32Array(columns) };
-  const store = new ArrayBuffer(columns * 8);
-  return {
-    indices: new Int32Array(store, 0, columns),
-    values: new Float32Array(store, columns * 4, columns),
+function sparseRowArrays(): (columns: number) => SparseRow {
+  let slab = new ArrayBuffer(0);
+  let used = 0;
+  return (columns) => {
+    if (columns <= ON_HEAP_COLUMNS) {
+      return { indices: new Int32Array(columns), values: new Float32Array(columns) };
+    }
+    const bytes = columns * 8;
+    if (bytes > SLAB_BYTES / 8) {
+      const own = new ArrayBuffer(bytes);
+      return { indices: new Int32Array(own, 0, columns), values: new Float32Array(own, bytes / 2, columns) };
+    }
+    if (used + bytes > slab.byteLength) {
+      slab = new ArrayBuffer(SLAB_BYTES);
+      used = 0;
+    }
+    const store = slab;
+    const at = used;
+    used += bytes;
+    return {
+      indices: new Int32Array(store, at, columns),
+      values: new Float32Array(store, at + columns * 4, columns),
+    };
   };
 }
 

@@ -28,6 +28,27 @@ describe('vectorizer', () => {
     });
   });
 
+  it('gives every row arrays of its own, small rows and rows cut from a shared store alike', () => {
+    // Texts of growing length: rows from a few columns to far past the 16 kept on V8's heap, and
+    // enough of them to use up more than one 64 KB store.
+    const words = 'forest fire smoke evacuation flood wildfire burning highway storm warning'.split(' ');
+    const rows = Array.from({ length: 400 }, (_, i) => ({
+      text: Array.from({ length: 1 + (i % 40) }, (_, k) => words[(i + k) % words.length] + k).join(' '),
+      keyword: words[i % words.length],
+    }));
+    const batch = vectorizer.transform(rows);
+    expect(Math.max(...batch.map((row) => row.indices.length))).toBeGreaterThan(16);
+    expect(Math.min(...batch.map((row) => row.indices.length))).toBeLessThanOrEqual(16);
+    const cells = batch.reduce((n, row) => n + row.indices.length, 0);
+    expect(cells * 8).toBeGreaterThan(64 * 1024);
+    rows.forEach((row, i) => {
+      const alone = vectorizer.transformRow(row);
+      expect(Array.from(batch[i].indices)).toEqual(Array.from(alone.indices));
+      expect(Array.from(batch[i].values)).toEqual(Array.from(alone.values));
+      expect(batch[i].values.length).toBe(batch[i].indices.length);
+    });
+  });
+
   it('counts coverage over every block', () => {
     const row = { text: 'forest fire zzzqqq', keyword: 'wildfire' };
     const got = vectorizer.transformRow(row);
