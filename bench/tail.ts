@@ -113,7 +113,7 @@ export async function runTail(options: BenchOptions, root: string): Promise<void
     },
     sift(`sift: npm start (${start.flags.join(' ') || 'no flags'})`),
     sift('sift: V8 default young generation', { startFlags: withoutSemiSpace }),
-    sift('sift: --max-semi-space-size=4', { startFlags: [...withoutSemiSpace, '--max-semi-space-size=4'] }),
+    sift('sift: --max-semi-space-size=8', { startFlags: [...withoutSemiSpace, '--max-semi-space-size=8'] }),
     sift('sift: --max-semi-space-size=2', { startFlags: [...withoutSemiSpace, '--max-semi-space-size=2'] }),
     // No GC helper threads: on a small host they compete with the other processes for the cores.
     sift('sift: + --single-threaded-gc', { startFlags: [...start.flags, '--single-threaded-gc'] }),

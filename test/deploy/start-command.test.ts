@@ -19,7 +19,7 @@ describe('the server start command', () => {
   it('npm start runs node with flags on dist/server.js', () => {
     const assignments = Object.entries(env).map(([name, value]) => `${name}=${value}`);
     expect(startScript).toBe([...assignments, 'node', ...flags, 'dist/server.js'].join(' '));
-    expect(flags).toContain('--max-semi-space-size=8');
+    expect(flags).toContain('--max-semi-space-size=4');
     expect(env.MALLOC_MMAP_THRESHOLD_).toBe('65536');
   });
 

@@ -37,7 +37,7 @@ beforeAll(async () => {
       PREDICTION_LOG: 'on',
       PREDICTION_LOG_PATH: path.join(dataDir, 'predictions.sqlite'),
     },
-    ['--max-semi-space-size=8'],
+    ['--max-semi-space-size=4'],
   );
   browser = await launchChromium();
 }, 400_000);

@@ -82,7 +82,7 @@ describe('store thread', () => {
 });
 
 describe('store thread under the production node flags', () => {
-  it('opens from a process started like `npm start` and the image (--max-semi-space-size=8)', () => {
+  it('opens from a process started like `npm start` and the image (--max-semi-space-size=4)', () => {
     // A V8 flag in execArgv that a thread may not take: the 'auto' thread must still start.
     const script = `
       const { createStore } = require(${JSON.stringify(path.resolve(__dirname, '..', '..', 'src', 'monitor', 'store-thread.ts'))});
@@ -93,7 +93,7 @@ describe('store thread under the production node flags', () => {
       );`;
     const output = execFileSync(
       process.execPath,
-      ['--max-semi-space-size=8', '-r', THREAD.execArgv[1], '-e', script],
+      ['--max-semi-space-size=4', '-r', THREAD.execArgv[1], '-e', script],
       { encoding: 'utf8', timeout: 60_000 },
     );
     expect(output.trim()).toBe('opened threaded=true');
