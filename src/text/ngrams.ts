@@ -135,8 +135,9 @@ export function visitCharWbNgrams(
 export type HashedWindowVisitor = (source: string, from: number, to: number, state: number) => void;
 
 /**
- * Every window [i, i + n) of source[start, end) with minN ≤ n ≤ maxN, by start then length, so each
- * start extends one hash; code units (the caller has checked there are no surrogates).
+ * Every window [i, i + n) of source[start, end) with minN ≤ n ≤ maxN characters, by start then
+ * length, so each start extends one hash. A character is a code point, as in Python: a surrogate
+ * pair is one (both its units hashed), a lone surrogate another.
  */
 function visitSpansHashed(
   source: string,
@@ -147,13 +148,16 @@ function visitSpansHashed(
   visit: HashedWindowVisitor,
 ): number {
   let count = 0;
-  for (let i = start; i < end; i++) {
-    const last = Math.min(end, i + maxN);
+  for (let i = start; i < end; i = codePointEnd(source, i, end)) {
     let state = HASH_SEED;
-    for (let j = i; j < last; j++) {
+    let j = i;
+    for (let n = 1; n <= maxN && j < end; n++) {
+      const next = codePointEnd(source, j, end);
       state = hashStep(state, source.charCodeAt(j));
-      if (j + 1 - i >= minN) {
-        visit(source, i, j + 1, state);
+      if (next > j + 1) state = hashStep(state, source.charCodeAt(j + 1));
+      j = next;
+      if (n >= minN) {
+        visit(source, i, j, state);
         count++;
       }
     }
@@ -161,11 +165,20 @@ function visitSpansHashed(
   return count;
 }
 
-/** The ordered visitors, with each span's hash computed on its own (text with surrogate pairs). */
-const withHash =
-  (visit: HashedWindowVisitor): WindowVisitor =>
-  (source, from, to) =>
-    visit(source, from, to, spanHashState(source, from, to));
+/** Where the code point at `at` ends (before `end`). */
+function codePointEnd(source: string, at: number, end: number): number {
+  const unit = source.charCodeAt(at);
+  if (unit < 0xd800 || unit > 0xdbff || at + 1 >= end) return at + 1;
+  const next = source.charCodeAt(at + 1);
+  return next >= 0xdc00 && next <= 0xdfff ? at + 2 : at + 1;
+}
+
+/** Code points in source[start, end). */
+function codePointCount(source: string, start: number, end: number): number {
+  let count = 0;
+  for (let i = start; i < end; i = codePointEnd(source, i, end)) count++;
+  return count;
+}
 
 /** Character n-grams visited as hashed spans, in no particular order (see below). */
 export type UnorderedNgramVisitor = (
@@ -181,7 +194,6 @@ export type UnorderedNgramVisitor = (
  * counting them does not depend on order, and this one hashes each start once.
  */
 export const visitCharNgramsUnordered: UnorderedNgramVisitor = (text, minN, maxN, uni, visit) => {
-  if (hasSurrogates(text)) return visitCharNgrams(text, minN, maxN, uni, withHash(visit));
   const collapsed = collapseWhitespace(text, uni);
   return visitSpansHashed(collapsed, 0, collapsed.length, minN, maxN, visit);
 };
@@ -191,16 +203,17 @@ export const visitCharNgramsUnordered: UnorderedNgramVisitor = (text, minN, maxN
  * words are laid side by side in one string (' w1  w2 '), so none is built on its own.
  */
 export const visitCharWbNgramsUnordered: UnorderedNgramVisitor = (text, minN, maxN, uni, visit) => {
-  if (hasSurrogates(text)) return visitCharWbNgrams(text, minN, maxN, uni, withHash(visit));
   const words = splitWhitespace(text, uni);
   if (words.length === 0) return 0;
   const padded = ` ${words.join('  ')} `;
+  const surrogates = hasSurrogates(padded);
   let count = 0;
   let start = 0;
   for (const word of words) {
     const end = start + word.length + 2;
+    const length = surrogates ? codePointCount(padded, start, end) : end - start;
     // A padded word shorter than minN is one n-gram of its own; otherwise every window that fits.
-    if (end - start < minN) {
+    if (length < minN) {
       visit(padded, start, end, spanHashState(padded, start, end));
       count++;
     } else count += visitSpansHashed(padded, start, end, minN, maxN, visit);
