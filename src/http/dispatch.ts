@@ -83,6 +83,8 @@ export type RouteFailure = (error: unknown, context: AnswerContext) => void;
 export interface JsonRoute {
   /** Express's spelling, as for DirectRoute: the route label comes from it. */
   readonly path: string;
+  /** The route's name in metrics and logs (routeName of path), made once. */
+  readonly label: string;
   readonly match: (path: string) => Record<string, string> | undefined;
   readonly answer: (call: DirectCall) => Promise<void>;
   readonly fail?: RouteFailure;
@@ -98,6 +100,7 @@ export function jsonRoute(
 ): JsonRoute {
   return {
     path,
+    label: routeName(path),
     match: compilePath(path),
     answer,
     ...(fail !== undefined ? { fail } : {}),
@@ -333,7 +336,7 @@ function runJson(
   query: string,
 ): void {
   const locals = Object.create(null) as Record<string | symbol, unknown>;
-  const label = routeName(route.path);
+  const label = route.label;
   // As on Express: a request refused before its route (key, admission) is "(unmatched)".
   let reached = false;
   const id = plan.begin(req, res, () => ({
