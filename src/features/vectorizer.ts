@@ -89,7 +89,7 @@ export function createVectorizer(spec: VectorizerSpec, uni: PythonUnicode): Vect
   const outIndices = new Int32Array(width);
   const outValues = new Float64Array(width);
   const rowArrays = sparseRowArrays();
-  // One span counter per character block, made once rather than per row.
+  // One span counter per block, made once rather than per row.
   const spanCounters = blocks.map(
     ({ vocabulary }) =>
       (source: string, from: number, to: number, state: number): void =>
@@ -100,18 +100,22 @@ export function createVectorizer(spec: VectorizerSpec, uni: PythonUnicode): Vect
     let total = 0;
     let known = 0;
     let used = 0;
+    // Blocks on one field with the same preprocessing (word and char n-grams of the text) share it.
+    let lastText: string | undefined;
+    let lastPreprocessing = '';
+    let doc = '';
     for (let b = 0; b < blocks.length; b++) {
       const block = blocks[b];
       const text = row[block.spec.field] ?? '';
+      const { analyzer } = block;
+      if (text !== lastText || analyzer.preprocessing !== lastPreprocessing) {
+        doc = analyzer.preprocess(text);
+        lastText = text;
+        lastPreprocessing = analyzer.preprocessing;
+      }
       distinct = 0;
       knownInBlock = 0;
-      if (block.analyzer.visit !== undefined) {
-        total += block.analyzer.visit(text, spanCounters[b]);
-      } else {
-        const terms = block.analyzer.analyze(text);
-        total += terms.length;
-        for (let t = 0; t < terms.length; t++) count(block.vocabulary.get(terms[t]));
-      }
+      total += analyzer.visit(doc, spanCounters[b]);
       known += knownInBlock;
       if (distinct === 0) continue;
       if (scratch.length < distinct) scratch = new Float64Array(Math.max(distinct, scratch.length * 2));

@@ -9,6 +9,7 @@ import {
   visitCharNgramsUnordered,
   visitCharWbNgrams,
   visitCharWbNgramsUnordered,
+  visitWordNgrams,
   wordNgrams,
   type HashedWindowVisitor,
 } from './ngrams';
@@ -25,14 +26,16 @@ export type AnalyzerOptions = Pick<
 export interface Analyzer {
   /** lowercase → strip accents, as sklearn's build_preprocessor. */
   preprocess(text: string): string;
+  /** Analyzers with the same key preprocess a text the same way (blocks on one field share it). */
+  readonly preprocessing: string;
   /** The terms of one document, in sklearn's order. */
   analyze(text: string): string[];
   /**
-   * Character analyzers only: visits each term as a span of a string with its TermIndex hash
-   * state, instead of building it: the same terms as analyze, in no particular order (the
+   * The terms of an already preprocessed document, each visited as a span of a string with its
+   * TermIndex hash state instead of built: the same terms as analyze, in no particular order (the
    * vectorizer only counts them); returns how many there were.
    */
-  visit?(text: string, visitor: HashedWindowVisitor): number;
+  visit(doc: string, visitor: HashedWindowVisitor): number;
 }
 
 export function createAnalyzer(options: AnalyzerOptions, uni: PythonUnicode): Analyzer {
@@ -52,6 +55,7 @@ export function createAnalyzer(options: AnalyzerOptions, uni: PythonUnicode): An
     if (accents !== null) doc = accents(doc, uni);
     return doc;
   };
+  const preprocessing = `${lower ? 'lower' : 'keep'}|${options.strip_accents ?? 'none'}`;
 
   if (options.analyzer === 'char' || options.analyzer === 'char_wb') {
     if (options.stemmer !== null)
@@ -61,6 +65,7 @@ export function createAnalyzer(options: AnalyzerOptions, uni: PythonUnicode): An
     const visitUnordered = char ? visitCharNgramsUnordered : visitCharWbNgramsUnordered;
     return {
       preprocess,
+      preprocessing,
       analyze: (text) => {
         const terms: string[] = [];
         visitNgrams(preprocess(text), minN, maxN, uni, (source, from, to) => {
@@ -68,7 +73,7 @@ export function createAnalyzer(options: AnalyzerOptions, uni: PythonUnicode): An
         });
         return terms;
       },
-      visit: (text, visitor) => visitUnordered(preprocess(text), minN, maxN, uni, visitor),
+      visit: (doc, visitor) => visitUnordered(doc, minN, maxN, uni, visitor),
     };
   }
 
@@ -76,12 +81,14 @@ export function createAnalyzer(options: AnalyzerOptions, uni: PythonUnicode): An
   const tokenize = createTokenizer(options.token_pattern, uni);
   const stem = options.stemmer === null ? null : getStemmer(options.stemmer);
   const stopWords = options.stop_words === null ? null : new Set(options.stop_words);
+  const terms = (doc: string): string[] => {
+    const tokens = tokenize(doc);
+    return stem === null ? tokens : tokens.map(stem);
+  };
   return {
     preprocess,
-    analyze: (text) => {
-      let tokens = tokenize(preprocess(text));
-      if (stem !== null) tokens = tokens.map(stem);
-      return wordNgrams(tokens, minN, maxN, stopWords);
-    },
+    preprocessing,
+    analyze: (text) => wordNgrams(terms(preprocess(text)), minN, maxN, stopWords),
+    visit: (doc, visitor) => visitWordNgrams(terms(doc), minN, maxN, stopWords, visitor),
   };
 }

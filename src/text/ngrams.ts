@@ -60,6 +60,39 @@ function codePointOffsets(text: string): Int32Array | null {
   return offsets;
 }
 
+/**
+ * The same n-grams as wordNgrams (the same multiset, and the same count), in another order, as
+ * hashed spans: an n-gram of the kept tokens is a span of those tokens joined by single spaces, so
+ * none is built on its own and each start extends one hash.
+ */
+export function visitWordNgrams(
+  tokens: readonly string[],
+  minN: number,
+  maxN: number,
+  stopWords: ReadonlySet<string> | null,
+  visit: HashedWindowVisitor,
+): number {
+  const kept = stopWords === null ? tokens : tokens.filter((t) => !stopWords.has(t));
+  const joined = kept.join(' ');
+  let count = 0;
+  let start = 0;
+  for (let i = 0; i < kept.length; i++) {
+    let state = HASH_SEED;
+    let end = start;
+    for (let n = 1; n <= maxN && i + n <= kept.length; n++) {
+      if (n > 1) state = hashStep(state, joined.charCodeAt(end++));
+      const stop = end + kept[i + n - 1].length;
+      for (; end < stop; end++) state = hashStep(state, joined.charCodeAt(end));
+      if (n >= minN) {
+        visit(joined, start, end, state);
+        count++;
+      }
+    }
+    start += kept[i].length + 1;
+  }
+  return count;
+}
+
 /** Called with each n-gram as `source.slice(from, to)`, without building that string. */
 export type WindowVisitor = (source: string, from: number, to: number) => void;
 

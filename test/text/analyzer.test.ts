@@ -17,6 +17,13 @@ describe.each(Object.entries(fixture.settings))('analyzer %s matches sklearn', (
     'case %i %s',
     (_i, _label, c) => {
       expect(analyzer.analyze(c.text)).toEqual(c.terms);
+      // What the vectorizer counts: the same terms, visited as spans of the preprocessed text.
+      const visited: string[] = [];
+      const count = analyzer.visit(analyzer.preprocess(c.text), (source, from, to) => {
+        visited.push(source.slice(from, to));
+      });
+      expect(count).toBe(c.terms.length);
+      expect(visited.sort()).toEqual([...c.terms].sort());
     },
   );
 });

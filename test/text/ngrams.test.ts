@@ -4,6 +4,7 @@ import {
   charWbNgrams,
   visitCharNgramsUnordered,
   visitCharWbNgramsUnordered,
+  visitWordNgrams,
   wordNgrams,
 } from '../../src/text/ngrams';
 import { spanHashState, TermIndex } from '../../src/text/termindex';
@@ -135,5 +136,51 @@ describe('unordered, hashed visitors (what the vectorizer counts)', () => {
       if (column >= 0) found.push(column);
     });
     expect(found.sort()).toEqual([0, 1, 2]);
+  });
+});
+
+describe('word n-grams as hashed spans (what the vectorizer counts)', () => {
+  function visited(tokens: string[], minN: number, maxN: number, stop: ReadonlySet<string> | null): string[] {
+    const grams: string[] = [];
+    const count = visitWordNgrams(tokens, minN, maxN, stop, (source, from, to, state) => {
+      expect(state).toBe(spanHashState(source, from, to));
+      grams.push(source.slice(from, to));
+    });
+    expect(count).toBe(grams.length);
+    return grams.sort();
+  }
+
+  it('gives the same n-grams as sklearn’s order', () => {
+    const tokens = ['forest', 'fire', 'near', 'la', 'ronge', 'fire'];
+    for (const [minN, maxN] of [
+      [1, 1],
+      [1, 2],
+      [2, 2],
+      [1, 3],
+      [2, 4],
+      [3, 3],
+    ]) {
+      for (const stop of [null, new Set(['near', 'la'])]) {
+        expect(visited(tokens, minN, maxN, stop)).toEqual(wordNgrams(tokens, minN, maxN, stop).sort());
+      }
+    }
+    expect(visited([], 1, 2, null)).toEqual([]);
+  });
+
+  it('agrees with wordNgrams on arbitrary tokens (spaces, surrogates, empty ones)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: 'binary', maxLength: 6 }), { maxLength: 8 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.boolean(),
+        (tokens, minN, extra, withStopWords) => {
+          const stop = withStopWords && tokens.length > 0 ? new Set([tokens[0]]) : null;
+          const maxN = minN + extra;
+          expect(visited(tokens, minN, maxN, stop)).toEqual(wordNgrams(tokens, minN, maxN, stop).sort());
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
