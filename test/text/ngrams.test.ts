@@ -5,6 +5,7 @@ import {
   visitCharNgramsUnordered,
   visitCharWbNgramsUnordered,
   visitWordNgrams,
+  type HashedWindowVisitor,
   wordNgrams,
 } from '../../src/text/ngrams';
 import { spanHashState, TermIndex } from '../../src/text/termindex';
@@ -60,18 +61,24 @@ describe('char_wb n-grams', () => {
   });
 });
 
+/**
+ * The spans a hashed visitor reports, as sorted strings, with a check that each hash state is the
+ * span's own and that the count it returns is the number it visited.
+ */
+function spansOf(run: (visit: HashedWindowVisitor) => number): string[] {
+  const grams: string[] = [];
+  const count = run((source, from, to, state) => {
+    expect(state).toBe(spanHashState(source, from, to));
+    grams.push(source.slice(from, to));
+  });
+  expect(count).toBe(grams.length);
+  return grams.sort();
+}
+
 describe('unordered, hashed visitors (what the vectorizer counts)', () => {
   type Unordered = typeof visitCharNgramsUnordered;
-  /** The spans' strings, sorted, with a check that each hash state is the span's own. */
-  function visited(visit: Unordered, text: string, minN: number, maxN: number): string[] {
-    const grams: string[] = [];
-    const count = visit(text, minN, maxN, uni, (source, from, to, state) => {
-      expect(state).toBe(spanHashState(source, from, to));
-      grams.push(source.slice(from, to));
-    });
-    expect(count).toBe(grams.length);
-    return grams.sort();
-  }
+  const visited = (visit: Unordered, text: string, minN: number, maxN: number): string[] =>
+    spansOf((visitor) => visit(text, minN, maxN, uni, visitor));
   const sorted = (grams: string[]) => [...grams].sort();
   const texts = [
     '',
@@ -140,15 +147,8 @@ describe('unordered, hashed visitors (what the vectorizer counts)', () => {
 });
 
 describe('word n-grams as hashed spans (what the vectorizer counts)', () => {
-  function visited(tokens: string[], minN: number, maxN: number, stop: ReadonlySet<string> | null): string[] {
-    const grams: string[] = [];
-    const count = visitWordNgrams(tokens, minN, maxN, stop, (source, from, to, state) => {
-      expect(state).toBe(spanHashState(source, from, to));
-      grams.push(source.slice(from, to));
-    });
-    expect(count).toBe(grams.length);
-    return grams.sort();
-  }
+  const visited = (tokens: string[], minN: number, maxN: number, stop: ReadonlySet<string> | null) =>
+    spansOf((visitor) => visitWordNgrams(tokens, minN, maxN, stop, visitor));
 
   it('gives the same n-grams as sklearn’s order', () => {
     const tokens = ['forest', 'fire', 'near', 'la', 'ronge', 'fire'];
