@@ -4,7 +4,7 @@
  */
 import { HASH_SEED, hashStep, spanHashState } from './termindex';
 import { collapseWhitespace, splitWhitespace } from './whitespace';
-import { hasSurrogates, type PythonUnicode } from './unicode';
+import type { PythonUnicode } from './unicode';
 
 /** Stop words are removed first; then unigrams (when minN = 1), all bigrams left to right, ... */
 export function wordNgrams(
@@ -34,28 +34,11 @@ export function wordNgrams(
 
 /** UTF-16 offsets of every code point, plus the end: slicing [off[i], off[i+n]) is n code points. */
 function codePointOffsets(text: string): Int32Array | null {
-  let pairs = 0;
-  for (let i = 0; i < text.length; i++) {
-    const u = text.charCodeAt(i);
-    if (u >= 0xd800 && u <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        pairs++;
-        i++;
-      }
-    }
-  }
-  if (pairs === 0) return null;
-  const offsets = new Int32Array(text.length - pairs + 1);
+  const points = codePointCount(text, 0, text.length);
+  if (points === text.length) return null;
+  const offsets = new Int32Array(points + 1);
   let k = 0;
-  for (let i = 0; i < text.length; i++) {
-    offsets[k++] = i;
-    const u = text.charCodeAt(i);
-    if (u >= 0xd800 && u <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) i++;
-    }
-  }
+  for (let i = 0; i < text.length; i = codePointEnd(text, i, text.length)) offsets[k++] = i;
   offsets[k] = text.length;
   return offsets;
 }
@@ -186,9 +169,7 @@ function visitSpansHashed(
     let j = i;
     for (let n = 1; n <= maxN && j < end; n++) {
       const next = codePointEnd(source, j, end);
-      state = hashStep(state, source.charCodeAt(j));
-      if (next > j + 1) state = hashStep(state, source.charCodeAt(j + 1));
-      j = next;
+      for (; j < next; j++) state = hashStep(state, source.charCodeAt(j));
       if (n >= minN) {
         visit(source, i, j, state);
         count++;
@@ -239,12 +220,11 @@ export const visitCharWbNgramsUnordered: UnorderedNgramVisitor = (text, minN, ma
   const words = splitWhitespace(text, uni);
   if (words.length === 0) return 0;
   const padded = ` ${words.join('  ')} `;
-  const surrogates = hasSurrogates(padded);
   let count = 0;
   let start = 0;
   for (const word of words) {
     const end = start + word.length + 2;
-    const length = surrogates ? codePointCount(padded, start, end) : end - start;
+    const length = codePointCount(padded, start, end);
     // A padded word shorter than minN is one n-gram of its own; otherwise every window that fits.
     if (length < minN) {
       visit(padded, start, end, spanHashState(padded, start, end));

@@ -73,12 +73,3 @@ export function isAscii(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
   return true;
 }
-
-/** True when the string has surrogate pairs (code points above the BMP) or lone surrogates. */
-export function hasSurrogates(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const u = text.charCodeAt(i);
-    if (u >= 0xd800 && u <= 0xdfff) return true;
-  }
-  return false;
-}
