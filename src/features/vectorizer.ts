@@ -92,8 +92,8 @@ export function createVectorizer(spec: VectorizerSpec, uni: PythonUnicode): Vect
   // One span counter per block, made once rather than per row.
   const spanCounters = blocks.map(
     ({ vocabulary }) =>
-      (source: string, from: number, to: number, state: number): void =>
-        count(vocabulary.lookupHashed(source, from, to, state)),
+      (_source: string, _from: number, _to: number, state: number): void =>
+        count(vocabulary.columnOf(state)),
   );
 
   const transformRow = (row: InputRow): VectorizedRow => {
@@ -115,7 +115,7 @@ export function createVectorizer(spec: VectorizerSpec, uni: PythonUnicode): Vect
       }
       distinct = 0;
       knownInBlock = 0;
-      total += analyzer.visit(doc, spanCounters[b]);
+      total += analyzer.visit(doc, block.vocabulary, spanCounters[b]);
       known += knownInBlock;
       if (distinct === 0) continue;
       if (scratch.length < distinct) scratch = new Float64Array(Math.max(distinct, scratch.length * 2));

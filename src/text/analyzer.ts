@@ -11,8 +11,9 @@ import {
   visitCharWbNgramsUnordered,
   visitWordNgrams,
   wordNgrams,
-  type HashedWindowVisitor,
+  type SpanStateVisitor,
 } from './ngrams';
+import type { TermIndex } from './termindex';
 import { stripAccentsAscii, stripAccentsUnicode } from './normalize';
 import { getStemmer } from './stem';
 import { createTokenizer } from './tokenize';
@@ -32,10 +33,10 @@ export interface Analyzer {
   analyze(text: string): string[];
   /**
    * The terms of an already preprocessed document, each visited as a span of a string with its
-   * TermIndex hash state instead of built: the same terms as analyze, in no particular order (the
+   * state in `index` instead of built: the same terms as analyze, in no particular order (the
    * vectorizer only counts them); returns how many there were.
    */
-  visit(doc: string, visitor: HashedWindowVisitor): number;
+  visit(doc: string, index: TermIndex, visitor: SpanStateVisitor): number;
 }
 
 export function createAnalyzer(options: AnalyzerOptions, uni: PythonUnicode): Analyzer {
@@ -73,7 +74,7 @@ export function createAnalyzer(options: AnalyzerOptions, uni: PythonUnicode): An
         });
         return terms;
       },
-      visit: (doc, visitor) => visitUnordered(doc, minN, maxN, uni, visitor),
+      visit: (doc, index, visitor) => visitUnordered(doc, minN, maxN, uni, index, visitor),
     };
   }
 
@@ -89,6 +90,6 @@ export function createAnalyzer(options: AnalyzerOptions, uni: PythonUnicode): An
     preprocess,
     preprocessing,
     analyze: (text) => wordNgrams(terms(preprocess(text)), minN, maxN, stopWords),
-    visit: (doc, visitor) => visitWordNgrams(terms(doc), minN, maxN, stopWords, visitor),
+    visit: (doc, index, visitor) => visitWordNgrams(terms(doc), minN, maxN, stopWords, index, visitor),
   };
 }

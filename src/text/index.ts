@@ -18,7 +18,7 @@ export {
   visitCharWbNgrams,
   visitCharWbNgramsUnordered,
   wordNgrams,
-  type HashedWindowVisitor,
+  type SpanStateVisitor,
   type WindowVisitor,
 } from './ngrams';
 export { nfkd, stripAccentsAscii, stripAccentsUnicode } from './normalize';

@@ -2,7 +2,7 @@
  * sklearn's n-gram generators (`_word_ngrams`, `_char_ngrams`, `_char_wb_ngrams`), in its exact
  * output order. Character n-grams count code points, never UTF-16 units.
  */
-import { HASH_SEED, hashStep, spanHashState } from './termindex';
+import { TermIndex } from './termindex';
 import { collapseWhitespace, splitWhitespace } from './whitespace';
 import type { PythonUnicode } from './unicode';
 
@@ -45,27 +45,29 @@ function codePointOffsets(text: string): Int32Array | null {
 
 /**
  * The same n-grams as wordNgrams (the same multiset, and the same count), in another order, as
- * hashed spans: an n-gram of the kept tokens is a span of those tokens joined by single spaces, so
- * none is built on its own and each start extends one hash.
+ * spans walked in `index`: an n-gram of the kept tokens is a span of those tokens joined by single
+ * spaces, so none is built on its own and each start extends one walk.
  */
 export function visitWordNgrams(
   tokens: readonly string[],
   minN: number,
   maxN: number,
   stopWords: ReadonlySet<string> | null,
-  visit: HashedWindowVisitor,
+  index: TermIndex,
+  visit: SpanStateVisitor,
 ): number {
   const kept = stopWords === null ? tokens : tokens.filter((t) => !stopWords.has(t));
   const joined = kept.join(' ');
   let count = 0;
   let start = 0;
   for (let i = 0; i < kept.length; i++) {
-    let state = HASH_SEED;
+    let state = TermIndex.ROOT;
     let end = start;
     for (let n = 1; n <= maxN && i + n <= kept.length; n++) {
-      if (n > 1) state = hashStep(state, joined.charCodeAt(end++));
+      if (n > 1) state = index.step(state, joined.charCodeAt(end++));
       const stop = end + kept[i + n - 1].length;
-      for (; end < stop; end++) state = hashStep(state, joined.charCodeAt(end));
+      for (; end < stop && state !== TermIndex.DEAD; end++) state = index.step(state, joined.charCodeAt(end));
+      end = stop;
       if (n >= minN) {
         visit(joined, start, end, state);
         count++;
@@ -147,29 +149,38 @@ export function visitCharWbNgrams(
   return count;
 }
 
-/** A span visitor that also gets the span's TermIndex hash state (`TermIndex.lookupHashed`). */
-export type HashedWindowVisitor = (source: string, from: number, to: number, state: number) => void;
+/**
+ * A span visitor that also gets the span's state in the TermIndex the walk was given
+ * (`TermIndex.columnOf(state)` is its column; TermIndex.DEAD when no term starts so).
+ */
+export type SpanStateVisitor = (source: string, from: number, to: number, state: number) => void;
 
 /**
  * Every window [i, i + n) of source[start, end) with minN ≤ n ≤ maxN characters, by start then
- * length, so each start extends one hash. A character is a code point, as in Python: a surrogate
- * pair is one (both its units hashed), a lone surrogate another.
+ * length, so each start extends one walk in `index`. A character is a code point, as in Python: a
+ * surrogate pair is one (both its units stepped), a lone surrogate another.
  */
-function visitSpansHashed(
+function visitSpansWalked(
   source: string,
   start: number,
   end: number,
   minN: number,
   maxN: number,
-  visit: HashedWindowVisitor,
+  index: TermIndex,
+  visit: SpanStateVisitor,
 ): number {
   let count = 0;
   for (let i = start; i < end; i = codePointEnd(source, i, end)) {
-    let state = HASH_SEED;
+    let state = TermIndex.ROOT;
     let j = i;
     for (let n = 1; n <= maxN && j < end; n++) {
-      const next = codePointEnd(source, j, end);
-      for (; j < next; j++) state = hashStep(state, source.charCodeAt(j));
+      const unit = source.charCodeAt(j++);
+      state = index.step(state, unit);
+      // The second half of a surrogate pair (codePointEnd's rule, spelt out: this loop is the hot one).
+      if (unit >= 0xd800 && unit <= 0xdbff && j < end) {
+        const low = source.charCodeAt(j);
+        if (low >= 0xdc00 && low <= 0xdfff) state = index.step(state, source.charCodeAt(j++));
+      }
       if (n >= minN) {
         visit(source, i, j, state);
         count++;
@@ -194,29 +205,30 @@ function codePointCount(source: string, start: number, end: number): number {
   return count;
 }
 
-/** Character n-grams visited as hashed spans, in no particular order (see below). */
+/** Character n-grams visited as walked spans, in no particular order (see below). */
 export type UnorderedNgramVisitor = (
   text: string,
   minN: number,
   maxN: number,
   uni: PythonUnicode,
-  visit: HashedWindowVisitor,
+  index: TermIndex,
+  visit: SpanStateVisitor,
 ) => number;
 
 /**
  * The same n-grams as visitCharNgrams (the same multiset, and the same count), in another order:
  * counting them does not depend on order, and this one hashes each start once.
  */
-export const visitCharNgramsUnordered: UnorderedNgramVisitor = (text, minN, maxN, uni, visit) => {
+export const visitCharNgramsUnordered: UnorderedNgramVisitor = (text, minN, maxN, uni, index, visit) => {
   const collapsed = collapseWhitespace(text, uni);
-  return visitSpansHashed(collapsed, 0, collapsed.length, minN, maxN, visit);
+  return visitSpansWalked(collapsed, 0, collapsed.length, minN, maxN, index, visit);
 };
 
 /**
  * The same n-grams as visitCharWbNgrams, in another order (see visitCharNgramsUnordered). The padded
  * words are laid side by side in one string (' w1  w2 '), so none is built on its own.
  */
-export const visitCharWbNgramsUnordered: UnorderedNgramVisitor = (text, minN, maxN, uni, visit) => {
+export const visitCharWbNgramsUnordered: UnorderedNgramVisitor = (text, minN, maxN, uni, index, visit) => {
   const words = splitWhitespace(text, uni);
   if (words.length === 0) return 0;
   const padded = ` ${words.join('  ')} `;
@@ -227,9 +239,9 @@ export const visitCharWbNgramsUnordered: UnorderedNgramVisitor = (text, minN, ma
     const length = codePointCount(padded, start, end);
     // A padded word shorter than minN is one n-gram of its own; otherwise every window that fits.
     if (length < minN) {
-      visit(padded, start, end, spanHashState(padded, start, end));
+      visit(padded, start, end, index.stateOf(padded, start, end));
       count++;
-    } else count += visitSpansHashed(padded, start, end, minN, maxN, visit);
+    } else count += visitSpansWalked(padded, start, end, minN, maxN, index, visit);
     start = end;
   }
   return count;

@@ -1,93 +1,104 @@
 /**
- * A read-only vocabulary (term → column) looked up by a span of a string, so character n-grams can
- * be counted without creating a string per n-gram. Open addressing over FNV-1a hashes of UTF-16
- * code units; each slot keeps the hash beside the column, so a miss costs one memory access; term
- * text is stored once in a flat Uint16Array.
+ * A read-only vocabulary (term → column) walked one UTF-16 code unit at a time: a trie whose edges
+ * (parent state, code unit) live in one open-addressing table, each edge's slot being the state it
+ * leads to, with that state's column beside it. The n-gram walks extend a span by a unit with
+ * `step`, so n-grams that share a start share their walk, and a hit costs one table access with no
+ * comparison of the term's text.
  */
 export class TermIndex {
+  /** The state of the empty span; `step` and `stateOf` answer DEAD once no term starts so. */
+  static readonly ROOT = -2;
+  static readonly DEAD = -1;
+
   readonly size: number;
-  /** [hash, column] pairs; column -1 = empty. */
+  /** [parent state, code unit, column] per slot (the slot is the state the edge leads to); unit -1 = empty. */
   private readonly slots: Int32Array;
   private readonly mask: number;
-  private readonly starts: Int32Array;
-  private readonly units: Uint16Array;
+  /** The column of the empty term, when the vocabulary has one. */
+  private rootColumn = -1;
 
   constructor(terms: readonly string[]) {
     this.size = terms.length;
-    let total = 0;
-    for (const term of terms) total += term.length;
-    this.units = new Uint16Array(total);
-    this.starts = new Int32Array(terms.length + 1);
+    // Sorted, consecutive terms share their common prefix: what is left of each is a new state.
+    const sorted = [...terms].sort();
+    let states = 0;
+    for (let k = 0; k < sorted.length; k++) {
+      const term = sorted[k];
+      const previous = k > 0 ? sorted[k - 1] : '';
+      let common = 0;
+      while (
+        common < term.length &&
+        common < previous.length &&
+        term.charCodeAt(common) === previous.charCodeAt(common)
+      )
+        common++;
+      states += term.length - common;
+    }
+    // At most half full, so a miss ends after a few slots.
     let capacity = 16;
-    while (capacity < terms.length * 2) capacity *= 2;
-    this.slots = new Int32Array(capacity * 2).fill(-1);
+    while (capacity < states * 2) capacity *= 2;
+    this.slots = new Int32Array(capacity * 3).fill(-1);
     this.mask = capacity - 1;
-    let at = 0;
-    terms.forEach((term, id) => {
-      this.starts[id] = at;
-      for (let i = 0; i < term.length; i++) this.units[at++] = term.charCodeAt(i);
-      const hash = finishHash(spanHashState(term, 0, term.length));
-      if (this.find(term, 0, term.length, hash) >= 0) {
+    terms.forEach((term, column) => {
+      let state = TermIndex.ROOT;
+      for (let i = 0; i < term.length; i++) state = this.grow(state, term.charCodeAt(i));
+      if (this.columnOf(state) >= 0)
         throw new RangeError(`vocabulary term ${JSON.stringify(term)} appears twice`);
-      }
-      let slot = hash & this.mask;
-      while (this.slots[2 * slot + 1] >= 0) slot = (slot + 1) & this.mask;
-      this.slots[2 * slot] = hash;
-      this.slots[2 * slot + 1] = id;
+      if (state === TermIndex.ROOT) this.rootColumn = column;
+      else this.slots[state * 3 + 2] = column;
     });
-    this.starts[terms.length] = at;
+  }
+
+  /** The state of a span extended by one code unit (DEAD stays DEAD). */
+  step(state: number, unit: number): number {
+    if (state === TermIndex.DEAD) return TermIndex.DEAD;
+    const slots = this.slots;
+    let slot = edgeHash(state, unit) & this.mask;
+    for (;;) {
+      const at = slot * 3;
+      const edgeUnit = slots[at + 1];
+      if (edgeUnit < 0) return TermIndex.DEAD;
+      if (edgeUnit === unit && slots[at] === state) return slot;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  /** The column of the term a state spells, or -1. */
+  columnOf(state: number): number {
+    if (state >= 0) return this.slots[state * 3 + 2];
+    return state === TermIndex.ROOT ? this.rootColumn : -1;
+  }
+
+  /** The state of `source.slice(from, to)`. */
+  stateOf(source: string, from: number, to: number): number {
+    let state = TermIndex.ROOT;
+    for (let i = from; i < to && state !== TermIndex.DEAD; i++)
+      state = this.step(state, source.charCodeAt(i));
+    return state;
   }
 
   /** The column of `source.slice(from, to)`, or -1. */
   lookup(source: string, from: number, to: number): number {
-    return this.find(source, from, to, finishHash(spanHashState(source, from, to)));
-  }
-
-  /**
-   * `lookup` for a span whose hash state the caller already has (`spanHashState`, or built one unit
-   * at a time with `hashStep`): n-grams that share a start extend one hash instead of starting over.
-   */
-  lookupHashed(source: string, from: number, to: number, state: number): number {
-    return this.find(source, from, to, finishHash(state));
+    return this.columnOf(this.stateOf(source, from, to));
   }
 
   get(term: string): number {
     return this.lookup(term, 0, term.length);
   }
 
-  private find(source: string, from: number, to: number, hash: number): number {
-    const length = to - from;
-    let slot = hash & this.mask;
-    for (;;) {
-      const id = this.slots[2 * slot + 1];
-      if (id < 0) return -1;
-      if (this.slots[2 * slot] === hash) {
-        const start = this.starts[id];
-        if (this.starts[id + 1] - start === length) {
-          let i = 0;
-          while (i < length && this.units[start + i] === source.charCodeAt(from + i)) i++;
-          if (i === length) return id;
-        }
-      }
-      slot = (slot + 1) & this.mask;
-    }
+  /** `step`, adding the edge when it is not there yet (construction only: the table is sized for all). */
+  private grow(state: number, unit: number): number {
+    const found = this.step(state, unit);
+    if (found >= 0) return found;
+    let slot = edgeHash(state, unit) & this.mask;
+    while (this.slots[slot * 3 + 1] >= 0) slot = (slot + 1) & this.mask;
+    this.slots[slot * 3] = state;
+    this.slots[slot * 3 + 1] = unit;
+    return slot;
   }
 }
 
-/** FNV-1a over UTF-16 code units: the state of the empty span. */
-export const HASH_SEED = 0x811c9dc5 | 0;
-
-/** The state of a span extended by one code unit. */
-export function hashStep(state: number, unit: number): number {
-  return Math.imul(state ^ unit, 0x01000193);
-}
-
-export function spanHashState(source: string, from: number, to: number): number {
-  let state = HASH_SEED;
-  for (let i = from; i < to; i++) state = hashStep(state, source.charCodeAt(i));
-  return state;
-}
-
-function finishHash(state: number): number {
-  return state ^ (state >>> 15);
+function edgeHash(state: number, unit: number): number {
+  const h = Math.imul(state ^ (unit << 16) ^ unit, 0x9e3779b1);
+  return h ^ (h >>> 15);
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { createAnalyzer, type AnalyzerOptions } from '../../src/text/analyzer';
+import { TermIndex } from '../../src/text/termindex';
 import { CORE_FIXTURES, python311Unicode, readJson } from './helpers';
 
 interface AnalyzerFixture {
@@ -19,8 +20,10 @@ describe.each(Object.entries(fixture.settings))('analyzer %s matches sklearn', (
       expect(analyzer.analyze(c.text)).toEqual(c.terms);
       // What the vectorizer counts: the same terms, visited as spans of the preprocessed text.
       const visited: string[] = [];
-      const count = analyzer.visit(analyzer.preprocess(c.text), (source, from, to) => {
+      const index = new TermIndex([...new Set(c.terms)]);
+      const count = analyzer.visit(analyzer.preprocess(c.text), index, (source, from, to, state) => {
         visited.push(source.slice(from, to));
+        expect(index.columnOf(state)).toBe(index.get(source.slice(from, to)));
       });
       expect(count).toBe(c.terms.length);
       expect(visited.sort()).toEqual([...c.terms].sort());

@@ -5,10 +5,10 @@ import {
   visitCharNgramsUnordered,
   visitCharWbNgramsUnordered,
   visitWordNgrams,
-  type HashedWindowVisitor,
+  type SpanStateVisitor,
   wordNgrams,
 } from '../../src/text/ngrams';
-import { spanHashState, TermIndex } from '../../src/text/termindex';
+import { TermIndex } from '../../src/text/termindex';
 import { python311Unicode } from './helpers';
 
 const uni = python311Unicode();
@@ -62,23 +62,33 @@ describe('char_wb n-grams', () => {
 });
 
 /**
- * The spans a hashed visitor reports, as sorted strings, with a check that each hash state is the
- * span's own and that the count it returns is the number it visited.
+ * The spans a walking visitor reports, as sorted strings, with a check that each state is the
+ * span's own in the index (one holding `terms`: live states and, for other spans, DEAD) and that
+ * the count it returns is the number it visited.
  */
-function spansOf(run: (visit: HashedWindowVisitor) => number): string[] {
+function spansOf(
+  terms: readonly string[],
+  run: (index: TermIndex, visit: SpanStateVisitor) => number,
+): string[] {
+  const index = new TermIndex([...new Set(terms)]);
   const grams: string[] = [];
-  const count = run((source, from, to, state) => {
-    expect(state).toBe(spanHashState(source, from, to));
+  const count = run(index, (source, from, to, state) => {
+    expect(state).toBe(index.stateOf(source, from, to));
+    expect(index.columnOf(state)).toBe(index.lookup(source, from, to));
     grams.push(source.slice(from, to));
   });
   expect(count).toBe(grams.length);
   return grams.sort();
 }
 
-describe('unordered, hashed visitors (what the vectorizer counts)', () => {
+describe('unordered, walked visitors (what the vectorizer counts)', () => {
   type Unordered = typeof visitCharNgramsUnordered;
+  // The index holds every other n-gram of the text: both live and dead states are visited.
   const visited = (visit: Unordered, text: string, minN: number, maxN: number): string[] =>
-    spansOf((visitor) => visit(text, minN, maxN, uni, visitor));
+    spansOf(
+      charNgrams(text, minN, maxN, uni).filter((_gram, i) => i % 2 === 0),
+      (index, visitor) => visit(text, minN, maxN, uni, index, visitor),
+    );
   const sorted = (grams: string[]) => [...grams].sort();
   const texts = [
     '',
@@ -135,20 +145,23 @@ describe('unordered, hashed visitors (what the vectorizer counts)', () => {
     );
   });
 
-  it('finds terms by their hash state', () => {
+  it('finds terms by their state', () => {
     const index = new TermIndex([' fi', 'fire', 're ']);
     const found: number[] = [];
-    visitCharWbNgramsUnordered('fire', 3, 4, uni, (source, from, to, state) => {
-      const column = index.lookupHashed(source, from, to, state);
+    visitCharWbNgramsUnordered('fire', 3, 4, uni, index, (_source, _from, _to, state) => {
+      const column = index.columnOf(state);
       if (column >= 0) found.push(column);
     });
     expect(found.sort()).toEqual([0, 1, 2]);
   });
 });
 
-describe('word n-grams as hashed spans (what the vectorizer counts)', () => {
+describe('word n-grams as walked spans (what the vectorizer counts)', () => {
   const visited = (tokens: string[], minN: number, maxN: number, stop: ReadonlySet<string> | null) =>
-    spansOf((visitor) => visitWordNgrams(tokens, minN, maxN, stop, visitor));
+    spansOf(
+      wordNgrams(tokens, minN, maxN, stop).filter((_gram, i) => i % 2 === 0),
+      (index, visitor) => visitWordNgrams(tokens, minN, maxN, stop, index, visitor),
+    );
 
   it('gives the same n-grams as sklearn’s order', () => {
     const tokens = ['forest', 'fire', 'near', 'la', 'ronge', 'fire'];

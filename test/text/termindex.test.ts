@@ -19,6 +19,18 @@ describe('TermIndex', () => {
     expect(new TermIndex([]).get('x')).toBe(-1);
   });
 
+  it('walks a span one code unit at a time, and a dead walk stays dead', () => {
+    let state = TermIndex.ROOT;
+    const states = [...'fire'].map((ch) => (state = index.step(state, ch.charCodeAt(0))));
+    expect(states.map((s) => index.columnOf(s))).toEqual([-1, 2, -1, 0]);
+    expect(index.step(state, 's'.charCodeAt(0))).toBe(TermIndex.DEAD);
+    expect(index.step(TermIndex.DEAD, 'f'.charCodeAt(0))).toBe(TermIndex.DEAD);
+    expect(index.columnOf(TermIndex.DEAD)).toBe(-1);
+    expect(index.columnOf(TermIndex.ROOT)).toBe(3);
+    expect(new TermIndex(['a']).columnOf(TermIndex.ROOT)).toBe(-1);
+    expect(index.stateOf('wildfire', 4, 8)).toBe(state);
+  });
+
   it('refuses duplicates', () => {
     expect(() => new TermIndex(['a', 'b', 'a'])).toThrow(/"a" appears twice/);
   });
