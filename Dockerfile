@@ -81,4 +81,4 @@ HEALTHCHECK --interval=10s --timeout=4s --start-period=30s --retries=3 \
 # it has with 2 MB (~136 MB with both models; with 16 MB it stayed at ~217 MB), and the default
 # model's predictions cost ~8 µs less CPU each than with 2 MB (interleaved A/B runs, 7 rounds:
 # min 163 → 153 µs; 8 MB measured the same as 4). README's performance section.
-ENTRYPOINT ["node", "--max-semi-space-size=4", "dist/server.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--expose-gc", "dist/server.js"]

@@ -19,6 +19,7 @@ import { forkEarlyWorker, runPrimary, useClusterMetrics } from './cluster';
 import type { Config } from './config';
 import type { ModelRegistry } from './model/types';
 import type { PredictionLog } from './monitor/types';
+import { exposedCollector, startIdleCompaction } from './ops/idle-compaction';
 
 export interface RunningServer {
   readonly server: http.Server;
@@ -182,12 +183,27 @@ export async function startServer(config: Readonly<Config>, logger: pino.Logger)
     socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
 
+  // Under --expose-gc (npm start, the image): the heap a load grew is given back once idle.
+  const collect = exposedCollector();
+  const stopCompaction =
+    collect === undefined
+      ? () => undefined
+      : startIdleCompaction({
+          collect,
+          onCollected: ({ beforeBytes, afterBytes, ms }) =>
+            logger.debug(
+              { heapMbBefore: toMb(beforeBytes), heapMbAfter: toMb(afterBytes), ms: Math.round(ms) },
+              'idle heap compaction',
+            ),
+        });
+
   const address = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
 
   let stopping: Promise<number> | undefined;
   const shutdown = (reason: string): Promise<number> => {
     models.stop();
+    stopCompaction();
     stopping ??= drain(
       server,
       registry,
@@ -288,6 +304,8 @@ function linger(server: http.Server, maxMs: number): Promise<void> {
     }, 20);
   });
 }
+
+const toMb = (bytes: number) => Math.round(bytes / 2 ** 17) / 8;
 
 /** Report a failure to start as one readable block on stderr (not JSON: a person reads it). */
 function failStart(message: string): never {

@@ -73,7 +73,7 @@ export function createStore(
   // 'auto' passes no execArgv: Node then inherits the parent's options itself and leaves out the
   // V8 and process-wide flags a thread may not take. Passing process.execArgv explicitly throws
   // ERR_WORKER_INVALID_EXEC_ARGV under `npm start` and the image's ENTRYPOINT
-  // (--max-semi-space-size=4), and the log never opened there.
+  // (--max-semi-space-size=4 --expose-gc), and the log never opened there.
   return new ThreadedStore(spec, thread === 'auto' ? undefined : [...thread.execArgv], options.onIdleError);
 }
 

@@ -20,6 +20,8 @@ describe('the server start command', () => {
     const assignments = Object.entries(env).map(([name, value]) => `${name}=${value}`);
     expect(startScript).toBe([...assignments, 'node', ...flags, 'dist/server.js'].join(' '));
     expect(flags).toContain('--max-semi-space-size=4');
+    // src/ops/idle-compaction.ts gives a grown heap back once idle.
+    expect(flags).toContain('--expose-gc');
     expect(env.MALLOC_MMAP_THRESHOLD_).toBe('65536');
   });
 

@@ -47,7 +47,7 @@ export interface RunningServer {
 
 /**
  * Start `node dist/server.js` on a free port and wait until it says where it listens. nodeArgs go
- * before the script (`npm start` and the image add `--max-semi-space-size=4`).
+ * before the script (`npm start` and the image's: `serverStartCommand(ROOT).flags` in bench/servers.ts).
  */
 export async function startServer(
   env: Record<string, string> = {},

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
+import { serverStartCommand } from '../../bench/servers';
 import {
   ROOT,
   type RunningServer,
@@ -37,7 +38,7 @@ beforeAll(async () => {
       PREDICTION_LOG: 'on',
       PREDICTION_LOG_PATH: path.join(dataDir, 'predictions.sqlite'),
     },
-    ['--max-semi-space-size=4'],
+    serverStartCommand(ROOT).flags,
   );
   browser = await launchChromium();
 }, 400_000);

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createPredictionLog } from '../../src/monitor/log';
 import { createStore } from '../../src/monitor/store-thread';
+import { serverStartCommand } from '../../bench/servers';
 import { captureLogger } from '../helpers/app';
 import { record } from '../helpers/prediction-records';
 import { storeContract } from '../helpers/store-contract';
@@ -82,8 +83,8 @@ describe('store thread', () => {
 });
 
 describe('store thread under the production node flags', () => {
-  it('opens from a process started like `npm start` and the image (--max-semi-space-size=4)', () => {
-    // A V8 flag in execArgv that a thread may not take: the 'auto' thread must still start.
+  it('opens from a process started with `npm start` and the image flags', () => {
+    // V8 flags in execArgv that a thread may not take (--max-semi-space-size): the 'auto' thread must still start.
     const script = `
       const { createStore } = require(${JSON.stringify(path.resolve(__dirname, '..', '..', 'src', 'monitor', 'store-thread.ts'))});
       const store = createStore({ kind: 'sqlite', options: { path: ${JSON.stringify(path.join(dir, 'flags.sqlite'))} } });
@@ -93,7 +94,13 @@ describe('store thread under the production node flags', () => {
       );`;
     const output = execFileSync(
       process.execPath,
-      ['--max-semi-space-size=4', '-r', THREAD.execArgv[1], '-e', script],
+      [
+        ...serverStartCommand(path.resolve(__dirname, '..', '..')).flags,
+        '-r',
+        THREAD.execArgv[1],
+        '-e',
+        script,
+      ],
       { encoding: 'utf8', timeout: 60_000 },
     );
     expect(output.trim()).toBe('opened threaded=true');
