@@ -192,7 +192,11 @@ export async function startServer(config: Readonly<Config>, logger: pino.Logger)
           collect,
           onCollected: ({ beforeBytes, afterBytes, ms }) =>
             logger.debug(
-              { heapMbBefore: toMb(beforeBytes), heapMbAfter: toMb(afterBytes), ms: Math.round(ms) },
+              {
+                heapMbBefore: Math.round(beforeBytes / 2 ** 20),
+                heapMbAfter: Math.round(afterBytes / 2 ** 20),
+                ms: Math.round(ms),
+              },
               'idle heap compaction',
             ),
         });
@@ -304,8 +308,6 @@ function linger(server: http.Server, maxMs: number): Promise<void> {
     }, 20);
   });
 }
-
-const toMb = (bytes: number) => Math.round(bytes / 2 ** 17) / 8;
 
 /** Report a failure to start as one readable block on stderr (not JSON: a person reads it). */
 function failStart(message: string): never {

@@ -63,8 +63,8 @@ export function idleCompactionPolicy(policy: IdleCompactionPolicy = DEFAULT_IDLE
  * A collection that returns memory, from `globalThis.gc` (present when node runs with --expose-gc,
  * as npm start and the image do). V8 13 (Node 24) takes `flavor: 'last-resort'`, the collection it
  * runs under memory pressure, which also shrinks the young generation (heap after a load: 12.8 MB
- * with two plain collections, 9.8 MB with it). V8 11 (Node 20) reads any argument as "minor
- * collection": there, two plain ones, because the first frees the objects but the pages it empties
+ * with two plain collections, 9.8 MB with it). V8 11 (Node 20) takes an options object for a minor
+ * collection (it freed nothing): there, two plain ones, because the first frees the objects but the pages it empties
  * are swept concurrently and given back only by the next (heap 77 → 50 MB with one, → 25 with two).
  */
 export function exposedCollector(v8Version: string = process.versions.v8): (() => void) | undefined {
