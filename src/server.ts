@@ -112,16 +112,24 @@ export async function startServer(config: Readonly<Config>, logger: pino.Logger)
   const lifecycle: { draining: boolean } = { draining: false };
   const { createMetrics } = await import('./ops/metrics');
   const metrics = cluster.isWorker ? await useClusterMetrics(createMetrics()) : createMetrics();
-  const { Admission, memoryBudget } = await import('./http/admission');
+  const { Admission, memoryBudget, residentBytesKept } = await import('./http/admission');
+  // Under --expose-gc (npm start, the image): the garbage loading left is collected before the
+  // budget is sized, and the heap a load grows is given back once idle (below).
+  const collect = exposedCollector();
   // Sized once the models are loaded: the budget is what is left of this process's share.
+  const residentBytes = residentBytesKept(collect);
   const admission = new Admission({
-    budgetBytes: memoryBudget(config),
+    budgetBytes: memoryBudget(config, residentBytes),
     maxInFlight: config.maxInFlight,
     maxQueued: config.maxQueued,
     queueTimeoutMs: config.queueTimeoutMs,
   });
   logger.info(
-    { budgetMb: Math.round(admission.limits.budgetBytes / 2 ** 20), maxInFlight: config.maxInFlight },
+    {
+      budgetMb: Math.round(admission.limits.budgetBytes / 2 ** 20),
+      residentMb: Math.round(residentBytes / 2 ** 20),
+      maxInFlight: config.maxInFlight,
+    },
     'request memory budget',
   );
   // SIGHUP, the admin routes and WATCH_ARTIFACTS reload the models (src/ops/reload.ts).
@@ -183,8 +191,6 @@ export async function startServer(config: Readonly<Config>, logger: pino.Logger)
     socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
 
-  // Under --expose-gc (npm start, the image): the heap a load grew is given back once idle.
-  const collect = exposedCollector();
   const stopCompaction =
     collect === undefined
       ? () => undefined

@@ -11,12 +11,20 @@ import path from 'node:path';
 import { createApp } from '../../src/app';
 import { defaultConfig } from '../../src/config';
 import { HttpError } from '../../src/errors';
-import { Admission, cgroupMemoryLimit, csvWorkBytes, memoryBudget } from '../../src/http/admission';
+import {
+  Admission,
+  cgroupMemoryLimit,
+  csvWorkBytes,
+  memoryBudget,
+  residentBytesKept,
+} from '../../src/http/admission';
 import type { SiftRegistry } from '../../src/model/registry';
+import { exposedCollector } from '../../src/ops/idle-compaction';
 import { createMetrics } from '../../src/ops/metrics';
 import { createHttpServer } from '../../src/server';
 import request from 'supertest';
 import { captureLogger, loadFixtureRegistry } from '../helpers/app';
+import { v8Gc } from '../helpers/gc';
 
 const MB = 1024 * 1024;
 
@@ -107,6 +115,31 @@ describe('Admission', () => {
     expect(memoryBudget(defaultConfig({ memoryLimitBytes: 256 * MB, webConcurrency: 2 }), 150 * MB)).toBe(
       16 * MB,
     );
+  });
+
+  it("sizes the budget from what the process keeps: garbage is collected first (V8's own gc)", () => {
+    const holder = globalThis as { gc?: unknown };
+    const original = holder.gc;
+    holder.gc = v8Gc();
+    try {
+      const collect = exposedCollector();
+      expect(collect).toBeDefined();
+      // ~100 MB of small objects that become garbage at once, as a model's parsed JSON does.
+      let loading: { i: number; s: string }[] | undefined = Array.from({ length: 1_000_000 }, (_, i) => ({
+        i,
+        s: `term ${i}`,
+      }));
+      expect(loading.length).toBe(1_000_000);
+      loading = undefined;
+      const before = process.memoryUsage.rss();
+      const kept = residentBytesKept(collect);
+      expect(before - kept).toBeGreaterThan(32 * MB);
+      const config = defaultConfig({ memoryLimitBytes: 4096 * MB });
+      expect(memoryBudget(config, kept) - memoryBudget(config, before)).toBeGreaterThan(32 * MB);
+    } finally {
+      if (original === undefined) delete holder.gc;
+      else holder.gc = original;
+    }
   });
 });
 

@@ -1,11 +1,10 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import {
   DEFAULT_IDLE_COMPACTION,
   exposedCollector,
   idleCompactionPolicy,
   startIdleCompaction,
 } from '../../src/ops/idle-compaction';
+import { v8Gc } from '../helpers/gc';
 
 const MB = 2 ** 20;
 const idle = (heapMb: number) => ({ busyFraction: 0.001, heapBytes: heapMb * MB });
@@ -72,8 +71,7 @@ describe('exposedCollector', () => {
   });
 
   it("with V8's own gc: the collection gives back a heap that grew", async () => {
-    setFlagsFromString('--expose-gc');
-    holder.gc = runInNewContext('gc') as unknown;
+    holder.gc = v8Gc();
     const collect = exposedCollector();
     expect(collect).toBeDefined();
     // Garbage the moment it is made: ~30 MB of heap for the collection to give back.
